@@ -1,0 +1,1 @@
+//! Surgical rewriting of Ansible apt tasks to locked versions.

@@ -1,0 +1,6 @@
+//! pinlock-core: read apt repositories the way apt does, resolve pins into a lockfile,
+//! and rewrite Ansible apt tasks to those pins.
+
+pub mod ansible;
+pub mod signature;
+pub mod version;

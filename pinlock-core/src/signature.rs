@@ -1,0 +1,1 @@
+//! OpenPGP verification of InRelease / Release.gpg against a signed-by keyring.

@@ -1,0 +1,1 @@
+//! dpkg-exact version parsing and ordering.
