@@ -2,5 +2,10 @@
 //! and rewrite Ansible apt tasks to those pins.
 
 pub mod ansible;
+pub mod deb822;
+pub mod packages;
+pub mod relation;
+pub mod release;
 pub mod signature;
+pub mod source;
 pub mod version;

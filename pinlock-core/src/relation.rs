@@ -1,0 +1,285 @@
+//! Package relationship fields (`Depends`, `Recommends`, `Provides`, `Conflicts`, ...), as in
+//! deb-control(5) and policy §7.1: a comma-separated list of alternatives (`a | b`), each a
+//! package name with an optional `:arch` qualifier, an optional `(op version)` and an optional
+//! `[arch list]` restriction. Build profiles (`<!nocheck>`) are accepted and ignored, as apt
+//! does for binary packages.
+
+use std::fmt;
+
+/// A relation operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Op {
+    /// `<<`
+    Lt,
+    /// `<=` (and the obsolete `<`, which dpkg reads as `<=`)
+    Le,
+    /// `=`
+    Eq,
+    /// `>=` (and the obsolete `>`)
+    Ge,
+    /// `>>`
+    Gt,
+}
+
+impl Op {
+    /// Parses an operator as dpkg does (`<` and `>` are obsolete forms of `<=` and `>=`).
+    pub fn parse(s: &str) -> Option<Op> {
+        Some(match s {
+            "<<" => Op::Lt,
+            "<=" | "<" => Op::Le,
+            "=" => Op::Eq,
+            ">=" | ">" => Op::Ge,
+            ">>" => Op::Gt,
+            _ => return None,
+        })
+    }
+
+    /// True if `ord` (the candidate compared with the relation's version) satisfies the operator.
+    pub fn matches(self, ord: std::cmp::Ordering) -> bool {
+        use std::cmp::Ordering::*;
+        match self {
+            Op::Lt => ord == Less,
+            Op::Le => ord != Greater,
+            Op::Eq => ord == Equal,
+            Op::Ge => ord != Less,
+            Op::Gt => ord == Greater,
+        }
+    }
+
+    /// The canonical spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Op::Lt => "<<",
+            Op::Le => "<=",
+            Op::Eq => "=",
+            Op::Ge => ">=",
+            Op::Gt => ">>",
+        }
+    }
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One package relation: `name[:archqual] [(op version)] [[arch ...]]`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Relation {
+    /// Package name.
+    pub name: String,
+    /// Architecture qualifier after `:` (`any`, `native`, or an architecture).
+    pub arch_qualifier: Option<String>,
+    /// Version constraint.
+    pub version: Option<(Op, String)>,
+    /// Architecture restriction list (`[amd64 !arm64]`): `(negated, arch)`.
+    pub arch_restrictions: Vec<(bool, String)>,
+}
+
+impl Relation {
+    /// True if the relation applies on `arch` (its `[...]` list, if any, admits `arch`).
+    pub fn applies_to(&self, arch: &str) -> bool {
+        if self.arch_restrictions.is_empty() {
+            return true;
+        }
+        let negated = self.arch_restrictions[0].0;
+        let listed = self
+            .arch_restrictions
+            .iter()
+            .any(|(_, a)| a == arch || a == "any" || (a == "linux-any" && arch != "hurd-i386"));
+        if negated {
+            !listed
+        } else {
+            listed
+        }
+    }
+}
+
+impl fmt::Display for Relation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)?;
+        if let Some(q) = &self.arch_qualifier {
+            write!(f, ":{q}")?;
+        }
+        if let Some((op, v)) = &self.version {
+            write!(f, " ({op} {v})")?;
+        }
+        if !self.arch_restrictions.is_empty() {
+            f.write_str(" [")?;
+            for (i, (neg, a)) in self.arch_restrictions.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(" ")?;
+                }
+                if *neg {
+                    f.write_str("!")?;
+                }
+                f.write_str(a)?;
+            }
+            f.write_str("]")?;
+        }
+        Ok(())
+    }
+}
+
+/// Alternatives: at least one must be satisfied (`a | b`).
+pub type Alternatives = Vec<Relation>;
+
+/// A relation field could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid relation {text:?}: {reason}")]
+pub struct RelationError {
+    /// The offending part of the field.
+    pub text: String,
+    /// What is wrong.
+    pub reason: String,
+}
+
+fn err(text: &str, reason: &str) -> RelationError {
+    RelationError {
+        text: text.trim().to_string(),
+        reason: reason.to_string(),
+    }
+}
+
+/// Parses a relationship field into a conjunction of alternatives. Empty items (a trailing
+/// comma, which dpkg tolerates) are skipped.
+pub fn parse_relations(field: &str) -> Result<Vec<Alternatives>, RelationError> {
+    let mut out = Vec::new();
+    for item in field.split(',') {
+        if item.trim().is_empty() {
+            continue;
+        }
+        let mut alts = Vec::new();
+        for alt in item.split('|') {
+            alts.push(parse_one(alt)?);
+        }
+        out.push(alts);
+    }
+    Ok(out)
+}
+
+/// Parses one relation (`name[:q] [(op ver)] [[archs]] [<profiles>]`).
+pub fn parse_one(text: &str) -> Result<Relation, RelationError> {
+    let s = text.trim();
+    let name_end = s
+        .find(|c: char| c.is_whitespace() || c == '(' || c == '[' || c == '<')
+        .unwrap_or(s.len());
+    let (full_name, mut rest) = s.split_at(name_end);
+    if full_name.is_empty() {
+        return Err(err(text, "missing package name"));
+    }
+    let (name, arch_qualifier) = match full_name.split_once(':') {
+        Some((n, q)) if !q.is_empty() => (n, Some(q.to_string())),
+        Some(_) => return Err(err(text, "empty architecture qualifier")),
+        None => (full_name, None),
+    };
+    if !valid_name(name) {
+        return Err(err(text, "invalid package name"));
+    }
+    let mut rel = Relation {
+        name: name.to_string(),
+        arch_qualifier,
+        version: None,
+        arch_restrictions: Vec::new(),
+    };
+    rest = rest.trim_start();
+    if let Some(r) = rest.strip_prefix('(') {
+        let close = r.find(')').ok_or_else(|| err(text, "unclosed `(`"))?;
+        let inner = r[..close].trim();
+        let op_len = inner
+            .find(|c: char| !matches!(c, '<' | '>' | '='))
+            .unwrap_or(inner.len());
+        let op = Op::parse(&inner[..op_len])
+            .ok_or_else(|| err(text, "invalid or missing version operator"))?;
+        let version = inner[op_len..].trim();
+        if version.is_empty() || version.contains(char::is_whitespace) {
+            return Err(err(text, "invalid version in relation"));
+        }
+        rel.version = Some((op, version.to_string()));
+        rest = r[close + 1..].trim_start();
+    }
+    if let Some(r) = rest.strip_prefix('[') {
+        let close = r.find(']').ok_or_else(|| err(text, "unclosed `[`"))?;
+        for a in r[..close].split_whitespace() {
+            let (neg, a) = match a.strip_prefix('!') {
+                Some(a) => (true, a),
+                None => (false, a),
+            };
+            if rel.arch_restrictions.first().is_some_and(|(n, _)| *n != neg) {
+                return Err(err(text, "mixed negated and plain architectures"));
+            }
+            rel.arch_restrictions.push((neg, a.to_string()));
+        }
+        rest = r[close + 1..].trim_start();
+    }
+    while let Some(r) = rest.strip_prefix('<') {
+        let close = r.find('>').ok_or_else(|| err(text, "unclosed `<`"))?;
+        rest = r[close + 1..].trim_start();
+    }
+    if !rest.is_empty() {
+        return Err(err(text, "unexpected text after relation"));
+    }
+    Ok(rel)
+}
+
+/// True if `name` is a valid Debian package name (policy §5.6.7: lowercase letters, digits,
+/// `+ - .`, at least two characters, starting alphanumeric). Uppercase is tolerated as apt does.
+pub fn valid_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    b.len() >= 2
+        && b[0].is_ascii_alphanumeric()
+        && b
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_docker_relations() {
+        let r = parse_relations(
+            "containerd.io (>= 1.6.4), docker-ce-cli, iptables, libseccomp2 (>= 2.3.0), libc6 (>= 2.17)",
+        )
+        .unwrap();
+        assert_eq!(r.len(), 5);
+        assert_eq!(r[0][0].name, "containerd.io");
+        assert_eq!(r[0][0].version, Some((Op::Ge, "1.6.4".to_string())));
+        let r = parse_relations("cgroupfs-mount | cgroup-lite, aufs-tools [amd64],\n kmod,").unwrap();
+        assert_eq!(r.len(), 3);
+        assert_eq!(r[0].len(), 2);
+        assert!(r[1][0].applies_to("amd64"));
+        assert!(!r[1][0].applies_to("arm64"));
+        assert_eq!(r[1][0].to_string(), "aufs-tools [amd64]");
+    }
+
+    #[test]
+    fn arch_qualifiers_profiles_and_obsolete_ops() {
+        let r = parse_one("python3:any (>= 3.9~) [!armel] <!nocheck>").unwrap();
+        assert_eq!(r.arch_qualifier.as_deref(), Some("any"));
+        assert_eq!(r.version, Some((Op::Ge, "3.9~".into())));
+        assert!(!r.applies_to("armel"));
+        assert!(r.applies_to("amd64"));
+        assert_eq!(parse_one("ab (< 1)").unwrap().version.unwrap().0, Op::Le);
+        assert_eq!(parse_one("ab (>>1)").unwrap().version.unwrap().0, Op::Gt);
+    }
+
+    #[test]
+    fn rejects_garbage() {
+        for bad in ["", "(>= 1)", "ab (>= 1", "ab (~ 1)", "ab (>=)", "ab c", "ab [amd64 !arm64]", "ab:", "a"] {
+            assert!(parse_one(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn op_matches() {
+        use std::cmp::Ordering::*;
+        assert!(Op::Lt.matches(Less) && !Op::Lt.matches(Equal));
+        assert!(Op::Le.matches(Equal) && !Op::Le.matches(Greater));
+        assert!(Op::Ge.matches(Greater) && !Op::Ge.matches(Less));
+        assert!(Op::Gt.matches(Greater) && !Op::Gt.matches(Equal));
+        assert!(Op::Eq.matches(Equal) && !Op::Eq.matches(Less));
+    }
+}
