@@ -2,7 +2,12 @@
 //! and rewrite Ansible apt tasks to those pins.
 
 pub mod ansible;
+pub mod auth;
+pub mod cache;
+pub mod compress;
 pub mod deb822;
+pub mod fetch;
+pub mod fsutil;
 pub mod packages;
 pub mod relation;
 pub mod release;

@@ -1,0 +1,135 @@
+//! The on-disk cache (XDG cache dir): verified InRelease files with their HTTP validators, and
+//! decompressed indexes stored by the SHA256 the signed Release lists for them.
+//!
+//! Layout under the root (default `$XDG_CACHE_HOME/pinlock`, else `~/.cache/pinlock`):
+//! - `releases/<key>/InRelease` (or `Release` + `Release.gpg`) and `validators` (ETag and
+//!   Last-Modified lines), `<key>` derived from the repository URL without credentials;
+//! - `indexes/<sha256>`: decompressed Packages text, content-addressed, so a re-run whose
+//!   Release lists the same hash reads it instead of downloading.
+//!
+//! Everything is written atomically. Like apt's lists directory, the cache is trusted: do not
+//! share it with untrusted users.
+
+use std::path::{Path, PathBuf};
+
+use crate::fetch::Validators;
+use crate::fsutil::write_atomic;
+
+/// The cache root.
+#[derive(Debug, Clone)]
+pub struct Cache {
+    root: PathBuf,
+}
+
+/// The files of a cached, verified release.
+#[derive(Debug, Clone, Default)]
+pub struct CachedRelease {
+    /// `InRelease` bytes, or `Release` bytes when the repository has no InRelease.
+    pub release: Vec<u8>,
+    /// `Release.gpg`, when the release came as Release + Release.gpg.
+    pub detached_signature: Option<Vec<u8>>,
+    /// Validators for a conditional request.
+    pub validators: Validators,
+}
+
+impl Cache {
+    /// A cache at `root`.
+    pub fn new(root: impl Into<PathBuf>) -> Cache {
+        Cache { root: root.into() }
+    }
+
+    /// The default location: `$XDG_CACHE_HOME/pinlock`, else `$HOME/.cache/pinlock`. Returns
+    /// `None` when neither variable is set.
+    pub fn default_root() -> Option<PathBuf> {
+        let xdg = std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty());
+        if let Some(x) = xdg {
+            return Some(PathBuf::from(x).join("pinlock"));
+        }
+        std::env::var_os("HOME")
+            .filter(|v| !v.is_empty())
+            .map(|h| PathBuf::from(h).join(".cache").join("pinlock"))
+    }
+
+    /// The cache root.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn release_dir(&self, display_uri: &str, suite: &str) -> PathBuf {
+        let key: String = format!("{}/dists/{suite}", display_uri.trim_end_matches('/'))
+            .split_once("://")
+            .map_or_else(|| display_uri.to_string(), |(_, r)| r.to_string())
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '~' | '+') { c } else { '_' })
+            .collect();
+        self.root.join("releases").join(key)
+    }
+
+    /// The cached release of `suite` at `display_uri`, if any.
+    pub fn load_release(&self, display_uri: &str, suite: &str) -> Option<CachedRelease> {
+        let dir = self.release_dir(display_uri, suite);
+        let release = std::fs::read(dir.join("Release")).ok()?;
+        let detached_signature = std::fs::read(dir.join("Release.gpg")).ok();
+        let mut validators = Validators::default();
+        if let Ok(text) = std::fs::read_to_string(dir.join("validators")) {
+            for line in text.lines() {
+                if let Some(v) = line.strip_prefix("etag ") {
+                    validators.etag = Some(v.to_string());
+                } else if let Some(v) = line.strip_prefix("last-modified ") {
+                    validators.last_modified = Some(v.to_string());
+                }
+            }
+        }
+        Some(CachedRelease {
+            release,
+            detached_signature,
+            validators,
+        })
+    }
+
+    /// Stores a verified release.
+    pub fn store_release(&self, display_uri: &str, suite: &str, rel: &CachedRelease) -> std::io::Result<()> {
+        let dir = self.release_dir(display_uri, suite);
+        std::fs::create_dir_all(&dir)?;
+        write_atomic(&dir.join("Release"), &rel.release)?;
+        match &rel.detached_signature {
+            Some(sig) => {
+                write_atomic(&dir.join("Release.gpg"), sig)?;
+            }
+            None => {
+                let _ = std::fs::remove_file(dir.join("Release.gpg"));
+            }
+        }
+        let mut v = String::new();
+        if let Some(e) = &rel.validators.etag {
+            v.push_str(&format!("etag {e}\n"));
+        }
+        if let Some(m) = &rel.validators.last_modified {
+            v.push_str(&format!("last-modified {m}\n"));
+        }
+        write_atomic(&dir.join("validators"), v.as_bytes())?;
+        Ok(())
+    }
+
+    fn index_path(&self, sha256: &str) -> Option<PathBuf> {
+        (sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then(|| self.root.join("indexes").join(sha256.to_ascii_lowercase()))
+    }
+
+    /// The decompressed index whose SHA256 is `sha256` and size `size`, if cached.
+    pub fn load_index(&self, sha256: &str, size: u64) -> Option<Vec<u8>> {
+        let path = self.index_path(sha256)?;
+        let bytes = std::fs::read(path).ok()?;
+        (bytes.len() as u64 == size).then_some(bytes)
+    }
+
+    /// Stores a decompressed, verified index under its SHA256.
+    pub fn store_index(&self, sha256: &str, bytes: &[u8]) -> std::io::Result<()> {
+        if let Some(path) = self.index_path(sha256) {
+            if !path.exists() {
+                write_atomic(&path, bytes)?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,418 @@
+//! Fetching files from a repository: HTTP(S) with reqwest (rustls, proxies from the
+//! environment, timeouts, bounded retries with backoff), `file://` URLs and local paths.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+
+use crate::auth::AuthConf;
+use crate::source::redact_uri;
+
+/// A file could not be fetched. URLs in messages never carry credentials.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    /// HTTP 404 / 410, or a local file that does not exist.
+    #[error("{url}: not found")]
+    NotFound {
+        /// The URL.
+        url: String,
+    },
+    /// Another HTTP error status, after retries for 5xx.
+    #[error("{url}: HTTP {status} (after {attempts} attempt{s})", s = if *.attempts == 1 { "" } else { "s" })]
+    Status {
+        /// The URL.
+        url: String,
+        /// The last status.
+        status: u16,
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// A network failure (connection refused or reset, timeout, TLS), after retries.
+    #[error("{url}: {reason} (after {attempts} attempt{s})", s = if *.attempts == 1 { "" } else { "s" })]
+    Network {
+        /// The URL.
+        url: String,
+        /// What happened, without credentials.
+        reason: String,
+        /// Attempts made.
+        attempts: u32,
+    },
+    /// The body is larger than the Release says the file is.
+    #[error("{url}: larger than the {limit} bytes the signed Release lists\nhint: the mirror may be mid-sync; try again later")]
+    TooLarge {
+        /// The URL.
+        url: String,
+        /// The expected size.
+        limit: u64,
+    },
+    /// The body is shorter than the server announced.
+    #[error("{url}: body ended after {got} of {expected} bytes")]
+    Truncated {
+        /// The URL.
+        url: String,
+        /// Bytes received.
+        got: u64,
+        /// Bytes announced.
+        expected: u64,
+    },
+    /// Reading a local file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The URL scheme is not supported.
+    #[error("{url}: unsupported URL scheme\nhint: use http://, https://, file:// or a local path")]
+    Scheme {
+        /// The URL.
+        url: String,
+    },
+}
+
+impl FetchError {
+    /// True for a missing file (404 or no such local file).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, FetchError::NotFound { .. })
+    }
+}
+
+/// Timeouts and retry policy.
+#[derive(Debug, Clone)]
+pub struct FetchOptions {
+    /// Time to establish a connection.
+    pub connect_timeout: Duration,
+    /// Longest pause between two reads of a body.
+    pub read_timeout: Duration,
+    /// Longest time for one request, body included.
+    pub total_timeout: Duration,
+    /// Retries after the first attempt, for 5xx, resets and timeouts.
+    pub retries: u32,
+    /// First backoff; doubled at each retry.
+    pub backoff: Duration,
+}
+
+impl Default for FetchOptions {
+    fn default() -> Self {
+        FetchOptions {
+            connect_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(30),
+            total_timeout: Duration::from_secs(600),
+            retries: 3,
+            backoff: Duration::from_millis(250),
+        }
+    }
+}
+
+/// Conditional-request validators of a cached copy.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    /// `ETag` of the cached copy.
+    pub etag: Option<String>,
+    /// `Last-Modified` of the cached copy.
+    pub last_modified: Option<String>,
+}
+
+/// The result of a fetch.
+#[derive(Debug)]
+pub enum Fetched {
+    /// The server answered 304: the cached copy is current.
+    NotModified,
+    /// The body and its validators.
+    Body {
+        /// The bytes.
+        bytes: Vec<u8>,
+        /// Validators for a later conditional request.
+        validators: Validators,
+    },
+}
+
+/// Fetches URLs; cheap to clone (one connection pool).
+#[derive(Clone)]
+pub struct Fetcher {
+    client: reqwest::Client,
+    opts: FetchOptions,
+    auth: AuthConf,
+    retries_done: Arc<AtomicU64>,
+}
+
+impl Fetcher {
+    /// Builds a fetcher. Proxies come from the environment (`http_proxy`, `https_proxy`,
+    /// `no_proxy`), as for apt.
+    pub fn new(opts: FetchOptions, auth: AuthConf) -> Result<Fetcher, FetchError> {
+        let policy = reqwest::redirect::Policy::custom(|attempt| {
+            let downgrade = attempt
+                .previous()
+                .last()
+                .is_some_and(|p| p.scheme() == "https")
+                && attempt.url().scheme() != "https";
+            if downgrade {
+                attempt.error("redirect from https to a non-https URL refused")
+            } else if attempt.previous().len() >= 10 {
+                attempt.error("too many redirects")
+            } else {
+                attempt.follow()
+            }
+        });
+        let client = reqwest::Client::builder()
+            .user_agent(concat!("pinlock/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(opts.connect_timeout)
+            .read_timeout(opts.read_timeout)
+            .timeout(opts.total_timeout)
+            .redirect(policy)
+            .build()
+            .map_err(|e| FetchError::Network {
+                url: String::new(),
+                reason: format!("cannot build HTTP client: {e}"),
+                attempts: 0,
+            })?;
+        Ok(Fetcher {
+            client,
+            opts,
+            auth,
+            retries_done: Arc::default(),
+        })
+    }
+
+    /// Number of retries made so far (for reports and tests).
+    pub fn retries_done(&self) -> u64 {
+        self.retries_done.load(Ordering::Relaxed)
+    }
+
+    /// Fetches `url`. With `cond`, sends a conditional request and may return
+    /// [`Fetched::NotModified`]. With `max_size`, stops reading past that many bytes and fails.
+    pub async fn get(
+        &self,
+        url: &str,
+        cond: Option<&Validators>,
+        max_size: Option<u64>,
+    ) -> Result<Fetched, FetchError> {
+        if url.starts_with("http://") || url.starts_with("https://") {
+            self.get_http(url, cond, max_size).await
+        } else if let Some(path) = url.strip_prefix("file://") {
+            read_local(PathBuf::from(path), max_size)
+        } else if url.contains("://") {
+            Err(FetchError::Scheme {
+                url: redact_uri(url),
+            })
+        } else {
+            read_local(PathBuf::from(url), max_size)
+        }
+    }
+
+    async fn get_http(
+        &self,
+        url: &str,
+        cond: Option<&Validators>,
+        max_size: Option<u64>,
+    ) -> Result<Fetched, FetchError> {
+        let shown = redact_uri(url);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let result = self.try_once(url, &shown, cond, max_size, attempt).await;
+            let retry = match &result {
+                Err(FetchError::Status { status, .. }) => *status >= 500 || *status == 429,
+                Err(FetchError::Network { .. }) | Err(FetchError::Truncated { .. }) => true,
+                _ => false,
+            };
+            if !retry || attempt > self.opts.retries {
+                return result;
+            }
+            self.retries_done.fetch_add(1, Ordering::Relaxed);
+            tokio::time::sleep(self.opts.backoff * 2u32.pow(attempt - 1)).await;
+        }
+    }
+
+    async fn try_once(
+        &self,
+        url: &str,
+        shown: &str,
+        cond: Option<&Validators>,
+        max_size: Option<u64>,
+        attempts: u32,
+    ) -> Result<Fetched, FetchError> {
+        let net = |e: reqwest::Error| FetchError::Network {
+            url: shown.to_string(),
+            reason: describe(&e),
+            attempts,
+        };
+        let (clean_url, userinfo) = split_userinfo(url);
+        let mut req = self.client.get(&clean_url);
+        if let Some((user, pass)) = userinfo.or_else(|| self.auth.lookup(&clean_url)) {
+            req = req.basic_auth(user, Some(pass));
+        }
+        if let Some(v) = cond {
+            if let Some(e) = &v.etag {
+                req = req.header(reqwest::header::IF_NONE_MATCH, e);
+            }
+            if let Some(m) = &v.last_modified {
+                req = req.header(reqwest::header::IF_MODIFIED_SINCE, m);
+            }
+        }
+        let resp = req.send().await.map_err(net)?;
+        let status = resp.status().as_u16();
+        match status {
+            304 if cond.is_some() => return Ok(Fetched::NotModified),
+            404 | 410 => {
+                return Err(FetchError::NotFound {
+                    url: shown.to_string(),
+                })
+            }
+            200..=299 => {}
+            _ => {
+                return Err(FetchError::Status {
+                    url: shown.to_string(),
+                    status,
+                    attempts,
+                })
+            }
+        }
+        let header = |h| {
+            resp.headers()
+                .get(h)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        let validators = Validators {
+            etag: header(reqwest::header::ETAG),
+            last_modified: header(reqwest::header::LAST_MODIFIED),
+        };
+        let announced = resp.content_length();
+        if let (Some(limit), Some(len)) = (max_size, announced) {
+            if len > limit {
+                return Err(FetchError::TooLarge {
+                    url: shown.to_string(),
+                    limit,
+                });
+            }
+        }
+        let mut bytes = Vec::with_capacity(announced.or(max_size).unwrap_or(0).min(1 << 28) as usize);
+        let mut stream = resp.bytes_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(net)?;
+            if let Some(limit) = max_size {
+                if (bytes.len() + chunk.len()) as u64 > limit {
+                    return Err(FetchError::TooLarge {
+                        url: shown.to_string(),
+                        limit,
+                    });
+                }
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        if let Some(len) = announced {
+            if (bytes.len() as u64) < len {
+                return Err(FetchError::Truncated {
+                    url: shown.to_string(),
+                    got: bytes.len() as u64,
+                    expected: len,
+                });
+            }
+        }
+        Ok(Fetched::Body { bytes, validators })
+    }
+}
+
+fn read_local(path: PathBuf, max_size: Option<u64>) -> Result<Fetched, FetchError> {
+    match std::fs::read(&path) {
+        Ok(bytes) => {
+            if let Some(limit) = max_size {
+                if bytes.len() as u64 > limit {
+                    return Err(FetchError::TooLarge {
+                        url: path.display().to_string(),
+                        limit,
+                    });
+                }
+            }
+            Ok(Fetched::Body {
+                bytes,
+                validators: Validators::default(),
+            })
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(FetchError::NotFound {
+            url: path.display().to_string(),
+        }),
+        Err(source) => Err(FetchError::Io { path, source }),
+    }
+}
+
+/// Splits `scheme://user:pass@host/...` into the URL without userinfo and the credentials.
+fn split_userinfo(url: &str) -> (String, Option<(String, String)>) {
+    if let Some((scheme, rest)) = url.split_once("://") {
+        let auth_end = rest.find('/').unwrap_or(rest.len());
+        if let Some(at) = rest[..auth_end].rfind('@') {
+            let info = &rest[..at];
+            let (u, p) = info.split_once(':').unwrap_or((info, ""));
+            return (
+                format!("{scheme}://{}", &rest[at + 1..]),
+                Some((u.to_string(), p.to_string())),
+            );
+        }
+    }
+    (url.to_string(), None)
+}
+
+/// A one-line description of a reqwest error without its URL (which could carry credentials).
+fn describe(e: &reqwest::Error) -> String {
+    let mut msg = if e.is_timeout() {
+        "timed out".to_string()
+    } else if e.is_connect() {
+        "connection failed".to_string()
+    } else if e.is_redirect() {
+        "redirect refused".to_string()
+    } else if e.is_body() || e.is_decode() {
+        "connection broken while reading the body".to_string()
+    } else {
+        "request failed".to_string()
+    };
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        let text = s.to_string();
+        if !text.contains("://") && !msg.ends_with(&text) {
+            msg.push_str(": ");
+            msg.push_str(&text);
+        }
+        src = s.source();
+    }
+    msg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn userinfo_is_split_off() {
+        assert_eq!(
+            split_userinfo("https://u:p@h.example/x"),
+            ("https://h.example/x".to_string(), Some(("u".into(), "p".into())))
+        );
+        assert_eq!(split_userinfo("https://h.example/a@b").1, None);
+    }
+
+    #[tokio::test]
+    async fn local_files_and_missing_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f");
+        std::fs::write(&p, b"hello").unwrap();
+        let f = Fetcher::new(FetchOptions::default(), AuthConf::default()).unwrap();
+        let url = format!("file://{}", p.display());
+        match f.get(&url, None, None).await.unwrap() {
+            Fetched::Body { bytes, .. } => assert_eq!(bytes, b"hello"),
+            Fetched::NotModified => panic!("unexpected 304"),
+        }
+        assert!(matches!(
+            f.get(&url, None, Some(4)).await,
+            Err(FetchError::TooLarge { limit: 4, .. })
+        ));
+        let missing = dir.path().join("nope");
+        assert!(f.get(missing.to_str().unwrap(), None, None).await.unwrap_err().is_not_found());
+        assert!(matches!(f.get("ftp://x/y", None, None).await, Err(FetchError::Scheme { .. })));
+    }
+}

@@ -1,0 +1,58 @@
+//! File-system helpers: atomic writes.
+
+use std::io::Write;
+use std::path::Path;
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same directory, fsync, then
+/// rename over the target. An interrupted write leaves the old file intact. Returns `Ok(false)`
+/// without touching the file when it already holds exactly `bytes`. Keeps the permissions of
+/// an existing file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
+    if let Ok(old) = std::fs::read(path) {
+        if old == bytes {
+            return Ok(false);
+        }
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        std::fs::set_permissions(tmp.path(), meta.permissions())?;
+    }
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_only_when_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.lock");
+        assert!(write_atomic(&p, b"x").unwrap());
+        let m1 = std::fs::metadata(&p).unwrap().modified().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        assert!(!write_atomic(&p, b"x").unwrap());
+        assert_eq!(std::fs::metadata(&p).unwrap().modified().unwrap(), m1);
+        assert!(write_atomic(&p, b"y").unwrap());
+        assert_eq!(std::fs::read(&p).unwrap(), b"y");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "temp file left behind");
+    }
+}
