@@ -1,1 +1,0 @@
-//! OpenPGP verification of InRelease / Release.gpg against a signed-by keyring.

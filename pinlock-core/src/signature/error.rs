@@ -1,0 +1,150 @@
+//! Errors of signature verification.
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+/// Why a keyring could not be loaded or a signed file was not accepted.
+///
+/// Variants that concern one signature name the key that made it (uppercase hex fingerprint of the
+/// signing key or subkey, or the issuer key id when the key is unknown).
+#[derive(Debug, Error)]
+pub enum SignatureError {
+    /// The keyring file could not be read.
+    #[error("cannot read keyring {path}: {source}")]
+    ReadKeyring {
+        /// The keyring file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The keyring file was read but its content is not acceptable.
+    #[error("keyring {path}: {source}")]
+    InKeyringFile {
+        /// The keyring file.
+        path: PathBuf,
+        /// What is wrong with it.
+        #[source]
+        source: Box<SignatureError>,
+    },
+    /// The keyring holds no public key at all.
+    #[error("keyring contains no OpenPGP public key\nhint: signed-by must name an armored (.asc) or binary (.gpg) OpenPGP public key file")]
+    EmptyKeyring,
+    /// Binary keyring data that does not start with a public key packet (apt ignores such files).
+    #[error("keyring is neither an armored public key block nor binary public key packets (first byte {first_byte:#04x})\nhint: export the key with `gpg --export` (binary) or `gpg --export --armor` (.asc)")]
+    UnsupportedKeyringFormat {
+        /// The first byte of the data.
+        first_byte: u8,
+    },
+    /// OpenPGP armor or packet data could not be decoded.
+    #[error("malformed {what}: {detail}")]
+    Malformed {
+        /// What was being decoded ("keyring", "signature", ...).
+        what: &'static str,
+        /// The decoder's complaint.
+        detail: String,
+    },
+    /// The file carries no OpenPGP signature at all.
+    #[error("file is not signed: {detail}")]
+    Unsigned {
+        /// What was found instead.
+        detail: String,
+    },
+    /// A clearsigned file has text outside its signed message, which apt refuses.
+    #[error("clearsigned file has text outside the signed message at line {line}: {detail}")]
+    OutsideSignedMessage {
+        /// 1-based line number.
+        line: usize,
+        /// What apt complains about.
+        detail: String,
+    },
+    /// The signed message or signature block is structured in a way apt refuses.
+    #[error("invalid signed file at line {line}: {detail}")]
+    InvalidStructure {
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong.
+        detail: String,
+    },
+    /// A detached signature in binary form; apt only accepts armored Release.gpg files.
+    #[error("detached signature is in binary OpenPGP format, which apt refuses\nhint: the repository must publish an ASCII-armored Release.gpg (gpg --armor --detach-sign)")]
+    BinaryDetachedSignature,
+    /// A signature by a keyring key does not match the data: the content was modified after signing
+    /// (or the signature is corrupt). Fatal even when other signatures are good, as in apt.
+    #[error(
+        "bad signature by key {key}: the signed content does not match (modified after signing?)"
+    )]
+    BadSignature {
+        /// Fingerprint of the key (or subkey) that made the bad signature.
+        key: String,
+    },
+    /// No signature was made by a key in the keyring.
+    #[error("no signature by a key in the keyring; the file is signed by unknown key(s) {}\nhint: add the repository's signing key to the keyring given as signed-by", .key_ids.join(", "))]
+    UnknownKey {
+        /// Issuer key ids (or fingerprints) of the signatures, uppercase hex.
+        key_ids: Vec<String>,
+    },
+    /// The only signatures by keyring keys were made by an expired key or subkey.
+    #[error("signing key {key} expired on {expired}\nhint: fetch the repository's current signing key and update signed-by")]
+    ExpiredKey {
+        /// Fingerprint of the expired key or subkey.
+        key: String,
+        /// When it expired (UTC).
+        expired: String,
+    },
+    /// The only signatures by keyring keys were made by a revoked key or subkey.
+    #[error("signing key {key} is revoked\nhint: fetch the repository's current signing key and update signed-by")]
+    RevokedKey {
+        /// Fingerprint of the revoked key or subkey.
+        key: String,
+    },
+    /// The key that made the signature is not allowed to sign data (no signing flag).
+    #[error("key {key} is not capable of signing (its key flags do not allow signing data)")]
+    NotSigningCapable {
+        /// Fingerprint of the key or subkey.
+        key: String,
+    },
+    /// The key is unusable: no valid self-signature or binding, missing cross-certification, ...
+    #[error("key {key} is unusable: {reason}")]
+    UnusableKey {
+        /// Fingerprint of the key or subkey.
+        key: String,
+        /// Why.
+        reason: String,
+    },
+    /// The signature uses a digest apt does not trust (MD5, SHA1, RIPEMD160).
+    #[error("signature by key {key} uses untrusted digest algorithm {digest}\nhint: apt rejects MD5, SHA1 and RIPEMD160 signatures; the repository must be re-signed with SHA256 or stronger")]
+    WeakDigest {
+        /// Fingerprint of the signing key.
+        key: String,
+        /// Name of the digest algorithm.
+        digest: String,
+    },
+    /// The signature claims to have been made in the future.
+    #[error("signature by key {key} was made on {created}, in the future (now is {now})\nhint: check the system clock")]
+    FutureSignature {
+        /// Fingerprint of the signing key.
+        key: String,
+        /// Signature creation time (UTC).
+        created: String,
+        /// The verification time (UTC).
+        now: String,
+    },
+    /// The signature itself has expired (signature expiration time subpacket).
+    #[error("signature by key {key} expired on {expired}")]
+    ExpiredSignature {
+        /// Fingerprint of the signing key.
+        key: String,
+        /// When it expired (UTC).
+        expired: String,
+    },
+    /// The signature cannot be checked (unsupported version, type or algorithm, missing fields).
+    #[error("signature by key {key} cannot be checked: {reason}")]
+    UncheckableSignature {
+        /// Fingerprint of the signing key.
+        key: String,
+        /// Why.
+        reason: String,
+    },
+}
