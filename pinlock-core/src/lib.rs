@@ -11,6 +11,7 @@ pub mod fsutil;
 pub mod packages;
 pub mod relation;
 pub mod release;
+pub mod repository;
 pub mod signature;
 pub mod source;
 pub mod version;

@@ -57,6 +57,11 @@ impl Keyring {
         })
     }
 
+    /// Adds the keys of `other` (several `signed-by` files make one keyring).
+    pub fn extend(&mut self, other: Keyring) {
+        self.keys.extend(other.keys);
+    }
+
     /// Returns the primary key fingerprints (uppercase hex), sorted and deduplicated.
     pub fn fingerprints(&self) -> Vec<String> {
         let mut out: Vec<String> = self
