@@ -1,1 +1,139 @@
-//! Test harness.
+//! End-to-end test harness for pinlock: real signed apt repositories built from fixtures, served
+//! over real loopback HTTP, with the real apt as the oracle. Nothing here mocks the client.
+//!
+//! Four parts:
+//!
+//! * [`RepoBuilder`] turns a fixture directory (`testdata/repos/<name>/`, see [`fixture`]) into a
+//!   signed repository in a temp dir: `dists/<suite>/{Release,InRelease,Release.gpg}` and
+//!   `dists/<suite>/<component>/binary-<arch>/Packages{,.gz,.bz2,.xz}`. Options choose the served
+//!   compressions, the hash sections, the signature files, Date/Valid-Until, by-hash copies, the
+//!   signing key and Docker's quirks. The result, [`BuiltRepo`], has tamper helpers
+//!   ([`BuiltRepo::tamper_inrelease`], [`BuiltRepo::flip_index_bytes`],
+//!   [`BuiltRepo::replace_index`], [`BuiltRepo::truncate`], [`BuiltRepo::remove`], ...).
+//! * [`Server`] serves a directory on `127.0.0.1:<free port>` with a request log, conditional GET
+//!   (ETag/Last-Modified → 304) and fault injection rules ([`Rule`], [`Fault`]): status codes for
+//!   the next k requests, resets, truncation, lying Content-Length, stalls, redirects (also to
+//!   `file:///etc/passwd`), redirect loops, extra bytes, Basic auth.
+//! * [`AptSandbox`] runs the real `apt-get update`/`apt-cache`/`apt-get install --simulate` in a
+//!   private directory (never the system's apt state) against the sources you give.
+//! * [`require_tool`] skips a test with a printed reason when a tool is missing — or panics when
+//!   `CI=true`, where a missing tool is a broken CI image, not a reason to skip.
+//!
+//! ```no_run
+//! use pinlock_tests::{fixture, require_tool, AptSandbox, Compression::*, RepoBuilder, Server};
+//!
+//! if !require_tool("apt-get") || !require_tool("gpg") {
+//!     return;
+//! }
+//! let repo = RepoBuilder::new(fixture("docker-debian"))
+//!     .compress(&[Plain, Gz, Bz2])
+//!     .build()
+//!     .unwrap();
+//! let srv = Server::serve(repo.path());
+//! let apt = AptSandbox::new(
+//!     &[format!(
+//!         "deb [arch=amd64 signed-by={}] {} buster stable",
+//!         repo.key_asc.display(),
+//!         srv.url()
+//!     )],
+//!     &["amd64"],
+//! )
+//! .unwrap();
+//! apt.update().unwrap();
+//! assert_eq!(apt.versions("docker-ce").unwrap()[0], "5:24.0.2-1~debian.10~buster");
+//! ```
+//!
+//! Fixtures (`testdata/repos/`, described in its README): `docker-debian-2023-03` (buster,
+//! bullseye; up to 23.0.1), `docker-debian` (buster, bullseye, bookworm; up to 24.0.2),
+//! `docker-ubuntu` (jammy), `debian-main` (buster, bookworm, bookworm-security: the dependency
+//! closure of the Docker packages). Keys: [`TestKey::Repo`] (trusted in tests) and
+//! [`TestKey::Other`] (a key nobody trusts), committed under `testdata/keys/`.
+//!
+//! Tools needed: `gpg`/`gpgconf` (building signed repos), `apt-get`/`apt-cache`/`gpgv` (the
+//! oracle). `scripts/install-test-deps` installs what is missing.
+
+mod apt;
+mod date;
+mod error;
+mod gpg;
+mod repo;
+mod server;
+
+use std::path::PathBuf;
+
+pub use apt::AptSandbox;
+pub use date::{format_release, parse_rfc2822};
+pub use error::{HarnessError, Result};
+pub use repo::{
+    BuiltRepo, Compression, HashKind, IndexInfo, RepoBuilder, SignMode, TestKey, DEFAULT_DATE,
+};
+pub use server::{Fault, PathMatch, RequestRecord, Rule, Server};
+
+/// The workspace's `testdata/` directory (absolute; independent of the current directory).
+pub fn testdata_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .join("testdata")
+}
+
+/// Absolute path of the fixture repository `testdata/repos/<name>`. Panics if it does not exist,
+/// naming the directories that do.
+pub fn fixture(name: &str) -> PathBuf {
+    let repos = testdata_dir().join("repos");
+    let p = repos.join(name);
+    if !p.is_dir() {
+        let mut have: Vec<String> = std::fs::read_dir(&repos)
+            .map(|rd| {
+                rd.filter_map(|e| e.ok())
+                    .filter(|e| e.path().is_dir())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        have.sort();
+        panic!(
+            "no fixture repository {} (have: {})",
+            p.display(),
+            have.join(", ")
+        );
+    }
+    p
+}
+
+/// Returns true when `tool` is found on PATH. When it is missing: panics if the environment
+/// variable `CI` is `true` (CI must run every test), otherwise prints why the test is skipped
+/// to stderr and returns false. Use as `if !require_tool("apt-get") { return; }`.
+pub fn require_tool(tool: &str) -> bool {
+    let found = std::env::var_os("PATH")
+        .map(|paths| {
+            std::env::split_paths(&paths).any(|d| {
+                let p = d.join(tool);
+                p.is_file()
+                    && std::fs::metadata(&p)
+                        .map(|m| {
+                            use std::os::unix::fs::PermissionsExt;
+                            m.permissions().mode() & 0o111 != 0
+                        })
+                        .unwrap_or(false)
+            })
+        })
+        .unwrap_or(false);
+    if found {
+        return true;
+    }
+    let hint = "run scripts/install-test-deps as root to install the test tools";
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("required tool `{tool}` is missing and CI=true\nhint: {hint}");
+    }
+    eprintln!("skipping: required tool `{tool}` is not on PATH ({hint})");
+    false
+}
+
+/// [`require_tool`] for every tool a full end-to-end test needs: gpg, gpgconf, apt-get,
+/// apt-cache, gpgv. Returns false (after printing) if any is missing outside CI.
+pub fn require_apt_tools() -> bool {
+    ["gpg", "gpgconf", "apt-get", "apt-cache", "gpgv"]
+        .iter()
+        .all(|t| require_tool(t))
+}
