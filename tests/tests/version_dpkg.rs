@@ -347,7 +347,14 @@ fn generated_tricky_pairs_agree_with_dpkg() {
             Ok(p) => {
                 match p.ordering {
                     Some(Ordering::Less) => lt += 1,
-                    Some(Ordering::Equal) => eq += 1,
+                    Some(Ordering::Equal) => {
+                        eq += 1;
+                        // dpkg confirmed the equality; Eq and Hash must agree with it.
+                        let (va, vb) = (Version::parse(a).unwrap(), Version::parse(b).unwrap());
+                        if va != vb || hash_of(&va) != hash_of(&vb) {
+                            failures.push(format!("{a:?} == {b:?} for dpkg but Eq/Hash differ"));
+                        }
+                    }
                     Some(Ordering::Greater) => gt += 1,
                     None => invalid += 1,
                 }
