@@ -21,7 +21,7 @@
 //! | `"2147483648:1"` | epoch in version is too big |
 //! | `"1:"` | nothing after colon in version number |
 //! | `"1.0-"`, `"-"` | revision number is empty |
-//! | `"-1"`, `"1:-1"` | version number is empty |
+//! | `"-1"`, `"1:-1"`, `"1: "` | version number is empty |
 //!
 //! It only *warns* (and still compares, exit code 0 or 1) for an upstream version that does
 //! not start with a digit (`abc`, `1:a`, `~`), for characters other than ASCII letters, digits
@@ -279,7 +279,9 @@ fn split(s: &str) -> Result<Parts<'_>, VersionErrorKind> {
     let (epoch, upstream_start) = match memchr::memchr(b':', t) {
         Some(colon) => {
             let epoch = parse_epoch(&t[..colon])?;
-            if colon + 1 == t.len() {
+            // dpkg looks at the byte after the colon in the untrimmed input: only a colon that
+            // ends the input is "nothing after colon"; `1: ` falls through to an empty upstream.
+            if start + colon + 1 == bytes.len() {
                 return Err(VersionErrorKind::NothingAfterColon);
             }
             (epoch, colon + 1)
@@ -719,6 +721,9 @@ mod tests {
             ("99999999999:1", K::EpochTooBig),
             ("99999999999999999999999:1", K::EpochTooBig),
             ("1:", K::NothingAfterColon),
+            (" 1:", K::NothingAfterColon),
+            ("1: ", K::UpstreamEmpty),
+            ("10:\t", K::UpstreamEmpty),
             ("1.0-", K::RevisionEmpty),
             ("1.0-1-", K::RevisionEmpty),
             ("-", K::RevisionEmpty),
