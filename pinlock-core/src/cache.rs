@@ -60,7 +60,13 @@ impl Cache {
             .split_once("://")
             .map_or_else(|| display_uri.to_string(), |(_, r)| r.to_string())
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '~' | '+') { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '~' | '+') {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         self.root.join("releases").join(key)
     }
@@ -88,7 +94,12 @@ impl Cache {
     }
 
     /// Stores a verified release.
-    pub fn store_release(&self, display_uri: &str, suite: &str, rel: &CachedRelease) -> std::io::Result<()> {
+    pub fn store_release(
+        &self,
+        display_uri: &str,
+        suite: &str,
+        rel: &CachedRelease,
+    ) -> std::io::Result<()> {
         let dir = self.release_dir(display_uri, suite);
         std::fs::create_dir_all(&dir)?;
         write_atomic(&dir.join("Release"), &rel.release)?;

@@ -19,8 +19,12 @@ impl Compression {
     /// Variants in order of preference: cheapest to decode first among the small ones. gzip
     /// decodes about 3x faster than xz for a 25–50% larger download; an uncompressed index
     /// needs no decoding but is 4–6x larger; bzip2 is the slowest to decode.
-    pub const PREFERENCE: [Compression; 4] =
-        [Compression::Gz, Compression::Xz, Compression::None, Compression::Bz2];
+    pub const PREFERENCE: [Compression; 4] = [
+        Compression::Gz,
+        Compression::Xz,
+        Compression::None,
+        Compression::Bz2,
+    ];
 
     /// The file-name suffix (`""` for uncompressed).
     pub fn extension(self) -> &'static str {
@@ -35,7 +39,8 @@ impl Compression {
     /// Decompresses `data` completely. A truncated or corrupt stream is an error; `size_hint`
     /// (the uncompressed size from the Release) only pre-sizes the buffer.
     pub fn decompress(self, data: &[u8], size_hint: Option<u64>) -> std::io::Result<Vec<u8>> {
-        let mut out = Vec::with_capacity(size_hint.unwrap_or(data.len() as u64 * 4).min(1 << 30) as usize);
+        let mut out =
+            Vec::with_capacity(size_hint.unwrap_or(data.len() as u64 * 4).min(1 << 30) as usize);
         match self {
             Compression::None => out.extend_from_slice(data),
             Compression::Gz => {
@@ -61,7 +66,8 @@ mod tests {
         match kind {
             Compression::None => data.to_vec(),
             Compression::Gz => {
-                let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+                let mut e =
+                    flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
                 e.write_all(data).unwrap();
                 e.finish().unwrap()
             }
@@ -80,14 +86,22 @@ mod tests {
 
     #[test]
     fn round_trip_and_truncation() {
-        let data: Vec<u8> = (0..5_000u32).flat_map(|i| format!("Package: p{i}\n\n").into_bytes()).collect();
+        let data: Vec<u8> = (0..5_000u32)
+            .flat_map(|i| format!("Package: p{i}\n\n").into_bytes())
+            .collect();
         for kind in [Compression::Gz, Compression::Xz, Compression::Bz2] {
             let c = compress(kind, &data);
             assert_eq!(kind.decompress(&c, None).unwrap(), data, "{kind:?}");
             let cut = &c[..c.len() * 2 / 3];
-            assert!(kind.decompress(cut, None).is_err(), "{kind:?}: truncated stream accepted");
+            assert!(
+                kind.decompress(cut, None).is_err(),
+                "{kind:?}: truncated stream accepted"
+            );
             let cut = &c[..c.len() - 1];
-            assert!(kind.decompress(cut, None).is_err(), "{kind:?}: stream missing its last byte accepted");
+            assert!(
+                kind.decompress(cut, None).is_err(),
+                "{kind:?}: stream missing its last byte accepted"
+            );
         }
     }
 }

@@ -154,10 +154,9 @@ impl<'a> Iterator for Scanner<'a, '_> {
                         continue;
                     }
                     let n = self.line;
-                    return Some(Err(self.error(
-                        n,
-                        "continuation line without a field before it",
-                    )));
+                    return Some(Err(
+                        self.error(n, "continuation line without a field before it")
+                    ));
                 }
                 Some(_) => {
                     let n = self.line;
@@ -169,10 +168,9 @@ impl<'a> Iterator for Scanner<'a, '_> {
                     };
                     let name = &line[..colon];
                     if name.is_empty() || name.bytes().any(|b| b == b' ' || b == b'\t') {
-                        return Some(Err(self.error(
-                            n,
-                            format!("invalid field name {:?}", truncate(name)),
-                        )));
+                        return Some(Err(
+                            self.error(n, format!("invalid field name {:?}", truncate(name)))
+                        ));
                     }
                     let value_start = line_start + colon + 1;
                     let mut value_end = line_start + line.len();
@@ -269,16 +267,33 @@ mod tests {
 
     #[test]
     fn fields_continuations_and_paragraphs() {
-        let text = "Package: a\nDescription: x\n more\n .\n end\n\n\nPackage: b\r\nDepends: c,\r\n d\r\n";
+        let text =
+            "Package: a\nDescription: x\n more\n .\n end\n\n\nPackage: b\r\nDepends: c,\r\n d\r\n";
         let ev = events(text);
         assert_eq!(
             ev,
             vec![
-                Event::Field { name: "Package", value: "a", line: 1 },
-                Event::Field { name: "Description", value: "x\n more\n .\n end", line: 2 },
+                Event::Field {
+                    name: "Package",
+                    value: "a",
+                    line: 1
+                },
+                Event::Field {
+                    name: "Description",
+                    value: "x\n more\n .\n end",
+                    line: 2
+                },
                 Event::End { line: 1 },
-                Event::Field { name: "Package", value: "b", line: 8 },
-                Event::Field { name: "Depends", value: "c,\r\n d", line: 9 },
+                Event::Field {
+                    name: "Package",
+                    value: "b",
+                    line: 8
+                },
+                Event::Field {
+                    name: "Depends",
+                    value: "c,\r\n d",
+                    line: 9
+                },
                 Event::End { line: 8 },
             ]
         );
@@ -290,10 +305,22 @@ mod tests {
         assert_eq!(
             ev,
             vec![
-                Event::Field { name: "A", value: "1", line: 2 },
+                Event::Field {
+                    name: "A",
+                    value: "1",
+                    line: 2
+                },
                 Event::End { line: 2 },
-                Event::Field { name: "B", value: "2", line: 4 },
-                Event::Field { name: "C", value: "3", line: 6 },
+                Event::Field {
+                    name: "B",
+                    value: "2",
+                    line: 4
+                },
+                Event::Field {
+                    name: "C",
+                    value: "3",
+                    line: 6
+                },
                 Event::End { line: 4 },
             ]
         );
@@ -309,7 +336,9 @@ mod tests {
             err.to_string(),
             "dists/x/Packages:2: expected `Field: value`, found \"not a field\""
         );
-        let err = Scanner::new(" leading\n", "f").find_map(Result::err).unwrap();
+        let err = Scanner::new(" leading\n", "f")
+            .find_map(Result::err)
+            .unwrap();
         assert_eq!(err.line, 1);
     }
 

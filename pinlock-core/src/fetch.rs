@@ -292,7 +292,8 @@ impl Fetcher {
                 });
             }
         }
-        let mut bytes = Vec::with_capacity(announced.or(max_size).unwrap_or(0).min(1 << 28) as usize);
+        let mut bytes =
+            Vec::with_capacity(announced.or(max_size).unwrap_or(0).min(1 << 28) as usize);
         let mut stream = resp.bytes_stream();
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(net)?;
@@ -391,7 +392,10 @@ mod tests {
     fn userinfo_is_split_off() {
         assert_eq!(
             split_userinfo("https://u:p@h.example/x"),
-            ("https://h.example/x".to_string(), Some(("u".into(), "p".into())))
+            (
+                "https://h.example/x".to_string(),
+                Some(("u".into(), "p".into()))
+            )
         );
         assert_eq!(split_userinfo("https://h.example/a@b").1, None);
     }
@@ -412,7 +416,14 @@ mod tests {
             Err(FetchError::TooLarge { limit: 4, .. })
         ));
         let missing = dir.path().join("nope");
-        assert!(f.get(missing.to_str().unwrap(), None, None).await.unwrap_err().is_not_found());
-        assert!(matches!(f.get("ftp://x/y", None, None).await, Err(FetchError::Scheme { .. })));
+        assert!(f
+            .get(missing.to_str().unwrap(), None, None)
+            .await
+            .unwrap_err()
+            .is_not_found());
+        assert!(matches!(
+            f.get("ftp://x/y", None, None).await,
+            Err(FetchError::Scheme { .. })
+        ));
     }
 }

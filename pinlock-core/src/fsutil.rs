@@ -53,6 +53,10 @@ mod tests {
         assert_eq!(std::fs::metadata(&p).unwrap().modified().unwrap(), m1);
         assert!(write_atomic(&p, b"y").unwrap());
         assert_eq!(std::fs::read(&p).unwrap(), b"y");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "temp file left behind");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "temp file left behind"
+        );
     }
 }

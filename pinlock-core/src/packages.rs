@@ -288,14 +288,19 @@ Source: docker-ce (5:23.0.1-1~debian.10~buster)
 
     #[test]
     fn missing_required_field_names_the_stanza_line() {
-        let err = PackageIndex::parse("Package: a\nVersion: 1\n\nPackage: b\n".into(), "P")
-            .unwrap_err();
+        let err =
+            PackageIndex::parse("Package: a\nVersion: 1\n\nPackage: b\n".into(), "P").unwrap_err();
         assert_eq!(err.line, 1);
         assert!(err.reason.contains("Architecture"), "{err}");
-        let err =
-            PackageIndex::parse("Package: a\nVersion: 1\nArchitecture: all\n\nVersion: 2\nArchitecture: all\n".into(), "P")
-                .unwrap_err();
-        assert_eq!((err.line, err.reason.as_str()), (5, "stanza without a Package field"));
+        let err = PackageIndex::parse(
+            "Package: a\nVersion: 1\nArchitecture: all\n\nVersion: 2\nArchitecture: all\n".into(),
+            "P",
+        )
+        .unwrap_err();
+        assert_eq!(
+            (err.line, err.reason.as_str()),
+            (5, "stanza without a Package field")
+        );
     }
 
     #[test]
@@ -322,7 +327,10 @@ Source: docker-ce (5:23.0.1-1~debian.10~buster)
             ][f as usize];
             assert_eq!(field as u8, f);
             assert_eq!(PkgField::from_name(field.name()), Some(field));
-            assert_eq!(PkgField::from_name(&field.name().to_lowercase()), Some(field));
+            assert_eq!(
+                PkgField::from_name(&field.name().to_lowercase()),
+                Some(field)
+            );
         }
         assert_eq!(PkgField::from_name("Description"), None);
     }

@@ -206,7 +206,11 @@ pub fn parse_one(text: &str) -> Result<Relation, RelationError> {
                 Some(a) => (true, a),
                 None => (false, a),
             };
-            if rel.arch_restrictions.first().is_some_and(|(n, _)| *n != neg) {
+            if rel
+                .arch_restrictions
+                .first()
+                .is_some_and(|(n, _)| *n != neg)
+            {
                 return Err(err(text, "mixed negated and plain architectures"));
             }
             rel.arch_restrictions.push((neg, a.to_string()));
@@ -229,8 +233,7 @@ pub fn valid_name(name: &str) -> bool {
     let b = name.as_bytes();
     b.len() >= 2
         && b[0].is_ascii_alphanumeric()
-        && b
-            .iter()
+        && b.iter()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'))
 }
 
@@ -247,7 +250,8 @@ mod tests {
         assert_eq!(r.len(), 5);
         assert_eq!(r[0][0].name, "containerd.io");
         assert_eq!(r[0][0].version, Some((Op::Ge, "1.6.4".to_string())));
-        let r = parse_relations("cgroupfs-mount | cgroup-lite, aufs-tools [amd64],\n kmod,").unwrap();
+        let r =
+            parse_relations("cgroupfs-mount | cgroup-lite, aufs-tools [amd64],\n kmod,").unwrap();
         assert_eq!(r.len(), 3);
         assert_eq!(r[0].len(), 2);
         assert!(r[1][0].applies_to("amd64"));
@@ -268,7 +272,17 @@ mod tests {
 
     #[test]
     fn rejects_garbage() {
-        for bad in ["", "(>= 1)", "ab (>= 1", "ab (~ 1)", "ab (>=)", "ab c", "ab [amd64 !arm64]", "ab:", "a"] {
+        for bad in [
+            "",
+            "(>= 1)",
+            "ab (>= 1",
+            "ab (~ 1)",
+            "ab (>=)",
+            "ab c",
+            "ab [amd64 !arm64]",
+            "ab:",
+            "a",
+        ] {
             assert!(parse_one(bad).is_err(), "{bad:?} should be rejected");
         }
     }

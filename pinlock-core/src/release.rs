@@ -96,9 +96,12 @@ impl Release {
     /// Parses Release text. `file` names it in errors.
     pub fn parse(text: &str, file: &str) -> Result<Release, ReleaseError> {
         let paras = paragraphs(text, file)?;
-        let p = paras.into_iter().next().ok_or_else(|| ReleaseError::Empty {
-            file: file.to_string(),
-        })?;
+        let p = paras
+            .into_iter()
+            .next()
+            .ok_or_else(|| ReleaseError::Empty {
+                file: file.to_string(),
+            })?;
         let s = |n: &str| p.get(n).map(|v| v.trim().to_string());
         let list = |n: &str| {
             p.get(n)
@@ -108,13 +111,15 @@ impl Release {
         let date_field = |n: &str| -> Result<Option<i64>, ReleaseError> {
             match p.get(n) {
                 None => Ok(None),
-                Some(v) => parse_rfc2822(v).map(Some).ok_or_else(|| ReleaseError::InvalidField {
-                    file: file.to_string(),
-                    line: p.line_of(n),
-                    field: n.to_string(),
-                    value: v.to_string(),
-                    reason: "not an RFC 2822 date".into(),
-                }),
+                Some(v) => parse_rfc2822(v)
+                    .map(Some)
+                    .ok_or_else(|| ReleaseError::InvalidField {
+                        file: file.to_string(),
+                        line: p.line_of(n),
+                        field: n.to_string(),
+                        value: v.to_string(),
+                        reason: "not an RFC 2822 date".into(),
+                    }),
             }
         };
         let mut rel = Release {
@@ -134,12 +139,7 @@ impl Release {
             but_automatic_upgrades: yes(p.get("ButAutomaticUpgrades")),
             files: BTreeMap::new(),
         };
-        for (section, kind) in [
-            ("MD5Sum", 0),
-            ("SHA1", 0),
-            ("SHA256", 1),
-            ("SHA512", 2),
-        ] {
+        for (section, kind) in [("MD5Sum", 0), ("SHA1", 0), ("SHA256", 1), ("SHA512", 2)] {
             let Some(v) = p.get(section) else { continue };
             let base = p.line_of(section);
             for (i, line) in v.lines().enumerate() {
@@ -332,7 +332,10 @@ SHA256:
     fn bad_lines_name_the_line() {
         let text = "Suite: x\nDate: someday\n";
         let e = Release::parse(text, "R").unwrap_err();
-        assert_eq!(e.to_string(), "R:2: invalid Date \"someday\": not an RFC 2822 date");
+        assert_eq!(
+            e.to_string(),
+            "R:2: invalid Date \"someday\": not an RFC 2822 date"
+        );
         let text = "Suite: x\nSHA256:\n abc 1 a/Packages\n";
         let e = Release::parse(text, "R").unwrap_err();
         assert!(e.to_string().starts_with("R:2: invalid SHA256"), "{e}");
@@ -348,7 +351,10 @@ SHA256:
             let t = parse_rfc2822(s).unwrap();
             assert_eq!(format_rfc2822(t), s);
         }
-        assert_eq!(parse_rfc2822("10 Jul 2026 14:27:21 +0200"), parse_rfc2822("Fri, 10 Jul 2026 12:27:21 GMT"));
+        assert_eq!(
+            parse_rfc2822("10 Jul 2026 14:27:21 +0200"),
+            parse_rfc2822("Fri, 10 Jul 2026 12:27:21 GMT")
+        );
         assert_eq!(format_date(1692886241), "2023-08-24");
         assert_eq!(parse_rfc2822("Thu, 32 Aug 2023 14:10:41 UTC"), None);
     }

@@ -341,7 +341,11 @@ pub fn load_keyring(spec: &SourceSpec, base: &Path) -> Result<Keyring, RepoError
         Some(SignedBy::Files(files)) => {
             let mut ring: Option<Keyring> = None;
             for f in files {
-                let path = if f.is_absolute() { f.clone() } else { base.join(f) };
+                let path = if f.is_absolute() {
+                    f.clone()
+                } else {
+                    base.join(f)
+                };
                 let k = Keyring::from_file(&path).map_err(wrap)?;
                 match &mut ring {
                     Some(r) => r.extend(k),
@@ -368,7 +372,12 @@ pub async fn read_sources(
     for spec in specs {
         let keyring = Arc::new(load_keyring(spec, &opts.base_dir)?);
         for suite in &spec.suites {
-            jobs.push(read_suite(ctx.clone(), spec.clone(), suite.clone(), keyring.clone()));
+            jobs.push(read_suite(
+                ctx.clone(),
+                spec.clone(),
+                suite.clone(),
+                keyring.clone(),
+            ));
         }
     }
     futures_util::future::try_join_all(jobs).await
@@ -405,7 +414,8 @@ async fn read_suite(
     let shown_root = crate::source::redact_uri(&root);
     let dist = format!("{root}/dists/{suite}");
     let shown_dist = format!("{shown_root}/dists/{suite}");
-    let (signed, verified_url) = fetch_release(&ctx, &dist, &shown_dist, &shown_root, &suite).await?;
+    let (signed, verified_url) =
+        fetch_release(&ctx, &dist, &shown_dist, &shown_root, &suite).await?;
     let now = ctx.opts.now;
     let verified = match &signed.detached_signature {
         None => signature::verify_inrelease(&keyring, &signed.release, now),
@@ -424,7 +434,12 @@ async fn read_suite(
     let release_sha256 = sha256_hex(&signed.release);
 
     let mut archs: Vec<String> = if spec.architectures.is_empty() {
-        release.architectures.iter().filter(|a| *a != "all").cloned().collect()
+        release
+            .architectures
+            .iter()
+            .filter(|a| *a != "all")
+            .cloned()
+            .collect()
     } else {
         spec.architectures.clone()
     };
@@ -520,14 +535,18 @@ async fn fetch_release(
     }
     let inrelease = format!("{dist}/InRelease");
     let shown_in = format!("{shown_dist}/InRelease");
-    ctx.progress(Progress::Fetching { url: shown_in.clone() });
+    ctx.progress(Progress::Fetching {
+        url: shown_in.clone(),
+    });
     let cond = cached
         .as_ref()
         .filter(|c| c.detached_signature.is_none())
         .map(|c| &c.validators);
     match ctx.fetcher.get(&inrelease, cond, Some(16 << 20)).await {
         Ok(Fetched::NotModified) => {
-            ctx.progress(Progress::NotModified { url: shown_in.clone() });
+            ctx.progress(Progress::NotModified {
+                url: shown_in.clone(),
+            });
             let c = cached.expect("conditional request without a cached copy");
             Ok((c, shown_in))
         }
@@ -581,7 +600,9 @@ fn check_release(
     now: SystemTime,
 ) -> Result<(), RepoError> {
     if !release.has_strong_hashes() {
-        return Err(RepoError::WeakHashes { url: url.to_string() });
+        return Err(RepoError::WeakHashes {
+            url: url.to_string(),
+        });
     }
     let now = unix(now);
     if spec.check_valid_until {
@@ -595,7 +616,11 @@ fn check_release(
         }
     }
     match release.date_unix {
-        None => return Err(RepoError::NoDate { url: url.to_string() }),
+        None => {
+            return Err(RepoError::NoDate {
+                url: url.to_string(),
+            })
+        }
         Some(d) if spec.check_date && d > now + DATE_SKEW.as_secs() as i64 => {
             return Err(RepoError::NotYetValid {
                 url: url.to_string(),
@@ -662,7 +687,9 @@ async fn read_index(
         .filter(|_| plain.sha256.is_some())
         .and_then(|c| c.load_index(&key, plain.size));
     let text = if let Some(bytes) = cached {
-        ctx.progress(Progress::FromCache { url: shown_url.clone() });
+        ctx.progress(Progress::FromCache {
+            url: shown_url.clone(),
+        });
         bytes
     } else if ctx.opts.offline {
         return Err(RepoError::NotCached { url: shown_url });
@@ -697,7 +724,8 @@ async fn read_index(
 
 /// Parses a decompressed index and checks every version.
 fn parse_index(text: Vec<u8>, url: &str) -> Result<PackageIndex, RepoError> {
-    let text = String::from_utf8(text).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    let text = String::from_utf8(text)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     let index = PackageIndex::parse(text, url)?;
     for p in index.iter() {
         if let Err(source) = Version::parse(p.version()) {
@@ -725,7 +753,9 @@ async fn download_index(
     let mut last_err = None;
     for comp in Compression::PREFERENCE {
         let name = format!("{base}{}", comp.extension());
-        let Some(entry) = release.files.get(&name) else { continue };
+        let Some(entry) = release.files.get(&name) else {
+            continue;
+        };
         if !entry.has_strong_hash() {
             continue;
         }

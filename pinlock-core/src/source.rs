@@ -150,7 +150,9 @@ pub fn parse_one_line(line: &str) -> Result<Option<SourceSpec>, SourceError> {
     spec.uri = words.next().ok_or_else(|| fail("missing URI"))?.to_string();
     let suite = words.next().ok_or_else(|| fail("missing suite"))?;
     if suite.ends_with('/') {
-        return Err(fail("flat repositories (a suite ending in `/`) are not supported"));
+        return Err(fail(
+            "flat repositories (a suite ending in `/`) are not supported",
+        ));
     }
     spec.suites.push(suite.to_string());
     spec.components = words.map(str::to_string).collect();
@@ -188,7 +190,8 @@ fn apply_option(
             if value.contains("BEGIN PGP PUBLIC KEY BLOCK") {
                 spec.signed_by = Some(SignedBy::Inline(unfold_inline_key(value)));
             } else {
-                let files: Vec<PathBuf> = split_list(value).into_iter().map(PathBuf::from).collect();
+                let files: Vec<PathBuf> =
+                    split_list(value).into_iter().map(PathBuf::from).collect();
                 if files.iter().any(|f| {
                     let s = f.to_string_lossy();
                     s.len() >= 16 && s.bytes().all(|b| b.is_ascii_hexdigit())
@@ -209,10 +212,24 @@ fn apply_option(
         }
         "check-valid-until" => spec.check_valid_until = bool_opt(value).unwrap_or(true),
         "check-date" => spec.check_date = bool_opt(value).unwrap_or(true),
-        "arch+" | "arch-" | "lang" | "target" | "pdiffs" | "by-hash" | "allow-insecure"
-        | "allow-weak" | "allow-downgrade-to-insecure" | "inrelease-path" | "snapshot"
-        | "languages" | "targets" | "enabled" | "date-max-future" | "valid-until-min"
-        | "valid-until-max" | "x-repolib-name" => {}
+        "arch+"
+        | "arch-"
+        | "lang"
+        | "target"
+        | "pdiffs"
+        | "by-hash"
+        | "allow-insecure"
+        | "allow-weak"
+        | "allow-downgrade-to-insecure"
+        | "inrelease-path"
+        | "snapshot"
+        | "languages"
+        | "targets"
+        | "enabled"
+        | "date-max-future"
+        | "valid-until-min"
+        | "valid-until-max"
+        | "x-repolib-name" => {}
         other => return Err(fail(format!("unknown source option {other:?}"))),
     }
     Ok(())
@@ -233,7 +250,13 @@ fn unfold_inline_key(v: &str) -> String {
 
 fn redact_line(line: &str) -> String {
     line.split_whitespace()
-        .map(|w| if w.contains("://") { redact_uri(w) } else { w.to_string() })
+        .map(|w| {
+            if w.contains("://") {
+                redact_uri(w)
+            } else {
+                w.to_string()
+            }
+        })
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -255,7 +278,9 @@ pub fn parse_deb822(text: &str, file: &str) -> Result<Vec<SourceSpec>, SourceErr
         let uris = split_list(p.get("URIs").ok_or_else(|| bad("missing URIs"))?);
         let suites = split_list(p.get("Suites").ok_or_else(|| bad("missing Suites"))?);
         if suites.iter().any(|s| s.ends_with('/')) {
-            return Err(bad("flat repositories (a suite ending in `/`) are not supported"));
+            return Err(bad(
+                "flat repositories (a suite ending in `/`) are not supported",
+            ));
         }
         let components = split_list(p.get("Components").unwrap_or(""));
         if components.is_empty() {
@@ -301,7 +326,10 @@ mod tests {
         assert_eq!(s.suites, ["buster"]);
         assert_eq!(s.components, ["stable"]);
         assert_eq!(s.architectures, ["amd64", "arm64"]);
-        assert_eq!(s.signed_by, Some(SignedBy::Files(vec!["keys/docker.asc".into()])));
+        assert_eq!(
+            s.signed_by,
+            Some(SignedBy::Files(vec!["keys/docker.asc".into()]))
+        );
         assert!(parse_one_line("deb-src http://x/ a b").unwrap().is_none());
     }
 
@@ -326,7 +354,10 @@ mod tests {
         assert_eq!(s[1].uri, "https://b.example/ubuntu");
         assert_eq!(s[0].architectures, ["arm64"]);
         let e = parse_deb822("Types: deb\nSuites: a\n", "x.sources").unwrap_err();
-        assert_eq!(e.to_string(), "x.sources:1: invalid source stanza: missing URIs");
+        assert_eq!(
+            e.to_string(),
+            "x.sources:1: invalid source stanza: missing URIs"
+        );
     }
 
     #[test]
@@ -336,14 +367,18 @@ mod tests {
         assert_eq!(
             s[0].signed_by,
             Some(SignedBy::Inline(
-                "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nabc\n-----END PGP PUBLIC KEY BLOCK-----\n".into()
+                "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nabc\n-----END PGP PUBLIC KEY BLOCK-----\n"
+                    .into()
             ))
         );
     }
 
     #[test]
     fn redacts_userinfo() {
-        assert_eq!(redact_uri("https://u:p@h.example/a@b"), "https://h.example/a@b");
+        assert_eq!(
+            redact_uri("https://u:p@h.example/a@b"),
+            "https://h.example/a@b"
+        );
         assert_eq!(redact_uri("/srv/repo"), "/srv/repo");
     }
 }

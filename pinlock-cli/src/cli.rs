@@ -1,0 +1,110 @@
+//! Command-line definition.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Pin apt packages for Ansible fleets: resolve exact versions from signed apt repositories
+/// into a lockfile, rewrite Ansible apt tasks to those versions and hold them, and propose
+/// upgrades on purpose.
+#[derive(Debug, Parser)]
+#[command(
+    name = "pinlock",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args, Clone)]
+pub struct Global {
+    /// Print less: no status lines.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Print more: -v shows each download, -vv more detail.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Read only the cache, never the network.
+    #[arg(long, global = true)]
+    pub offline: bool,
+    /// Cache directory [default: $XDG_CACHE_HOME/pinlock or ~/.cache/pinlock].
+    #[arg(long, global = true, env = "PINLOCK_CACHE_DIR", value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+    /// Do not use the cache at all.
+    #[arg(long, global = true)]
+    pub no_cache: bool,
+    /// Credentials for private repositories, in apt's auth.conf format (repeatable).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub auth_conf: Vec<PathBuf>,
+    /// When to use colour.
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    pub color: ColorChoice,
+}
+
+/// `--color` values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List every available version of packages, newest first (like `apt-cache madison`).
+    #[command(
+        after_help = "Examples:\n  pinlock versions docker-ce --source \"deb [arch=amd64 signed-by=keys/docker.asc] https://download.docker.com/linux/debian buster stable\"\n  pinlock versions docker-ce containerd.io -m pinlock.yml --json"
+    )]
+    Versions(VersionsArgs),
+    /// Resolve the manifest (pinlock.yml) into the lockfile (pinlock.lock).
+    #[command(
+        after_help = "Examples:\n  pinlock lock                 # write pinlock.lock from pinlock.yml\n  pinlock lock --locked        # CI: fail if pinlock.lock is out of date\n  pinlock lock --offline       # resolve from the cache only"
+    )]
+    Lock(LockArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VersionsArgs {
+    /// Package names.
+    #[arg(required = true, value_name = "PKG")]
+    pub packages: Vec<String>,
+    /// A source in apt's one-line form: "deb [arch=.. signed-by=..] URL SUITE COMPONENT..." (repeatable).
+    #[arg(
+        long = "source",
+        short = 's',
+        value_name = "LINE",
+        conflicts_with = "manifest"
+    )]
+    pub sources: Vec<String>,
+    /// Take the sources from this manifest.
+    #[arg(long, short = 'm', value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LockArgs {
+    /// The manifest.
+    #[arg(long, short = 'm', default_value = "pinlock.yml", value_name = "FILE")]
+    pub manifest: PathBuf,
+    /// The lockfile [default: pinlock.lock next to the manifest].
+    #[arg(long, value_name = "FILE")]
+    pub lockfile: Option<PathBuf>,
+    /// Fail (exit 1) instead of writing when the lockfile would change.
+    #[arg(long)]
+    pub locked: bool,
+    /// Accept a source whose Release Date is older than the lockfile's.
+    #[arg(long)]
+    pub allow_rollback: bool,
+    /// Accept a locked version now served with another SHA256.
+    #[arg(long)]
+    pub allow_rebuilt: bool,
+}

@@ -1,0 +1,74 @@
+//! One module per command; each is a thin wrapper over pinlock-core.
+
+mod lock;
+mod versions;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use pinlock_core::auth::AuthConf;
+use pinlock_core::cache::Cache;
+use pinlock_core::repository::{Progress, ReadOptions};
+
+use crate::cli::{Cli, Command, Global};
+use crate::report::Reporter;
+
+/// Runs the parsed command line. Returns the exit code for success and "check failed".
+pub fn run(cli: Cli, out: &Reporter) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Versions(args) => versions::run(&cli.global, args, out),
+        Command::Lock(args) => lock::run(&cli.global, args, out),
+    }
+}
+
+/// Reader options from the global flags. Progress events become `-v` lines and warnings.
+pub fn read_options(
+    g: &Global,
+    base_dir: &std::path::Path,
+    out: &Reporter,
+) -> anyhow::Result<ReadOptions> {
+    let mut auth = AuthConf::default();
+    for f in &g.auth_conf {
+        auth.extend(AuthConf::from_file(f)?);
+    }
+    let cache = if g.no_cache {
+        None
+    } else {
+        g.cache_dir
+            .clone()
+            .or_else(Cache::default_root)
+            .map(Cache::new)
+    };
+    if g.offline && cache.is_none() {
+        anyhow::bail!("--offline needs a cache\nhint: drop --no-cache, or set --cache-dir");
+    }
+    let verbose = g.verbose;
+    let quiet = g.quiet;
+    let progress = Arc::new(move |p: &Progress| match p {
+        Progress::Warning { message } => eprintln!("warning: {message}"),
+        Progress::Fetched { url, bytes } if verbose >= 1 && !quiet => {
+            eprintln!("{:>12} {url} ({bytes} bytes)", "Downloaded")
+        }
+        Progress::NotModified { url } if verbose >= 1 && !quiet => {
+            eprintln!("{:>12} {url}", "Unchanged")
+        }
+        Progress::FromCache { url } if verbose >= 1 && !quiet => {
+            eprintln!("{:>12} {url}", "Cached")
+        }
+        Progress::Parsed { url, packages } if verbose >= 2 && !quiet => {
+            eprintln!("{:>12} {url} ({packages} packages)", "Parsed")
+        }
+        _ => {}
+    });
+    let _ = out;
+    Ok(ReadOptions {
+        cache,
+        offline: g.offline,
+        now: SystemTime::now(),
+        fetch: Default::default(),
+        auth,
+        base_dir: base_dir.to_path_buf(),
+        progress: Some(progress),
+    })
+}

@@ -1,0 +1,101 @@
+//! Status and error output on stderr. Data goes to stdout, everything else here.
+
+use std::io::{IsTerminal, Write};
+
+use crate::cli::{ColorChoice, Global};
+
+/// Prints status lines, warnings and errors to stderr.
+pub struct Reporter {
+    quiet: bool,
+    verbose: u8,
+    color: bool,
+}
+
+impl Reporter {
+    pub fn new(g: &Global) -> Reporter {
+        let color = match g.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::io::stderr().is_terminal()
+            }
+        };
+        Reporter {
+            quiet: g.quiet,
+            verbose: g.verbose,
+            color,
+        }
+    }
+
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    /// A cargo-like status line: a right-aligned verb and a message.
+    pub fn status(&self, verb: &str, msg: impl std::fmt::Display) {
+        if !self.quiet {
+            let _ = writeln!(
+                std::io::stderr(),
+                "{} {msg}",
+                self.paint("1;32", &format!("{verb:>12}"))
+            );
+        }
+    }
+
+    /// Detail shown with -v.
+    pub fn verbose(&self, level: u8, msg: impl std::fmt::Display) {
+        if self.verbose >= level && !self.quiet {
+            let _ = writeln!(
+                std::io::stderr(),
+                "{} {msg}",
+                self.paint("2", &format!("{:>12}", ""))
+            );
+        }
+    }
+
+    /// A warning.
+    pub fn warn(&self, msg: impl std::fmt::Display) {
+        let _ = writeln!(
+            std::io::stderr(),
+            "{}: {msg}",
+            self.paint("1;33", "warning")
+        );
+    }
+
+    /// An error with its causes, then its hints after a blank line.
+    pub fn error(&self, err: &anyhow::Error) {
+        let mut lines = Vec::new();
+        let mut hints = Vec::new();
+        for cause in err.chain() {
+            for line in cause.to_string().lines() {
+                if let Some(h) = line.strip_prefix("hint: ") {
+                    if !hints.iter().any(|x: &String| x == h) {
+                        hints.push(h.to_string());
+                    }
+                } else if !lines.iter().any(|l: &String| l.contains(line)) {
+                    lines.push(line.to_string());
+                }
+            }
+        }
+        let mut out = format!(
+            "{}: {}\n",
+            self.paint("1;31", "error"),
+            lines.first().map_or("", String::as_str)
+        );
+        for l in lines.iter().skip(1) {
+            out.push_str(&format!("  caused by: {l}\n"));
+        }
+        if !hints.is_empty() {
+            out.push('\n');
+            for h in hints {
+                out.push_str(&format!("{}: {h}\n", self.paint("1;36", "hint")));
+            }
+        }
+        let _ = std::io::stderr().write_all(out.as_bytes());
+    }
+}

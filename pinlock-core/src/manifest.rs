@@ -1,0 +1,324 @@
+//! The manifest, `pinlock.yml`: what the user wants.
+//!
+//! ```yaml
+//! sources:
+//!   - "deb [arch=amd64,arm64 signed-by=keys/docker.asc] https://download.docker.com/linux/debian buster stable"
+//!   - url: https://deb.debian.org/debian
+//!     suites: [buster]
+//!     components: [main]
+//!     architectures: [amd64, arm64]
+//!     signed-by: keys/debian-archive-keyring.gpg
+//! packages:
+//!   docker-ce: "^23.0"
+//!   docker-ce-cli: "*"
+//!   containerd.io: ">= 1.6.18"
+//! recommends: true
+//! playbooks: [site.yml, roles/]
+//! ```
+//!
+//! Relative `signed-by` paths, local repository paths and `playbooks` are relative to the
+//! manifest's directory.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::source::{parse_deb822, parse_one_line, SignedBy, SourceError, SourceSpec};
+
+/// A manifest could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    /// Reading failed.
+    #[error("cannot read manifest {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// YAML or schema error, with line and column when known.
+    #[error("{path}:{location}{message}")]
+    Yaml {
+        /// The file.
+        path: PathBuf,
+        /// `line:column: ` or empty.
+        location: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A source entry is invalid.
+    #[error("{path}: sources[{index}]: {source}")]
+    Source {
+        /// The file.
+        path: PathBuf,
+        /// Index in `sources`.
+        index: usize,
+        /// Why.
+        #[source]
+        source: SourceError,
+    },
+    /// Something else is invalid.
+    #[error("{path}: {message}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// A configured source with its manifest-level options.
+#[derive(Debug, Clone)]
+pub struct ManifestSource {
+    /// The apt source.
+    pub spec: SourceSpec,
+    /// Target release name override (default: the suite without `-updates`, `-security`,
+    /// `-backports`, `-proposed`).
+    pub release: Option<String>,
+}
+
+/// A parsed manifest.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// Its directory (relative paths are relative to it).
+    pub dir: PathBuf,
+    /// Sources, in manifest order.
+    pub sources: Vec<ManifestSource>,
+    /// Requested packages and their constraint text.
+    pub packages: BTreeMap<String, String>,
+    /// Follow Recommends (default true, like apt).
+    pub recommends: bool,
+    /// Playbooks and directories `pinlock pin` rewrites, relative to `dir`.
+    pub playbooks: Vec<PathBuf>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Raw {
+    sources: Vec<RawSource>,
+    #[serde(default)]
+    packages: BTreeMap<String, RawConstraint>,
+    #[serde(default = "yes")]
+    recommends: bool,
+    #[serde(default)]
+    playbooks: Vec<PathBuf>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawConstraint {
+    Text(String),
+    Number(serde_yaml::Number),
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawSource {
+    Line(String),
+    Map(RawSourceMap),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawSourceMap {
+    url: String,
+    #[serde(default)]
+    suites: OneOrMany,
+    #[serde(default)]
+    components: OneOrMany,
+    #[serde(default)]
+    architectures: OneOrMany,
+    signed_by: Option<String>,
+    release: Option<String>,
+    #[serde(default = "yes")]
+    check_valid_until: bool,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(untagged)]
+enum OneOrMany {
+    #[default]
+    None,
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    fn into_vec(self) -> Vec<String> {
+        match self {
+            OneOrMany::None => Vec::new(),
+            OneOrMany::One(s) => s.split_whitespace().map(str::to_string).collect(),
+            OneOrMany::Many(v) => v,
+        }
+    }
+}
+
+impl Manifest {
+    /// Reads and parses a manifest file.
+    pub fn load(path: &Path) -> Result<Manifest, ManifestError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ManifestError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Manifest::parse(&text, path)
+    }
+
+    /// Parses manifest text; `path` names it and anchors relative paths.
+    pub fn parse(text: &str, path: &Path) -> Result<Manifest, ManifestError> {
+        let raw: Raw = serde_yaml::from_str(text).map_err(|e| ManifestError::Yaml {
+            path: path.to_path_buf(),
+            location: e
+                .location()
+                .map(|l| format!("{}:{}: ", l.line(), l.column()))
+                .unwrap_or_else(|| " ".into()),
+            message: e
+                .to_string()
+                .split(" at line ")
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+        })?;
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        let invalid = |message: String| ManifestError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        };
+        if raw.sources.is_empty() {
+            return Err(invalid("`sources` is empty\nhint: add the repository line you have in sources.list, e.g. \"deb [signed-by=keys/docker.asc] https://download.docker.com/linux/debian bookworm stable\"".into()));
+        }
+        let mut sources = Vec::new();
+        for (index, s) in raw.sources.into_iter().enumerate() {
+            let wrap = |source| ManifestError::Source {
+                path: path.to_path_buf(),
+                index,
+                source,
+            };
+            match s {
+                RawSource::Line(line) if line.trim_start().starts_with("Types:") => {
+                    for spec in parse_deb822(&line, &format!("sources[{index}]")).map_err(wrap)? {
+                        sources.push(ManifestSource {
+                            spec,
+                            release: None,
+                        });
+                    }
+                }
+                RawSource::Line(line) => match parse_one_line(&line).map_err(wrap)? {
+                    Some(spec) => sources.push(ManifestSource {
+                        spec,
+                        release: None,
+                    }),
+                    None => {}
+                },
+                RawSource::Map(m) => {
+                    let suites = m.suites.into_vec();
+                    let components = m.components.into_vec();
+                    if suites.is_empty() || components.is_empty() {
+                        return Err(invalid(format!(
+                            "sources[{index}]: a source map needs `suites` and `components`"
+                        )));
+                    }
+                    sources.push(ManifestSource {
+                        spec: SourceSpec {
+                            uri: m.url,
+                            suites,
+                            components,
+                            architectures: m.architectures.into_vec(),
+                            signed_by: m.signed_by.map(|s| {
+                                SignedBy::Files(
+                                    s.split(',').map(|p| PathBuf::from(p.trim())).collect(),
+                                )
+                            }),
+                            check_valid_until: m.check_valid_until,
+                            check_date: true,
+                        },
+                        release: m.release,
+                    });
+                }
+            }
+        }
+        let packages = raw
+            .packages
+            .into_iter()
+            .map(|(k, v)| {
+                let text = match v {
+                    RawConstraint::Text(t) => t,
+                    RawConstraint::Number(n) => n.to_string(),
+                };
+                (k, text)
+            })
+            .collect();
+        Ok(Manifest {
+            path: path.to_path_buf(),
+            dir,
+            sources,
+            packages,
+            recommends: raw.recommends,
+            playbooks: raw.playbooks,
+        })
+    }
+
+    /// The source specs.
+    pub fn specs(&self) -> Vec<SourceSpec> {
+        self.sources.iter().map(|s| s.spec.clone()).collect()
+    }
+}
+
+/// The release a suite feeds: the suite with `-updates`, `-security`, `-backports` or
+/// `-proposed` removed (`bookworm-security` → `bookworm`).
+pub fn release_of_suite(suite: &str) -> &str {
+    for suffix in ["-updates", "-security", "-backports", "-proposed"] {
+        if let Some(r) = suite.strip_suffix(suffix) {
+            return r;
+        }
+    }
+    suite
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_both_source_forms() {
+        let m = Manifest::parse(
+            "sources:\n  - \"deb [arch=amd64 signed-by=keys/docker.asc] https://x.example/linux/debian buster stable\"\n  - url: http://y.example/debian\n    suites: [buster, buster-security]\n    components: main\n    signed-by: keys/debian.gpg\n    release: buster\npackages:\n  docker-ce: \"^23.0\"\n  containerd.io: 1.6\nplaybooks: [site.yml]\n",
+            Path::new("ops/pinlock.yml"),
+        )
+        .unwrap();
+        assert_eq!(m.dir, Path::new("ops"));
+        assert_eq!(m.sources.len(), 2);
+        assert_eq!(m.sources[1].spec.suites, ["buster", "buster-security"]);
+        assert_eq!(m.sources[1].release.as_deref(), Some("buster"));
+        assert_eq!(m.packages["containerd.io"], "1.6");
+        assert!(m.recommends);
+    }
+
+    #[test]
+    fn yaml_errors_have_line_and_column() {
+        let e = Manifest::parse("sources: [\n  - x", Path::new("p.yml"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("p.yml:2:"), "{e}");
+        let e = Manifest::parse("sources: []\nfrobnicate: 1\n", Path::new("p.yml"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("frobnicate"), "{e}");
+    }
+
+    #[test]
+    fn release_names() {
+        assert_eq!(release_of_suite("bookworm-security"), "bookworm");
+        assert_eq!(release_of_suite("buster"), "buster");
+    }
+}
