@@ -67,28 +67,35 @@ impl Reporter {
         );
     }
 
-    /// An error with its causes, then its hints after a blank line.
+    /// An error with its causes, then its hints after a blank line. A cause whose text the
+    /// previous message already contains is not repeated.
     pub fn error(&self, err: &anyhow::Error) {
-        let mut lines = Vec::new();
-        let mut hints = Vec::new();
-        for cause in err.chain() {
-            for line in cause.to_string().lines() {
-                if let Some(h) = line.strip_prefix("hint: ") {
-                    if !hints.iter().any(|x: &String| x == h) {
-                        hints.push(h.to_string());
-                    }
-                } else if !lines.iter().any(|l: &String| l.contains(line)) {
-                    lines.push(line.to_string());
+        let mut out = String::new();
+        let mut hints: Vec<String> = Vec::new();
+        let mut shown: Vec<String> = Vec::new();
+        for (i, cause) in err.chain().enumerate() {
+            let text = cause.to_string();
+            let mut body = Vec::new();
+            for line in text.lines() {
+                match line.strip_prefix("hint: ") {
+                    Some(h) if !hints.iter().any(|x| x == h) => hints.push(h.to_string()),
+                    Some(_) => {}
+                    None => body.push(line),
                 }
             }
-        }
-        let mut out = format!(
-            "{}: {}\n",
-            self.paint("1;31", "error"),
-            lines.first().map_or("", String::as_str)
-        );
-        for l in lines.iter().skip(1) {
-            out.push_str(&format!("  caused by: {l}\n"));
+            let Some(first) = body.first() else { continue };
+            if shown.iter().any(|s| s.contains(first)) {
+                continue;
+            }
+            if i == 0 {
+                out.push_str(&format!("{}: {first}\n", self.paint("1;31", "error")));
+            } else {
+                out.push_str(&format!("  caused by: {first}\n"));
+            }
+            for l in &body[1..] {
+                out.push_str(&format!("  {l}\n"));
+            }
+            shown.push(text);
         }
         if !hints.is_empty() {
             out.push('\n');

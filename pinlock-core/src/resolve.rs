@@ -1,0 +1,725 @@
+//! Resolution of requested packages and their dependency closure, for one target
+//! (`<release>/<arch>`).
+//!
+//! Rules:
+//! - **Candidate**: as apt at default priorities: sources marked `NotAutomatic` have priority 1
+//!   (100 with `ButAutomaticUpgrades`), others 500; the candidate is the highest version among
+//!   the highest priority that satisfies the constraint.
+//! - **Minimal churn**: a version already in the previous lock is kept while it still satisfies
+//!   the constraint (or relation) and is still served.
+//! - **Siblings move together**: binaries built from one source whose version is the source
+//!   version (docker-ce, docker-ce-cli, docker-ce-rootless-extras) are locked at one source
+//!   version; apt itself would happily mix them.
+//! - **Closure** over Pre-Depends, Depends and (unless disabled) Recommends, honouring
+//!   alternatives, versioned relations, `[arch]` restrictions, `:any`/`:native` qualifiers and
+//!   virtual packages (Provides). A dependency that no source has is listed as unresolved,
+//!   never dropped.
+//! - **Conflicts/Breaks** inside the locked set are errors.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+
+use crate::constraint::Constraint;
+use crate::lockfile::{LockedPackage, LockedTarget, Unresolved};
+use crate::packages::{PackageRef, PkgField};
+use crate::relation::{parse_relations, Alternatives, Relation};
+use crate::version::Version;
+
+/// One available binary package in a target.
+#[derive(Debug, Clone)]
+pub struct Candidate<'a> {
+    /// The stanza.
+    pub pkg: PackageRef<'a>,
+    /// Its version.
+    pub version: Version,
+    /// apt pin priority of its source (500, 100 or 1).
+    pub priority: i32,
+    /// Source package name and version.
+    pub source: (&'a str, &'a str),
+}
+
+impl Candidate<'_> {
+    fn name(&self) -> &str {
+        self.pkg.name()
+    }
+    /// True if the binary's version is its source's version (a co-versioned sibling).
+    fn co_versioned(&self) -> bool {
+        self.source.1 == self.pkg.version()
+    }
+}
+
+/// The packages available to one target.
+#[derive(Debug, Default)]
+pub struct Universe<'a> {
+    by_name: HashMap<&'a str, Vec<Candidate<'a>>>,
+    providers: HashMap<&'a str, Vec<(usize, &'a str, Option<String>)>>,
+}
+
+impl<'a> Universe<'a> {
+    /// Adds the stanzas of one index. `priority` is the apt priority of its suite.
+    pub fn add_index(&mut self, packages: impl Iterator<Item = PackageRef<'a>>, priority: i32) {
+        for pkg in packages {
+            let Ok(version) = Version::parse(pkg.version()) else {
+                continue;
+            };
+            let list = self.by_name.entry(pkg.name()).or_default();
+            if list
+                .iter()
+                .any(|c| c.version == version && c.pkg.architecture() == pkg.architecture())
+            {
+                continue; // same version from another suite: the first source wins, as in apt
+            }
+            list.push(Candidate {
+                source: pkg.source(),
+                pkg,
+                version,
+                priority,
+            });
+            let idx = list.len() - 1;
+            if let Some(prov) = pkg.get(PkgField::Provides) {
+                if let Ok(rels) = parse_relations(prov) {
+                    for alt in rels {
+                        for r in alt {
+                            let v = r.version.map(|(_, v)| v);
+                            // Leak-free: provided names borrow from the index text.
+                            let name: &'a str = prov_name(prov, &r.name);
+                            self.providers
+                                .entry(name)
+                                .or_default()
+                                .push((idx, pkg.name(), v));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sorts candidates: best first (priority, then version, descending).
+    pub fn finish(&mut self) {
+        // Providers hold indexes into by_name lists; remap them after sorting.
+        let mut remap: HashMap<&'a str, Vec<usize>> = HashMap::new();
+        for (name, list) in self.by_name.iter_mut() {
+            let mut order: Vec<usize> = (0..list.len()).collect();
+            order.sort_by(|&a, &b| {
+                (list[b].priority, &list[b].version).cmp(&(list[a].priority, &list[a].version))
+            });
+            let mut new_pos = vec![0; list.len()];
+            for (new, &old) in order.iter().enumerate() {
+                new_pos[old] = new;
+            }
+            let sorted: Vec<Candidate<'a>> = order.iter().map(|&i| list[i].clone()).collect();
+            *list = sorted;
+            remap.insert(name, new_pos);
+        }
+        for provs in self.providers.values_mut() {
+            for (idx, pkg, _) in provs.iter_mut() {
+                *idx = remap[pkg][*idx];
+            }
+            provs.sort_by(|a, b| a.1.cmp(b.1).then(a.0.cmp(&b.0)));
+        }
+    }
+
+    /// Candidates of a real package, best first.
+    pub fn candidates(&self, name: &str) -> &[Candidate<'a>] {
+        self.by_name.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    /// Names of real packages that provide `name`.
+    pub fn provider_names(&self, name: &str) -> Vec<&'a str> {
+        let mut v: Vec<&str> = self
+            .providers
+            .get(name)
+            .map(|p| p.iter().map(|(_, n, _)| *n).collect())
+            .unwrap_or_default();
+        v.dedup();
+        v
+    }
+
+    /// All real package names (for suggestions).
+    pub fn names(&self) -> impl Iterator<Item = &'a str> + '_ {
+        self.by_name.keys().copied()
+    }
+}
+
+/// Finds `name` inside the Provides text so the result borrows from the index.
+fn prov_name<'a>(field: &'a str, name: &str) -> &'a str {
+    let mut start = 0;
+    while let Some(i) = field[start..].find(name) {
+        let s = start + i;
+        let e = s + name.len();
+        let before_ok = s == 0 || !is_name_byte(field.as_bytes()[s - 1]);
+        let after_ok = e == field.len() || !is_name_byte(field.as_bytes()[e]);
+        if before_ok && after_ok {
+            return &field[s..e];
+        }
+        start = s + 1;
+    }
+    // Unreachable for names parsed out of `field`; fall back to an empty name.
+    ""
+}
+
+fn is_name_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')
+}
+
+/// Why a target could not be resolved.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ResolveError {
+    /// No source has a package of that name.
+    #[error("{target}: no package named {name:?} in any configured source{}", suggest(.suggestions))]
+    UnknownPackage {
+        /// Target.
+        target: String,
+        /// Requested name.
+        name: String,
+        /// Close names.
+        suggestions: Vec<String>,
+    },
+    /// The name is only provided by other packages.
+    #[error("{target}: {name:?} is a virtual package provided by {}\nhint: request one of them instead", .providers.join(", "))]
+    Virtual {
+        /// Target.
+        target: String,
+        /// Requested name.
+        name: String,
+        /// Providers.
+        providers: Vec<String>,
+    },
+    /// No version satisfies the constraint.
+    #[error("{target}: no version of {name} satisfies {constraint:?}; available, newest first: {}{}", .available.join(", "), if *.semver_note { "\nnote: semver ranges apply to the upstream version; versions whose upstream is not semver-like only match Debian relations (`>= 1.0a`)" } else { "" })]
+    Unsatisfiable {
+        /// Target.
+        target: String,
+        /// Package.
+        name: String,
+        /// The constraint.
+        constraint: String,
+        /// Versions that exist, newest first (at most 10).
+        available: Vec<String>,
+        /// True when some versions are not semver-like and the constraint is a semver range.
+        semver_note: bool,
+    },
+    /// Co-versioned siblings have constraints with no common source version.
+    #[error("{target}: {} are built from source {source_name} and move together, but no version of {source_name} satisfies all their constraints\nhint: relax the constraints so they overlap", .names.join(", "))]
+    SiblingConflict {
+        /// Target.
+        target: String,
+        /// Source package.
+        source_name: String,
+        /// The requested siblings.
+        names: Vec<String>,
+    },
+    /// Conflicts/Breaks inside the locked set.
+    #[error("{target}: {package} {version} {kind} {relation}, which the lock also holds ({other} {other_version})")]
+    Conflict {
+        /// Target.
+        target: String,
+        /// Package declaring it.
+        package: String,
+        /// Its version.
+        version: String,
+        /// `conflicts with` / `breaks`.
+        kind: &'static str,
+        /// The relation.
+        relation: String,
+        /// Locked package hit.
+        other: String,
+        /// Its version.
+        other_version: String,
+    },
+    /// A dependency exists but no version satisfies the relation.
+    #[error("{target}: {package} {version} {kind} {relation}, but no available version satisfies it (available: {})", .available.join(", "))]
+    BrokenDependency {
+        /// Target.
+        target: String,
+        /// Package.
+        package: String,
+        /// Its version.
+        version: String,
+        /// Relation kind.
+        kind: String,
+        /// The relation.
+        relation: String,
+        /// Versions of the dependency, newest first.
+        available: Vec<String>,
+    },
+}
+
+fn suggest(s: &[String]) -> String {
+    if s.is_empty() {
+        String::new()
+    } else {
+        format!("\nhint: did you mean {}?", s.join(", "))
+    }
+}
+
+/// What to resolve for a target.
+pub struct Request<'r> {
+    /// Target name (`buster/amd64`), for messages.
+    pub target: &'r str,
+    /// Target dpkg architecture.
+    pub arch: &'r str,
+    /// Requested packages and constraints.
+    pub packages: &'r BTreeMap<String, Constraint>,
+    /// Follow Recommends.
+    pub recommends: bool,
+    /// The previous lock of this target, for minimal churn.
+    pub previous: Option<&'r LockedTarget>,
+}
+
+struct Chosen<'a> {
+    cand: Candidate<'a>,
+    requested: Option<String>,
+    required_by: BTreeSet<String>,
+}
+
+/// Resolves `req` against `universe`.
+pub fn resolve(universe: &Universe<'_>, req: &Request<'_>) -> Result<LockedTarget, ResolveError> {
+    let target = req.target;
+    let prev_version = |name: &str| -> Option<&str> {
+        req.previous
+            .and_then(|p| p.packages.get(name))
+            .map(|p| p.version.as_str())
+    };
+    let mut chosen: BTreeMap<String, Chosen<'_>> = BTreeMap::new();
+
+    // 1. Requested packages, each on its own.
+    for (name, constraint) in req.packages {
+        let cands = universe.candidates(name);
+        if cands.is_empty() {
+            let providers = universe.provider_names(name);
+            if !providers.is_empty() {
+                return Err(ResolveError::Virtual {
+                    target: target.into(),
+                    name: name.clone(),
+                    providers: providers.iter().map(|s| s.to_string()).collect(),
+                });
+            }
+            return Err(ResolveError::UnknownPackage {
+                target: target.into(),
+                name: name.clone(),
+                suggestions: suggestions(name, universe.names()),
+            });
+        }
+        let ok: Vec<&Candidate> = cands
+            .iter()
+            .filter(|c| constraint.matches(&c.version))
+            .collect();
+        let pick = prev_version(name)
+            .and_then(|pv| ok.iter().find(|c| c.pkg.version() == pv))
+            .or_else(|| ok.first());
+        let Some(pick) = pick else {
+            let mut available: Vec<String> = Vec::new();
+            let mut by_version: Vec<&Candidate> = cands.iter().collect();
+            by_version.sort_by(|a, b| b.version.cmp(&a.version));
+            for c in by_version {
+                if !available.iter().any(|a| a == c.pkg.version()) && available.len() < 10 {
+                    available.push(c.pkg.version().to_string());
+                }
+            }
+            return Err(ResolveError::Unsatisfiable {
+                target: target.into(),
+                name: name.clone(),
+                constraint: constraint.to_string(),
+                semver_note: constraint.has_semver()
+                    && cands.iter().any(|c| c.version.upstream_semver().is_none()),
+                available,
+            });
+        };
+        chosen.insert(
+            name.clone(),
+            Chosen {
+                cand: (*pick).clone(),
+                requested: Some(constraint.to_string()),
+                required_by: BTreeSet::new(),
+            },
+        );
+    }
+
+    // 2. Requested co-versioned siblings move together.
+    align_siblings(universe, req, &mut chosen)?;
+
+    // 3. Dependency closure.
+    let mut unresolved: BTreeMap<String, Unresolved> = BTreeMap::new();
+    let mut queue: VecDeque<String> = chosen.keys().cloned().collect();
+    while let Some(name) = queue.pop_front() {
+        let cand = chosen[&name].cand.clone();
+        let mut fields = vec![
+            (PkgField::PreDepends, "pre-depends"),
+            (PkgField::Depends, "depends"),
+        ];
+        if req.recommends {
+            fields.push((PkgField::Recommends, "recommends"));
+        }
+        for (field, kind) in fields {
+            let Some(text) = cand.pkg.get(field) else {
+                continue;
+            };
+            let Ok(groups) = parse_relations(text) else {
+                continue;
+            };
+            for group in groups {
+                let group: Alternatives = group
+                    .into_iter()
+                    .filter(|r| r.applies_to(req.arch))
+                    .collect();
+                if group.is_empty()
+                    || group
+                        .iter()
+                        .any(|r| satisfied_by_chosen(universe, &chosen, r))
+                {
+                    for r in &group {
+                        if let Some(c) = chosen.get_mut(&r.name) {
+                            if satisfies(&c.cand, r) {
+                                c.required_by.insert(name.clone());
+                                break;
+                            }
+                        }
+                    }
+                    continue;
+                }
+                match pick_alternative(universe, &chosen, &group, prev_version) {
+                    Pick::Found(c) => {
+                        let dep = c.name().to_string();
+                        let mut required_by = BTreeSet::new();
+                        required_by.insert(name.clone());
+                        chosen.insert(
+                            dep.clone(),
+                            Chosen {
+                                cand: c,
+                                requested: None,
+                                required_by,
+                            },
+                        );
+                        queue.push_back(dep);
+                    }
+                    Pick::Broken(rel, available) => {
+                        if kind == "recommends" {
+                            // apt skips a Recommends it cannot satisfy; record it.
+                            add_unresolved(&mut unresolved, &group, kind, &name);
+                        } else {
+                            return Err(ResolveError::BrokenDependency {
+                                target: target.into(),
+                                package: name.clone(),
+                                version: cand.pkg.version().into(),
+                                kind: kind.into(),
+                                relation: rel.to_string(),
+                                available,
+                            });
+                        }
+                    }
+                    Pick::Missing => add_unresolved(&mut unresolved, &group, kind, &name),
+                }
+            }
+        }
+    }
+
+    // 4. Conflicts and Breaks inside the set.
+    check_conflicts(universe, req, &chosen)?;
+
+    let packages = chosen
+        .into_iter()
+        .map(|(name, c)| {
+            let p = c.cand.pkg;
+            (
+                name,
+                LockedPackage {
+                    version: p.version().to_string(),
+                    architecture: p.architecture().to_string(),
+                    source: c.cand.source.0.to_string(),
+                    filename: p.get(PkgField::Filename).unwrap_or_default().to_string(),
+                    size: p.size().unwrap_or(0),
+                    sha256: p
+                        .get(PkgField::Sha256)
+                        .unwrap_or_default()
+                        .to_ascii_lowercase(),
+                    requested: c.requested,
+                    required_by: c.required_by.into_iter().collect(),
+                },
+            )
+        })
+        .collect();
+    Ok(LockedTarget {
+        packages,
+        unresolved,
+    })
+}
+
+fn add_unresolved(
+    unresolved: &mut BTreeMap<String, Unresolved>,
+    group: &[Relation],
+    kind: &str,
+    by: &str,
+) {
+    let relation = group
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" | ");
+    let e = unresolved
+        .entry(group[0].name.clone())
+        .or_insert_with(|| Unresolved {
+            relation,
+            kind: kind.to_string(),
+            required_by: Vec::new(),
+        });
+    // A hard dependency outranks a recommendation.
+    if kind != "recommends" {
+        e.kind = kind.to_string();
+    }
+    if !e.required_by.iter().any(|x| x == by) {
+        e.required_by.push(by.to_string());
+        e.required_by.sort();
+    }
+}
+
+fn satisfies(c: &Candidate<'_>, r: &Relation) -> bool {
+    match &r.version {
+        None => true,
+        Some((op, v)) => match Version::parse(v) {
+            Ok(v) => op.matches(c.version.cmp(&v)),
+            Err(_) => false,
+        },
+    }
+}
+
+fn provides_satisfy(provided: &Option<String>, r: &Relation) -> bool {
+    match (&r.version, provided) {
+        (None, _) => true,
+        (Some(_), None) => false,
+        (Some((op, want)), Some(have)) => match (Version::parse(have), Version::parse(want)) {
+            (Ok(h), Ok(w)) => op.matches(h.cmp(&w)),
+            _ => false,
+        },
+    }
+}
+
+fn satisfied_by_chosen(
+    universe: &Universe<'_>,
+    chosen: &BTreeMap<String, Chosen<'_>>,
+    r: &Relation,
+) -> bool {
+    if chosen.get(&r.name).is_some_and(|c| satisfies(&c.cand, r)) {
+        return true;
+    }
+    universe
+        .providers
+        .get(r.name.as_str())
+        .is_some_and(|provs| {
+            provs.iter().any(|(idx, pname, pv)| {
+                chosen.get(*pname).is_some_and(|c| {
+                    universe.candidates(pname)[*idx].version == c.cand.version
+                        && provides_satisfy(pv, r)
+                })
+            })
+        })
+}
+
+enum Pick<'a> {
+    Found(Candidate<'a>),
+    Broken(Relation, Vec<String>),
+    Missing,
+}
+
+fn pick_alternative<'a>(
+    universe: &Universe<'a>,
+    chosen: &BTreeMap<String, Chosen<'a>>,
+    group: &[Relation],
+    prev_version: impl Fn(&str) -> Option<&'a str> + Copy,
+) -> Pick<'a> {
+    let mut broken = None;
+    for r in group {
+        let cands = universe.candidates(&r.name);
+        if !cands.is_empty() {
+            let ok: Vec<&Candidate> = cands.iter().filter(|c| satisfies(c, r)).collect();
+            // A co-versioned sibling of something locked takes the sibling's source version.
+            let sibling = ok.iter().find(|c| {
+                c.co_versioned()
+                    && chosen
+                        .values()
+                        .any(|ch| ch.cand.co_versioned() && ch.cand.source == c.source)
+            });
+            let kept =
+                prev_version(&r.name).and_then(|pv| ok.iter().find(|c| c.pkg.version() == pv));
+            if let Some(c) = sibling.or(kept).or(ok.first()) {
+                return Pick::Found((*c).clone());
+            }
+            if broken.is_none() {
+                let mut available: Vec<String> =
+                    cands.iter().map(|c| c.pkg.version().to_string()).collect();
+                available.dedup();
+                available.truncate(10);
+                broken = Some((r.clone(), available));
+            }
+            continue;
+        }
+        if let Some(provs) = universe.providers.get(r.name.as_str()) {
+            if let Some((idx, pname, _)) = provs.iter().find(|(_, _, pv)| provides_satisfy(pv, r)) {
+                let c = &universe.candidates(pname)[*idx];
+                return Pick::Found(c.clone());
+            }
+        }
+    }
+    match broken {
+        Some((r, a)) => Pick::Broken(r, a),
+        None => Pick::Missing,
+    }
+}
+
+fn align_siblings<'a>(
+    universe: &Universe<'a>,
+    req: &Request<'_>,
+    chosen: &mut BTreeMap<String, Chosen<'a>>,
+) -> Result<(), ResolveError> {
+    let mut groups: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for (name, c) in chosen.iter() {
+        if c.cand.co_versioned() {
+            groups
+                .entry(c.cand.source.0)
+                .or_default()
+                .push(name.clone());
+        }
+    }
+    for (source, names) in groups {
+        if names.len() < 2 {
+            continue;
+        }
+        let versions: BTreeSet<&str> = names.iter().map(|n| chosen[n].cand.source.1).collect();
+        if versions.len() == 1 {
+            continue;
+        }
+        // Source versions every member can take, best first.
+        let mut common: Option<Vec<Candidate<'a>>> = None;
+        for n in &names {
+            let constraint = &req.packages[n];
+            let ok: Vec<Candidate<'a>> = universe
+                .candidates(n)
+                .iter()
+                .filter(|c| {
+                    c.co_versioned() && c.source.0 == source && constraint.matches(&c.version)
+                })
+                .cloned()
+                .collect();
+            common = Some(match common {
+                None => ok,
+                Some(prev) => prev
+                    .into_iter()
+                    .filter(|p| ok.iter().any(|c| c.source.1 == p.source.1))
+                    .collect(),
+            });
+        }
+        let Some(best) = common.and_then(|c| c.into_iter().next()) else {
+            return Err(ResolveError::SiblingConflict {
+                target: req.target.into(),
+                source_name: source.to_string(),
+                names,
+            });
+        };
+        for n in &names {
+            let c = universe
+                .candidates(n)
+                .iter()
+                .find(|c| c.co_versioned() && c.source == best.source)
+                .expect("common source version has every sibling");
+            chosen.get_mut(n).expect("sibling is chosen").cand = c.clone();
+        }
+    }
+    Ok(())
+}
+
+fn check_conflicts(
+    universe: &Universe<'_>,
+    req: &Request<'_>,
+    chosen: &BTreeMap<String, Chosen<'_>>,
+) -> Result<(), ResolveError> {
+    for (name, c) in chosen {
+        for (field, kind) in [
+            (PkgField::Conflicts, "conflicts with"),
+            (PkgField::Breaks, "breaks"),
+        ] {
+            let Some(text) = c.cand.pkg.get(field) else {
+                continue;
+            };
+            let Ok(groups) = parse_relations(text) else {
+                continue;
+            };
+            for r in groups
+                .into_iter()
+                .flatten()
+                .filter(|r| r.applies_to(req.arch))
+            {
+                if let Some(other) = chosen.get(&r.name) {
+                    if r.name != *name && satisfies(&other.cand, &r) {
+                        return Err(conflict(req, name, c, kind, &r, &r.name, other));
+                    }
+                }
+                if r.version.is_none() {
+                    if let Some(provs) = universe.providers.get(r.name.as_str()) {
+                        for (idx, pname, _) in provs {
+                            if *pname == name.as_str() {
+                                continue; // a package may conflict with what it provides
+                            }
+                            if let Some(other) = chosen.get(*pname) {
+                                if universe.candidates(pname)[*idx].version == other.cand.version {
+                                    return Err(conflict(req, name, c, kind, &r, pname, other));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn conflict(
+    req: &Request<'_>,
+    name: &str,
+    c: &Chosen<'_>,
+    kind: &'static str,
+    r: &Relation,
+    other: &str,
+    o: &Chosen<'_>,
+) -> ResolveError {
+    ResolveError::Conflict {
+        target: req.target.into(),
+        package: name.into(),
+        version: c.cand.pkg.version().into(),
+        kind,
+        relation: r.to_string(),
+        other: other.into(),
+        other_version: o.cand.pkg.version().into(),
+    }
+}
+
+/// Up to three names close to `name` (edit distance ≤ 2, or sharing a prefix).
+pub fn suggestions<'a>(name: &str, names: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut scored: Vec<(usize, &str)> = names
+        .filter_map(|n| {
+            let d = edit_distance(name, n);
+            let prefix = n.starts_with(name) || name.starts_with(n);
+            (d <= 2 || (prefix && name.len() >= 4)).then_some((d, n))
+        })
+        .collect();
+    scored.sort();
+    scored
+        .into_iter()
+        .take(3)
+        .map(|(_, n)| n.to_string())
+        .collect()
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
