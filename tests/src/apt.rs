@@ -132,6 +132,16 @@ impl AptSandbox {
         write(&self.path().join("etc/preferences.d/test.pref"), text)
     }
 
+    /// Writes apt_auth.conf(5) credentials for `machine`, replacing earlier ones. Pass the
+    /// server URL *with* its `http://` scheme: apt ignores scheme-less entries for plain http
+    /// ("Credentials ... match, but the protocol is not encrypted").
+    pub fn set_auth(&self, machine: &str, login: &str, password: &str) -> Result<()> {
+        write(
+            &self.path().join("etc/auth.conf.d/test.conf"),
+            &format!("machine {machine}\nlogin {login}\npassword {password}\n"),
+        )
+    }
+
     /// Replaces the dpkg status file (what apt believes is installed).
     pub fn set_status(&self, text: &str) -> Result<()> {
         write(&self.path().join("dpkg/status"), text)
