@@ -422,8 +422,15 @@ impl RepoBuilder {
 
     /// Writes the repository into a new temp dir and returns it.
     /// Fails when the fixture is malformed or gpg fails.
-    pub fn build(self) -> Result<BuiltRepo> {
+    pub fn build(mut self) -> Result<BuiltRepo> {
         let suites = read_fixture(&self.fixture)?;
+        // a Release.in that announces by-hash gets the by-hash files it promises
+        if suites
+            .iter()
+            .any(|s| field(&s.fields, "Acquire-By-Hash").is_some_and(|v| v == "yes"))
+        {
+            self.by_hash = true;
+        }
         let dir = tempfile::Builder::new()
             .prefix("plk-repo.")
             .tempdir()
@@ -628,6 +635,24 @@ impl BuiltRepo {
             }
         }
         v
+    }
+
+    /// A one-line sources entry for this repository served at `url`:
+    /// `deb [signed-by=<key_asc>] <url> <suite> <components>`.
+    pub fn one_line_source(&self, url: &str, suite: &str, components: &str) -> String {
+        format!(
+            "deb [signed-by={}] {url} {suite} {components}",
+            self.key_asc.display()
+        )
+    }
+
+    /// A deb822 sources paragraph for this repository served at `url` (space-separated
+    /// `suites` and `components`), with `Signed-By:` the signing key's armored public key.
+    pub fn deb822_source(&self, url: &str, suites: &str, components: &str) -> String {
+        format!(
+            "Types: deb\nURIs: {url}\nSuites: {suites}\nComponents: {components}\nSigned-By: {}\n",
+            self.key_asc.display()
+        )
     }
 
     /// Reads a file given relative to the repository root (e.g. `dists/buster/Release`).

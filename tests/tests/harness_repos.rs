@@ -9,11 +9,7 @@ use pinlock_tests::{
 };
 
 fn one_line(repo: &BuiltRepo, srv: &Server, suite: &str, comp: &str) -> String {
-    format!(
-        "deb [signed-by={}] {} {suite} {comp}",
-        repo.key_asc.display(),
-        srv.url()
-    )
+    repo.one_line_source(&srv.url(), suite, comp)
 }
 
 /// Builds and serves `name`, and returns an updated sandbox for one suite (amd64 + arm64).
@@ -170,13 +166,7 @@ fn docker_resolves_against_the_debian_closure() {
     let dsrv = Server::serve(docker.path());
     let msrv = Server::serve(main.path());
     // deb822 sources for Debian, one-line for Docker, as real hosts mix them
-    let main_src = |suites: &str| {
-        format!(
-            "Types: deb\nURIs: {}\nSuites: {suites}\nComponents: main\nSigned-By: {}\n",
-            msrv.url(),
-            main.key_asc.display()
-        )
-    };
+    let main_src = |suites: &str| main.deb822_source(&msrv.url(), suites, "main");
 
     let apt = AptSandbox::new(
         &[
@@ -448,4 +438,61 @@ fn redirect_to_a_local_file_is_refused() {
     eprintln!("{err}");
     assert!(err.apt_lines().iter().any(|l| l.starts_with("E:")), "{err}");
     assert!(apt.versions("docker-ce").unwrap().is_empty());
+}
+
+#[test]
+fn release_in_fields_are_ordered_and_by_hash_is_honoured() {
+    if !require_apt_tools() {
+        return;
+    }
+    let fx = tempfile::tempdir().unwrap();
+    let suite = fx.path().join("bookworm-backports");
+    std::fs::create_dir_all(suite.join("main")).unwrap();
+    std::fs::copy(
+        fixture("debian-main").join("bookworm/main/amd64.Packages"),
+        suite.join("main/amd64.Packages"),
+    )
+    .unwrap();
+    std::fs::write(
+        suite.join("Release.in"),
+        "X-Custom: kept\nAcquire-By-Hash: yes\nNotAutomatic: yes\nButAutomaticUpgrades: yes\n\
+         Codename: bookworm-backports\nSuite: stable-backports\nLabel: Debian Backports\n\
+         Origin: Debian Backports\nDate: Sat, 10 Feb 2024 10:36:25 UTC\n",
+    )
+    .unwrap();
+    let repo = RepoBuilder::new(fx.path()).compress(&[Xz]).build().unwrap();
+    let rel = repo.release("bookworm-backports").unwrap();
+    let head: Vec<&str> = rel.lines().take(11).collect();
+    assert_eq!(
+        head,
+        [
+            "Origin: Debian Backports",
+            "Label: Debian Backports",
+            "Suite: stable-backports",
+            "Codename: bookworm-backports",
+            "Date: Sat, 10 Feb 2024 10:36:25 UTC",
+            "NotAutomatic: yes",
+            "ButAutomaticUpgrades: yes",
+            "Acquire-By-Hash: yes",
+            "Architectures: amd64",
+            "Components: main",
+            "X-Custom: kept",
+        ]
+    );
+    let srv = Server::serve(repo.path());
+    let apt = AptSandbox::new(
+        &[one_line(&repo, &srv, "bookworm-backports", "main")],
+        &["amd64"],
+    )
+    .unwrap();
+    apt.update().unwrap();
+    assert!(
+        srv.counts().keys().any(|p| p.contains("/by-hash/SHA512/")),
+        "{:?}",
+        srv.counts()
+    );
+    // NotAutomatic + ButAutomaticUpgrades = apt priority 100 (shown by apt-cache policy)
+    let policy = apt.run("apt-cache", &["policy", "libc6"]).unwrap();
+    let policy = String::from_utf8_lossy(&policy.stdout);
+    assert!(policy.contains(" 100 http://127.0.0.1:"), "{policy}");
 }
