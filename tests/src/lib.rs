@@ -52,6 +52,8 @@
 //! Tools needed: `gpg`/`gpgconf` (building signed repos), `apt-get`/`apt-cache`/`gpgv` (the
 //! oracle). `scripts/install-test-deps` installs what is missing.
 
+#![warn(missing_docs)]
+
 mod apt;
 mod date;
 mod error;

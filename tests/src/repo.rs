@@ -16,7 +16,8 @@
 //! ```
 //! Output is byte-identical for identical input: gzip without name/mtime, fixed compression
 //! levels, sorted hash lists and Ed25519 signatures made with gpg's clock frozen at the Release
-//! `Date`.
+//! `Date`. Every file's mtime is set to the Release `Date` (so the server's `Last-Modified` is
+//! that date); files changed by the tamper helpers get the current time.
 
 use std::fs;
 use std::io::Write;
@@ -508,8 +509,8 @@ impl RepoBuilder {
             }
             let release_path = dist.join("Release");
             write_file(&release_path, release.as_bytes())?;
+            let when = self.signing_time(&release_fields, &suite.name)?;
             if let Some(g) = &gpg {
-                let when = self.signing_time(&release_fields, &suite.name)?;
                 if matches!(self.sign, SignMode::Both | SignMode::InRelease) {
                     g.clearsign(&release_path, &dist.join("InRelease"), when)?;
                 }
@@ -517,6 +518,7 @@ impl RepoBuilder {
                     g.detach_sign(&release_path, &dist.join("Release.gpg"), when)?;
                 }
             }
+            set_mtimes(&dist, when)?;
         }
         let fingerprint = match &gpg {
             Some(g) => g.fingerprint.clone(),
@@ -753,6 +755,26 @@ fn compression_of(p: &Path, served: &[Compression]) -> Compression {
         .find(|(c, m)| served.contains(c) && head.starts_with(m))
         .map(|(c, _)| *c)
         .unwrap_or(Compression::Plain)
+}
+
+/// Sets the modification time of every file below `dir` to `epoch`, as on a real mirror where
+/// files date from the archive run. HTTP Last-Modified then follows the Release Date, so a newer
+/// snapshot served at the same URL is newer for If-Modified-Since too.
+fn set_mtimes(dir: &Path, epoch: i64) -> Result<()> {
+    let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(epoch.max(0) as u64);
+    for p in read_dir_sorted(dir)? {
+        if p.is_dir() {
+            set_mtimes(&p, epoch)?;
+        } else {
+            let f = fs::File::options()
+                .write(true)
+                .open(&p)
+                .map_err(|e| HarnessError::io("open", &p, e))?;
+            f.set_modified(t)
+                .map_err(|e| HarnessError::io("set modification time of", &p, e))?;
+        }
+    }
+    Ok(())
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {

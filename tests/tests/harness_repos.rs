@@ -360,7 +360,12 @@ fn second_update_uses_conditional_get() {
         .filter(|r| r.path == "/dists/buster/InRelease")
         .collect();
     assert_eq!(inrelease.len(), 1);
-    assert!(inrelease[0].if_modified_since.is_some(), "{inrelease:?}");
+    // file mtimes are the Release Date, so Last-Modified (echoed by apt) is that date
+    assert_eq!(
+        inrelease[0].if_modified_since.as_deref(),
+        Some("Mon, 12 Jun 2023 08:21:52 GMT"),
+        "{inrelease:?}"
+    );
     assert_eq!(inrelease[0].status, 304);
     assert_eq!(apt.versions("docker-ce").unwrap().len(), 15);
 }
@@ -495,4 +500,31 @@ fn release_in_fields_are_ordered_and_by_hash_is_honoured() {
     let policy = apt.run("apt-cache", &["policy", "libc6"]).unwrap();
     let policy = String::from_utf8_lossy(&policy.stdout);
     assert!(policy.contains(" 100 http://127.0.0.1:"), "{policy}");
+}
+
+#[test]
+fn same_url_can_move_to_a_newer_snapshot() {
+    if !require_apt_tools() {
+        return;
+    }
+    // the incident: hosts resolved docker-ce in March 2023, the repository moved on in June
+    let march = RepoBuilder::new(fixture("docker-debian-2023-03"))
+        .build()
+        .unwrap();
+    let june = RepoBuilder::new(fixture("docker-debian")).build().unwrap();
+    let srv = Server::serve(march.path());
+    let apt = AptSandbox::new(&[one_line(&march, &srv, "buster", "stable")], &["amd64"]).unwrap();
+    apt.update().unwrap();
+    assert_eq!(
+        apt.candidate("docker-ce").unwrap().as_deref(),
+        Some("5:23.0.1-1~debian.10~buster")
+    );
+    srv.set_root(june.path());
+    assert_eq!(srv.root(), june.path());
+    apt.update().unwrap();
+    assert_eq!(
+        apt.candidate("docker-ce").unwrap().as_deref(),
+        Some("5:24.0.2-1~debian.10~buster")
+    );
+    assert_eq!(apt.versions("docker-ce").unwrap().len(), 15);
 }
