@@ -528,3 +528,50 @@ fn same_url_can_move_to_a_newer_snapshot() {
     );
     assert_eq!(apt.versions("docker-ce").unwrap().len(), 15);
 }
+
+#[test]
+fn preferences_and_dpkg_status_steer_apt() {
+    if !require_apt_tools() {
+        return;
+    }
+    let docker = RepoBuilder::new(fixture("docker-debian")).build().unwrap();
+    let main = RepoBuilder::new(fixture("debian-main")).build().unwrap();
+    let (dsrv, msrv) = (Server::serve(docker.path()), Server::serve(main.path()));
+    let apt = AptSandbox::new(
+        &[
+            one_line(&docker, &dsrv, "buster", "stable"),
+            main.deb822_source(&msrv.url(), "buster", "main"),
+        ],
+        &["amd64"],
+    )
+    .unwrap();
+    apt.update().unwrap();
+    // a pin like the one that would have saved the swarm
+    apt.set_preferences(
+        "Package: docker-ce docker-ce-cli\nPin: version 5:20.10.*\nPin-Priority: 1001\n",
+    )
+    .unwrap();
+    assert_eq!(
+        apt.candidate("docker-ce").unwrap().as_deref(),
+        Some("5:20.10.24~3-0~debian-buster")
+    );
+    apt.set_preferences("").unwrap();
+    // what apt believes is installed: an upgrade shows as "Inst name [old] (new ...)"
+    apt.set_status(
+        "Package: docker-ce\nStatus: install ok installed\nPriority: optional\nSection: admin\n\
+         Architecture: amd64\nVersion: 5:20.10.23~3-0~debian-buster\n\
+         Description: Docker: the open-source application container engine\n",
+    )
+    .unwrap();
+    let plan = apt.simulate(&["docker-ce"]).unwrap();
+    assert_eq!(
+        find(&plan, "docker-ce"),
+        Some("5:24.0.2-1~debian.10~buster")
+    );
+    let policy = apt.run("apt-cache", &["policy", "docker-ce"]).unwrap();
+    let policy = String::from_utf8_lossy(&policy.stdout);
+    assert!(
+        policy.contains("Installed: 5:20.10.23~3-0~debian-buster"),
+        "{policy}"
+    );
+}
