@@ -60,6 +60,12 @@ fn control_untampered_repo_is_accepted() {
         apt.candidate("docker-ce").unwrap().as_deref(),
         Some("5:24.0.2-1~debian.10~buster")
     );
+    // the binary key works as signed-by just as well
+    let apt = sandbox(&repo, &srv, &repo.key_gpg);
+    apt.update().expect("signed-by=<binary key>");
+    let inrelease = String::from_utf8(repo.read("dists/buster/InRelease").unwrap()).unwrap();
+    assert!(inrelease
+        .starts_with("-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\nOrigin: Docker\n"));
 }
 
 #[test]
