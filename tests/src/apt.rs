@@ -132,6 +132,16 @@ impl AptSandbox {
         write(&self.path().join("etc/preferences.d/test.pref"), text)
     }
 
+    /// Writes apt_auth.conf(5) credentials for `machine`, replacing earlier ones. Pass the
+    /// server URL *with* its `http://` scheme: apt ignores scheme-less entries for plain http
+    /// ("Credentials ... match, but the protocol is not encrypted").
+    pub fn set_auth(&self, machine: &str, login: &str, password: &str) -> Result<()> {
+        write(
+            &self.path().join("etc/auth.conf.d/test.conf"),
+            &format!("machine {machine}\nlogin {login}\npassword {password}\n"),
+        )
+    }
+
     /// Replaces the dpkg status file (what apt believes is installed).
     pub fn set_status(&self, text: &str) -> Result<()> {
         write(&self.path().join("dpkg/status"), text)
@@ -228,21 +238,18 @@ impl AptSandbox {
 
     /// `apt-get install --simulate SPEC...` (SPEC like `docker-ce=5:23.0.1-1~debian.10~buster`):
     /// the `(name, version)` pairs apt would install, in apt's order. Names of foreign-arch
-    /// packages keep apt's `:arch` suffix. Fails with apt's output when apt cannot resolve.
+    /// packages keep apt's `:arch` suffix. Fails with [`HarnessError::AptCommand`] (apt's
+    /// output) when apt cannot resolve.
     pub fn simulate(&self, specs: &[&str]) -> Result<Vec<(String, String)>> {
         let mut args = vec!["-q=2", "install", "--simulate"];
         args.extend_from_slice(specs);
         let out = self.run("apt-get", &args)?;
         let stdout = String::from_utf8_lossy(&out.stdout);
         if !out.status.success() {
-            return Err(HarnessError::Tool {
-                tool: "apt-get install --simulate".into(),
-                detail: format!(
-                    "{}: {}{}",
-                    out.status,
-                    stdout.trim(),
-                    String::from_utf8_lossy(&out.stderr).trim()
-                ),
+            return Err(HarnessError::AptCommand {
+                command: format!("apt-get {}", args.join(" ")),
+                status: out.status,
+                output: format!("{stdout}{}", String::from_utf8_lossy(&out.stderr)),
             });
         }
         let mut v = Vec::new();

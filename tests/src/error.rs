@@ -32,6 +32,16 @@ pub enum HarnessError {
         /// Exit status and stderr, or the spawn error.
         detail: String,
     },
+    /// An apt command ran but failed (e.g. `apt-get install --simulate` could not resolve).
+    #[error("{command} failed with {status}:\n{output}")]
+    AptCommand {
+        /// The command line, e.g. `apt-get install --simulate docker-ce=1`.
+        command: String,
+        /// The exit status.
+        status: std::process::ExitStatus,
+        /// apt's stdout and stderr.
+        output: String,
+    },
     /// apt rejected the repository: `apt-get update --error-on=any` failed.
     #[error("apt rejected the repository:\n{}", lines.join("\n"))]
     AptRejected {

@@ -7,22 +7,27 @@
 //!   signed repository in a temp dir: `dists/<suite>/{Release,InRelease,Release.gpg}` and
 //!   `dists/<suite>/<component>/binary-<arch>/Packages{,.gz,.bz2,.xz}`. Options choose the served
 //!   compressions, the hash sections, the signature files, Date/Valid-Until, by-hash copies, the
-//!   signing key and Docker's quirks. The result, [`BuiltRepo`], has tamper helpers
+//!   signing key and Docker's quirks. The result, [`BuiltRepo`], gives sources lines
+//!   ([`BuiltRepo::one_line_source`], [`BuiltRepo::deb822_source`]) and tamper helpers
 //!   ([`BuiltRepo::tamper_inrelease`], [`BuiltRepo::flip_index_bytes`],
 //!   [`BuiltRepo::replace_index`], [`BuiltRepo::truncate`], [`BuiltRepo::remove`], ...).
+//!   Output is byte-identical for identical input; file mtimes are the Release `Date`.
 //! * [`Server`] serves a directory on `127.0.0.1:<free port>` with a request log, conditional GET
 //!   (ETag/Last-Modified → 304) and fault injection rules ([`Rule`], [`Fault`]): status codes for
 //!   the next k requests, resets, truncation, lying Content-Length, stalls, redirects (also to
-//!   `file:///etc/passwd`), redirect loops, extra bytes, Basic auth.
+//!   `file:///etc/passwd`), redirect loops, extra bytes, Basic auth. [`Server::set_root`] swaps
+//!   in another snapshot at the same URL.
 //! * [`AptSandbox`] runs the real `apt-get update`/`apt-cache`/`apt-get install --simulate` in a
-//!   private directory (never the system's apt state) against the sources you give.
-//! * [`require_tool`] skips a test with a printed reason when a tool is missing — or panics when
-//!   `CI=true`, where a missing tool is a broken CI image, not a reason to skip.
+//!   private directory (never the system's apt state) against the sources you give; extra apt
+//!   options, pins, auth.conf credentials and a dpkg status file can be set.
+//! * [`require_tool`] / [`require_apt_tools`] skip a test with a printed reason when a tool is
+//!   missing — or panic when `CI=true`, where a missing tool is a broken CI image, not a reason
+//!   to skip.
 //!
-//! ```no_run
-//! use pinlock_tests::{fixture, require_tool, AptSandbox, Compression::*, RepoBuilder, Server};
+//! ```
+//! use pinlock_tests::{fixture, require_apt_tools, AptSandbox, Compression::*, RepoBuilder, Server};
 //!
-//! if !require_tool("apt-get") || !require_tool("gpg") {
+//! if !require_apt_tools() {
 //!     return;
 //! }
 //! let repo = RepoBuilder::new(fixture("docker-debian"))
@@ -31,17 +36,25 @@
 //!     .unwrap();
 //! let srv = Server::serve(repo.path());
 //! let apt = AptSandbox::new(
-//!     &[format!(
-//!         "deb [arch=amd64 signed-by={}] {} buster stable",
-//!         repo.key_asc.display(),
-//!         srv.url()
-//!     )],
-//!     &["amd64"],
+//!     &[repo.one_line_source(&srv.url(), "buster", "stable")],
+//!     &["amd64", "arm64"],
 //! )
 //! .unwrap();
-//! apt.update().unwrap();
+//! apt.update().unwrap(); // Err(HarnessError::AptRejected { lines, .. }) when apt refuses
 //! assert_eq!(apt.versions("docker-ce").unwrap()[0], "5:24.0.2-1~debian.10~buster");
+//! assert_eq!(
+//!     apt.candidate("containerd.io").unwrap().as_deref(),
+//!     Some("1.6.21-1")
+//! );
 //! ```
+//!
+//! What apt refuses (see `tests/tests/harness_refusals.rs` and `harness_faults_apt.rs`, which
+//! pinlock's own tests should mirror): an InRelease changed after signing (BADSIG — and no
+//! fallback to Release.gpg), a key not in signed-by (NO_PUBKEY), a Release with only MD5/SHA1
+//! ("weak security information"), an expired Valid-Until, a Date in the future ("not valid
+//! yet"), an index whose hash or size differs from Release (every served variant must be broken:
+//! apt falls back from one compression to the next), an unsigned repository, redirects from http
+//! to file:, redirect loops, 401 without auth.conf credentials.
 //!
 //! Fixtures (`testdata/repos/`, described in its README): `docker-debian-2023-03` (buster,
 //! bullseye; up to 23.0.1), `docker-debian` (buster, bullseye, bookworm; up to 24.0.2),
@@ -51,6 +64,8 @@
 //!
 //! Tools needed: `gpg`/`gpgconf` (building signed repos), `apt-get`/`apt-cache`/`gpgv` (the
 //! oracle). `scripts/install-test-deps` installs what is missing.
+
+#![warn(missing_docs)]
 
 mod apt;
 mod date;

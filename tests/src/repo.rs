@@ -16,7 +16,8 @@
 //! ```
 //! Output is byte-identical for identical input: gzip without name/mtime, fixed compression
 //! levels, sorted hash lists and Ed25519 signatures made with gpg's clock frozen at the Release
-//! `Date`.
+//! `Date`. Every file's mtime is set to the Release `Date` (so the server's `Last-Modified` is
+//! that date); files changed by the tamper helpers get the current time.
 
 use std::fs;
 use std::io::Write;
@@ -37,7 +38,7 @@ pub enum Compression {
     Gz,
     /// `Packages.bz2` (level 9).
     Bz2,
-    /// `Packages.xz` (preset 6, single-threaded).
+    /// `Packages.xz` (preset 6 with a dictionary no larger than the input, CRC64, single-threaded).
     Xz,
 }
 
@@ -79,7 +80,16 @@ impl Compression {
                 e.finish().expect("bzip2 into memory")
             }
             Compression::Xz => {
-                let mut e = liblzma::write::XzEncoder::new(Vec::new(), 6);
+                // preset 6 (what `xz` uses by default) with the dictionary cut down to the input
+                // size: same output format, but no 8 MiB dictionary to set up for a 70 KiB index
+                use liblzma::stream::{Check, Filters, LzmaOptions, Stream};
+                let mut opts = LzmaOptions::new_preset(6).expect("xz preset 6");
+                opts.dict_size((data.len() as u32).next_power_of_two().max(4096));
+                let mut filters = Filters::new();
+                filters.lzma2(&opts);
+                let stream =
+                    Stream::new_stream_encoder(&filters, Check::Crc64).expect("xz encoder");
+                let mut e = liblzma::write::XzEncoder::new_stream(Vec::new(), stream);
                 e.write_all(data).expect("xz into memory");
                 e.finish().expect("xz into memory")
             }
@@ -413,8 +423,15 @@ impl RepoBuilder {
 
     /// Writes the repository into a new temp dir and returns it.
     /// Fails when the fixture is malformed or gpg fails.
-    pub fn build(self) -> Result<BuiltRepo> {
+    pub fn build(mut self) -> Result<BuiltRepo> {
         let suites = read_fixture(&self.fixture)?;
+        // a Release.in that announces by-hash gets the by-hash files it promises
+        if suites
+            .iter()
+            .any(|s| field(&s.fields, "Acquire-By-Hash").is_some_and(|v| v == "yes"))
+        {
+            self.by_hash = true;
+        }
         let dir = tempfile::Builder::new()
             .prefix("plk-repo.")
             .tempdir()
@@ -492,8 +509,8 @@ impl RepoBuilder {
             }
             let release_path = dist.join("Release");
             write_file(&release_path, release.as_bytes())?;
+            let when = self.signing_time(&release_fields, &suite.name)?;
             if let Some(g) = &gpg {
-                let when = self.signing_time(&release_fields, &suite.name)?;
                 if matches!(self.sign, SignMode::Both | SignMode::InRelease) {
                     g.clearsign(&release_path, &dist.join("InRelease"), when)?;
                 }
@@ -501,6 +518,7 @@ impl RepoBuilder {
                     g.detach_sign(&release_path, &dist.join("Release.gpg"), when)?;
                 }
             }
+            set_mtimes(&dist, when)?;
         }
         let fingerprint = match &gpg {
             Some(g) => g.fingerprint.clone(),
@@ -621,6 +639,24 @@ impl BuiltRepo {
         v
     }
 
+    /// A one-line sources entry for this repository served at `url`:
+    /// `deb [signed-by=<key_asc>] <url> <suite> <components>`.
+    pub fn one_line_source(&self, url: &str, suite: &str, components: &str) -> String {
+        format!(
+            "deb [signed-by={}] {url} {suite} {components}",
+            self.key_asc.display()
+        )
+    }
+
+    /// A deb822 sources paragraph for this repository served at `url` (space-separated
+    /// `suites` and `components`), with `Signed-By:` the signing key's armored public key.
+    pub fn deb822_source(&self, url: &str, suites: &str, components: &str) -> String {
+        format!(
+            "Types: deb\nURIs: {url}\nSuites: {suites}\nComponents: {components}\nSigned-By: {}\n",
+            self.key_asc.display()
+        )
+    }
+
     /// Reads a file given relative to the repository root (e.g. `dists/buster/Release`).
     pub fn read(&self, rel: &str) -> Result<Vec<u8>> {
         let p = self.path().join(rel);
@@ -719,6 +755,26 @@ fn compression_of(p: &Path, served: &[Compression]) -> Compression {
         .find(|(c, m)| served.contains(c) && head.starts_with(m))
         .map(|(c, _)| *c)
         .unwrap_or(Compression::Plain)
+}
+
+/// Sets the modification time of every file below `dir` to `epoch`, as on a real mirror where
+/// files date from the archive run. HTTP Last-Modified then follows the Release Date, so a newer
+/// snapshot served at the same URL is newer for If-Modified-Since too.
+fn set_mtimes(dir: &Path, epoch: i64) -> Result<()> {
+    let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(epoch.max(0) as u64);
+    for p in read_dir_sorted(dir)? {
+        if p.is_dir() {
+            set_mtimes(&p, epoch)?;
+        } else {
+            let f = fs::File::options()
+                .write(true)
+                .open(&p)
+                .map_err(|e| HarnessError::io("open", &p, e))?;
+            f.set_modified(t)
+                .map_err(|e| HarnessError::io("set modification time of", &p, e))?;
+        }
+    }
+    Ok(())
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {

@@ -127,7 +127,7 @@ struct State {
 /// A running server; see the module docs. Stops on drop.
 pub struct Server {
     addr: SocketAddr,
-    root: PathBuf,
+    root: Arc<Mutex<PathBuf>>,
     state: Arc<Mutex<State>>,
     stop: Arc<AtomicBool>,
     accept: Option<JoinHandle<()>>,
@@ -141,7 +141,7 @@ impl Server {
             .set_nonblocking(true)
             .expect("non-blocking listener");
         let addr = listener.local_addr().expect("local address");
-        let root = root.as_ref().to_path_buf();
+        let root = Arc::new(Mutex::new(root.as_ref().to_path_buf()));
         let state = Arc::new(Mutex::new(State::default()));
         let stop = Arc::new(AtomicBool::new(false));
         let (st, sp, rt) = (state.clone(), stop.clone(), root.clone());
@@ -164,8 +164,14 @@ impl Server {
     }
 
     /// The directory being served.
-    pub fn root(&self) -> &Path {
-        &self.root
+    pub fn root(&self) -> PathBuf {
+        self.root.lock().unwrap().clone()
+    }
+
+    /// Serves `root` from now on, at the same URL (e.g. a newer snapshot of a repository).
+    /// Requests already being answered finish with the old directory.
+    pub fn set_root(&self, root: impl AsRef<Path>) {
+        *self.root.lock().unwrap() = root.as_ref().to_path_buf();
     }
 
     /// Every request so far, in arrival order.
@@ -248,7 +254,7 @@ fn base64(data: &[u8]) -> String {
 
 fn accept_loop(
     listener: TcpListener,
-    root: PathBuf,
+    root: Arc<Mutex<PathBuf>>,
     state: Arc<Mutex<State>>,
     stop: Arc<AtomicBool>,
 ) {
@@ -403,7 +409,7 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
-fn connection(stream: TcpStream, root: &Path, state: &Mutex<State>, stop: &AtomicBool) {
+fn connection(stream: TcpStream, root: &Mutex<PathBuf>, state: &Mutex<State>, stop: &AtomicBool) {
     let _ = stream.set_read_timeout(Some(Duration::from_millis(50)));
     let _ = stream.set_write_timeout(Some(Duration::from_secs(10)));
     let _ = stream.set_nodelay(true);
@@ -413,7 +419,8 @@ fn connection(stream: TcpStream, root: &Path, state: &Mutex<State>, stop: &Atomi
     };
     let mut reader = BufReader::new(stream);
     while let Some(req) = read_request(&mut reader, stop) {
-        match respond(&req, &mut writer, root, state, stop) {
+        let dir = root.lock().unwrap().clone();
+        match respond(&req, &mut writer, &dir, state, stop) {
             // closing every descriptor of a socket with SO_LINGER 0 sends RST
             Next::Reset => return,
             Next::Close => break,

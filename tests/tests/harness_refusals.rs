@@ -60,6 +60,12 @@ fn control_untampered_repo_is_accepted() {
         apt.candidate("docker-ce").unwrap().as_deref(),
         Some("5:24.0.2-1~debian.10~buster")
     );
+    // the binary key works as signed-by just as well
+    let apt = sandbox(&repo, &srv, &repo.key_gpg);
+    apt.update().expect("signed-by=<binary key>");
+    let inrelease = String::from_utf8(repo.read("dists/buster/InRelease").unwrap()).unwrap();
+    assert!(inrelease
+        .starts_with("-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n\nOrigin: Docker\n"));
 }
 
 #[test]
@@ -210,4 +216,48 @@ fn detached_signature_only_is_accepted_but_a_bad_one_is_not() {
     repo.write(&rel, text.as_bytes()).unwrap();
     let lines = rejected(&repo, &repo.key_asc);
     assert_contains(&lines, "BADSIG");
+}
+
+#[test]
+fn missing_inrelease_falls_back_to_release_gpg_and_by_hash_copies_are_checked_too() {
+    if !require_apt_tools() {
+        return;
+    }
+    let repo = build(
+        RepoBuilder::new(fixture("docker-debian"))
+            .compress(&[Gz, Xz])
+            .by_hash(true),
+    );
+    repo.remove(&format!("dists/{SUITE}/InRelease")).unwrap();
+    let srv = Server::serve(repo.path());
+    sandbox(&repo, &srv, &repo.key_asc)
+        .update()
+        .expect("404 InRelease -> Release + Release.gpg");
+    assert_eq!(srv.count(&format!("/dists/{SUITE}/Release.gpg")), 1);
+    drop(srv);
+    // by-hash copies are what apt fetches here: tampering must reach them as well
+    let files = repo.index_files(SUITE, "stable", "amd64");
+    assert!(files
+        .iter()
+        .any(|p| p.to_string_lossy().contains("/by-hash/SHA512/")));
+    repo.flip_index_bytes(SUITE, "stable", "amd64").unwrap();
+    let lines = rejected(&repo, &repo.key_asc);
+    assert_contains(&lines, "Hash Sum mismatch");
+}
+
+#[test]
+fn simulate_reports_unresolvable_requests() {
+    if !require_apt_tools() {
+        return;
+    }
+    let repo = build(RepoBuilder::new(fixture("docker-debian")));
+    let srv = Server::serve(repo.path());
+    let apt = sandbox(&repo, &srv, &repo.key_asc);
+    apt.update().unwrap();
+    match apt.simulate(&["docker-ce=5:99.0.0-1~debian.10~buster"]) {
+        Err(HarnessError::AptCommand { output, .. }) => {
+            assert!(output.contains("was not found"), "{output}")
+        }
+        other => panic!("expected AptCommand error, got {other:?}"),
+    }
 }

@@ -9,11 +9,7 @@ use pinlock_tests::{
 };
 
 fn one_line(repo: &BuiltRepo, srv: &Server, suite: &str, comp: &str) -> String {
-    format!(
-        "deb [signed-by={}] {} {suite} {comp}",
-        repo.key_asc.display(),
-        srv.url()
-    )
+    repo.one_line_source(&srv.url(), suite, comp)
 }
 
 /// Builds and serves `name`, and returns an updated sandbox for one suite (amd64 + arm64).
@@ -170,13 +166,7 @@ fn docker_resolves_against_the_debian_closure() {
     let dsrv = Server::serve(docker.path());
     let msrv = Server::serve(main.path());
     // deb822 sources for Debian, one-line for Docker, as real hosts mix them
-    let main_src = |suites: &str| {
-        format!(
-            "Types: deb\nURIs: {}\nSuites: {suites}\nComponents: main\nSigned-By: {}\n",
-            msrv.url(),
-            main.key_asc.display()
-        )
-    };
+    let main_src = |suites: &str| main.deb822_source(&msrv.url(), suites, "main");
 
     let apt = AptSandbox::new(
         &[
@@ -370,7 +360,12 @@ fn second_update_uses_conditional_get() {
         .filter(|r| r.path == "/dists/buster/InRelease")
         .collect();
     assert_eq!(inrelease.len(), 1);
-    assert!(inrelease[0].if_modified_since.is_some(), "{inrelease:?}");
+    // file mtimes are the Release Date, so Last-Modified (echoed by apt) is that date
+    assert_eq!(
+        inrelease[0].if_modified_since.as_deref(),
+        Some("Mon, 12 Jun 2023 08:21:52 GMT"),
+        "{inrelease:?}"
+    );
     assert_eq!(inrelease[0].status, 304);
     assert_eq!(apt.versions("docker-ce").unwrap().len(), 15);
 }
@@ -448,4 +443,135 @@ fn redirect_to_a_local_file_is_refused() {
     eprintln!("{err}");
     assert!(err.apt_lines().iter().any(|l| l.starts_with("E:")), "{err}");
     assert!(apt.versions("docker-ce").unwrap().is_empty());
+}
+
+#[test]
+fn release_in_fields_are_ordered_and_by_hash_is_honoured() {
+    if !require_apt_tools() {
+        return;
+    }
+    let fx = tempfile::tempdir().unwrap();
+    let suite = fx.path().join("bookworm-backports");
+    std::fs::create_dir_all(suite.join("main")).unwrap();
+    std::fs::copy(
+        fixture("debian-main").join("bookworm/main/amd64.Packages"),
+        suite.join("main/amd64.Packages"),
+    )
+    .unwrap();
+    std::fs::write(
+        suite.join("Release.in"),
+        "X-Custom: kept\nAcquire-By-Hash: yes\nNotAutomatic: yes\nButAutomaticUpgrades: yes\n\
+         Codename: bookworm-backports\nSuite: stable-backports\nLabel: Debian Backports\n\
+         Origin: Debian Backports\nDate: Sat, 10 Feb 2024 10:36:25 UTC\n",
+    )
+    .unwrap();
+    let repo = RepoBuilder::new(fx.path()).compress(&[Xz]).build().unwrap();
+    let rel = repo.release("bookworm-backports").unwrap();
+    let head: Vec<&str> = rel.lines().take(11).collect();
+    assert_eq!(
+        head,
+        [
+            "Origin: Debian Backports",
+            "Label: Debian Backports",
+            "Suite: stable-backports",
+            "Codename: bookworm-backports",
+            "Date: Sat, 10 Feb 2024 10:36:25 UTC",
+            "NotAutomatic: yes",
+            "ButAutomaticUpgrades: yes",
+            "Acquire-By-Hash: yes",
+            "Architectures: amd64",
+            "Components: main",
+            "X-Custom: kept",
+        ]
+    );
+    let srv = Server::serve(repo.path());
+    let apt = AptSandbox::new(
+        &[one_line(&repo, &srv, "bookworm-backports", "main")],
+        &["amd64"],
+    )
+    .unwrap();
+    apt.update().unwrap();
+    assert!(
+        srv.counts().keys().any(|p| p.contains("/by-hash/SHA512/")),
+        "{:?}",
+        srv.counts()
+    );
+    // NotAutomatic + ButAutomaticUpgrades = apt priority 100 (shown by apt-cache policy)
+    let policy = apt.run("apt-cache", &["policy", "libc6"]).unwrap();
+    let policy = String::from_utf8_lossy(&policy.stdout);
+    assert!(policy.contains(" 100 http://127.0.0.1:"), "{policy}");
+}
+
+#[test]
+fn same_url_can_move_to_a_newer_snapshot() {
+    if !require_apt_tools() {
+        return;
+    }
+    // the incident: hosts resolved docker-ce in March 2023, the repository moved on in June
+    let march = RepoBuilder::new(fixture("docker-debian-2023-03"))
+        .build()
+        .unwrap();
+    let june = RepoBuilder::new(fixture("docker-debian")).build().unwrap();
+    let srv = Server::serve(march.path());
+    let apt = AptSandbox::new(&[one_line(&march, &srv, "buster", "stable")], &["amd64"]).unwrap();
+    apt.update().unwrap();
+    assert_eq!(
+        apt.candidate("docker-ce").unwrap().as_deref(),
+        Some("5:23.0.1-1~debian.10~buster")
+    );
+    srv.set_root(june.path());
+    assert_eq!(srv.root(), june.path());
+    apt.update().unwrap();
+    assert_eq!(
+        apt.candidate("docker-ce").unwrap().as_deref(),
+        Some("5:24.0.2-1~debian.10~buster")
+    );
+    assert_eq!(apt.versions("docker-ce").unwrap().len(), 15);
+}
+
+#[test]
+fn preferences_and_dpkg_status_steer_apt() {
+    if !require_apt_tools() {
+        return;
+    }
+    let docker = RepoBuilder::new(fixture("docker-debian")).build().unwrap();
+    let main = RepoBuilder::new(fixture("debian-main")).build().unwrap();
+    let (dsrv, msrv) = (Server::serve(docker.path()), Server::serve(main.path()));
+    let apt = AptSandbox::new(
+        &[
+            one_line(&docker, &dsrv, "buster", "stable"),
+            main.deb822_source(&msrv.url(), "buster", "main"),
+        ],
+        &["amd64"],
+    )
+    .unwrap();
+    apt.update().unwrap();
+    // a pin like the one that would have saved the swarm
+    apt.set_preferences(
+        "Package: docker-ce docker-ce-cli\nPin: version 5:20.10.*\nPin-Priority: 1001\n",
+    )
+    .unwrap();
+    assert_eq!(
+        apt.candidate("docker-ce").unwrap().as_deref(),
+        Some("5:20.10.24~3-0~debian-buster")
+    );
+    apt.set_preferences("").unwrap();
+    // what apt believes is installed: an upgrade shows as "Inst name [old] (new ...)"
+    apt.set_status(
+        "Package: docker-ce\nStatus: install ok installed\nPriority: optional\nSection: admin\n\
+         Architecture: amd64\nVersion: 5:20.10.23~3-0~debian-buster\n\
+         Description: Docker: the open-source application container engine\n",
+    )
+    .unwrap();
+    let plan = apt.simulate(&["docker-ce"]).unwrap();
+    assert_eq!(
+        find(&plan, "docker-ce"),
+        Some("5:24.0.2-1~debian.10~buster")
+    );
+    let policy = apt.run("apt-cache", &["policy", "docker-ce"]).unwrap();
+    let policy = String::from_utf8_lossy(&policy.stdout);
+    assert!(
+        policy.contains("Installed: 5:20.10.23~3-0~debian-buster"),
+        "{policy}"
+    );
 }
