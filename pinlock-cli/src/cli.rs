@@ -42,6 +42,15 @@ pub struct Global {
     /// Credentials for private repositories, in apt's auth.conf format (repeatable).
     #[arg(long, global = true, value_name = "FILE")]
     pub auth_conf: Vec<PathBuf>,
+    /// Seconds to wait for a connection.
+    #[arg(long, global = true, value_name = "SECS", default_value_t = 10)]
+    pub connect_timeout: u64,
+    /// Seconds a download may stall before it is retried or fails.
+    #[arg(long, global = true, value_name = "SECS", default_value_t = 30)]
+    pub read_timeout: u64,
+    /// Retries after a 5xx, a reset or a timeout (with exponential backoff).
+    #[arg(long, global = true, value_name = "N", default_value_t = 3)]
+    pub retries: u32,
     /// When to use colour.
     #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
     pub color: ColorChoice,

@@ -5,7 +5,9 @@ mod versions;
 
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
+
+use pinlock_core::fetch::FetchOptions;
 
 use pinlock_core::auth::AuthConf;
 use pinlock_core::cache::Cache;
@@ -66,7 +68,12 @@ pub fn read_options(
         cache,
         offline: g.offline,
         now: SystemTime::now(),
-        fetch: Default::default(),
+        fetch: FetchOptions {
+            connect_timeout: Duration::from_secs(g.connect_timeout),
+            read_timeout: Duration::from_secs(g.read_timeout),
+            retries: g.retries,
+            ..FetchOptions::default()
+        },
         auth,
         base_dir: base_dir.to_path_buf(),
         progress: Some(progress),
