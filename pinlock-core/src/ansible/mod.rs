@@ -86,7 +86,13 @@ pub struct PinEdit {
 
 impl fmt::Display for PinEdit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}", self.path.display(), self.line, self.description)
+        write!(
+            f,
+            "{}:{}: {}",
+            self.path.display(),
+            self.line,
+            self.description
+        )
     }
 }
 
@@ -407,8 +413,7 @@ fn utf8_error(path: &Path, bytes: &[u8], e: std::str::Utf8Error) -> PinError {
     let good = &bytes[..e.valid_up_to()];
     let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
     let line_start = good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    let col = std::str::from_utf8(&good[line_start..])
-        .map_or(1, |s| s.chars().count() + 1);
+    let col = std::str::from_utf8(&good[line_start..]).map_or(1, |s| s.chars().count() + 1);
     PinError::NotUtf8 {
         path: path.to_path_buf(),
         line,
@@ -521,7 +526,11 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> Result<(), PinError> {
     let mut n = 0u32;
     let (tmp, mut file) = loop {
         let tmp = dir.join(format!(".{name}.pinlock-tmp{n}"));
-        match fs::OpenOptions::new().write(true).create_new(true).open(&tmp) {
+        match fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+        {
             Ok(f) => break (tmp, f),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 100 => n += 1,
             Err(e) => return Err(io(e)),

@@ -291,7 +291,10 @@ impl<'a> Planner<'a> {
                 Some(all)
             }
             _ => {
-                self.refuse(node.pos.line, "package names are neither a string nor a list");
+                self.refuse(
+                    node.pos.line,
+                    "package names are neither a string nor a list",
+                );
                 None
             }
         }
@@ -358,12 +361,7 @@ impl<'a> Planner<'a> {
                     continue;
                 }
                 if v.str() == Some("latest") {
-                    self.set_scalar(
-                        v,
-                        &p,
-                        "present".into(),
-                        format!("{key}: latest -> present"),
-                    );
+                    self.set_scalar(v, &p, "present".into(), format!("{key}: latest -> present"));
                 }
             }
         }
@@ -670,6 +668,48 @@ impl<'a> Planner<'a> {
         Some(lines)
     }
 
+    /// How block sequences are written in `task` (its first block sequence): the dash's offset
+    /// from the parent key's column and the spaces between dash and item.
+    fn seq_style(&self, task: &Node) -> Option<(usize, usize)> {
+        fn find<'n>(n: &'n Node, out: &mut Option<(&'n Node, usize)>) {
+            if out.is_some() {
+                return;
+            }
+            match &n.kind {
+                Kind::Map {
+                    entries,
+                    flow: false,
+                } => {
+                    for (k, v) in entries {
+                        if let Kind::Seq { flow: false, items } = &v.kind {
+                            if !items.is_empty() {
+                                *out = Some((v, k.pos.col));
+                                return;
+                            }
+                        }
+                        find(v, out);
+                    }
+                }
+                Kind::Seq { items, .. } => items.iter().for_each(|i| find(i, out)),
+                _ => {}
+            }
+        }
+        let mut found = None;
+        find(task, &mut found);
+        let (seq, key_col) = found?;
+        let item = &seq.items()[0];
+        let ls = self.line_start(item.pos.start);
+        let before = &self.text[ls..item.pos.start];
+        let dash = before.rfind('-')?;
+        if !before[..dash].chars().all(|c| c == ' ')
+            || !before[dash + 1..].chars().all(|c| c == ' ')
+        {
+            return None;
+        }
+        let gap = before.len() - dash - 1;
+        Some((dash.checked_sub(key_col)?, gap.max(1)))
+    }
+
     /// Plans the hold task after `task`: inserts it, or updates the existing one at `next`.
     fn hold_task(
         &mut self,
@@ -712,13 +752,17 @@ impl<'a> Planner<'a> {
         lines.push(format!("{u}name: \"{{{{ item }}}}\""));
         lines.push(format!("{u}selection: hold"));
         lines.push(format!("{k}loop:"));
+        let (dash_off, gap) = self.seq_style(task).unwrap_or((self.unit, 1));
+        let item_prefix = format!("{}-{}", " ".repeat(key_col + dash_off), " ".repeat(gap));
         for n in names {
-            lines.push(format!("{u}- {n}"));
+            lines.push(format!("{item_prefix}{n}"));
         }
         lines.push(format!(
             "{k}# dpkg_selections fails in check mode for a package not installed yet"
         ));
-        lines.push(format!("{k}ignore_errors: \"{{{{ ansible_check_mode }}}}\""));
+        lines.push(format!(
+            "{k}ignore_errors: \"{{{{ ansible_check_mode }}}}\""
+        ));
         for key in COPIED_TASK_KEYS.iter().skip(2) {
             if let Some(l) = self.copied_entry_lines(task, key) {
                 lines.extend(l);
@@ -729,7 +773,10 @@ impl<'a> Planner<'a> {
         let value = match super::yaml::parse(&value_text) {
             Ok(docs) if docs.len() == 1 && docs[0].items().len() == 1 => docs[0].items()[0].value(),
             _ => {
-                self.refuse(task.pos.line, "internal error: generated hold task does not parse");
+                self.refuse(
+                    task.pos.line,
+                    "internal error: generated hold task does not parse",
+                );
                 return;
             }
         };
@@ -748,11 +795,20 @@ impl<'a> Planner<'a> {
                         index: index + 1,
                         value,
                     });
-                    self.edit(old.pos.line, format!("update hold task: {}", names.join(", ")));
+                    self.edit(
+                        old.pos.line,
+                        format!("update hold task: {}", names.join(", ")),
+                    );
                 }
             }
             None => {
                 let end = task.content_end();
+                // keep the file's habit of a blank line between tasks
+                let after = self.line_end_after(end);
+                let next_line = self.text[after..].split('\n').next().unwrap_or("");
+                if after < self.text.len() && next_line.trim().is_empty() {
+                    lines.insert(0, String::new());
+                }
                 self.insert_lines_after(end, &lines);
                 self.plan.ops.push(Op::InsertItem {
                     path: list_path.to_vec(),
@@ -871,7 +927,11 @@ pub(crate) fn detect_unit(docs: &[Node]) -> usize {
             Kind::Map { entries, flow } => {
                 for (k, v) in entries {
                     if !*flow {
-                        if let Kind::Map { entries: ce, flow: false } = &v.kind {
+                        if let Kind::Map {
+                            entries: ce,
+                            flow: false,
+                        } = &v.kind
+                        {
                             if let Some((ck, _)) = ce.first() {
                                 if ck.pos.line > k.pos.line && ck.pos.col > k.pos.col {
                                     let d = ck.pos.col - k.pos.col;

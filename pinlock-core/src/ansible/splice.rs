@@ -92,10 +92,9 @@ pub(crate) fn expected(before: &[Node], ops: &[Op]) -> Result<Vec<Value>, String
                 _ => return Err(format!("no scalar at {path:?}")),
             },
             Op::AppendKey { path, key, value } => match lookup(&mut docs, path) {
-                Some(Value::Map(entries)) => entries.push((
-                    Value::Scalar(key.clone()),
-                    Value::Scalar(value.clone()),
-                )),
+                Some(Value::Map(entries)) => {
+                    entries.push((Value::Scalar(key.clone()), Value::Scalar(value.clone())))
+                }
                 _ => return Err(format!("no mapping at {path:?}")),
             },
             Op::ReplaceItem { path, index, value } => match lookup(&mut docs, path) {
@@ -127,7 +126,12 @@ pub(crate) fn expected(before: &[Node], ops: &[Op]) -> Result<Vec<Value>, String
 pub(crate) fn verify(before: &[Node], after: &str, ops: &[Op]) -> Result<(), String> {
     let want = expected(before, ops)?;
     let got: Vec<Value> = yaml::parse(after)
-        .map_err(|e| format!("edited text does not parse: {}:{}: {}", e.line, e.col, e.message))?
+        .map_err(|e| {
+            format!(
+                "edited text does not parse: {}:{}: {}",
+                e.line, e.col, e.message
+            )
+        })?
         .iter()
         .map(Node::value)
         .collect();

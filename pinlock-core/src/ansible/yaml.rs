@@ -115,9 +115,9 @@ impl Node {
         }
         match &self.kind {
             Kind::Seq { items, .. } => items.iter().find_map(|n| n.has_anchor_or_alias()),
-            Kind::Map { entries, .. } => entries.iter().find_map(|(k, v)| {
-                k.has_anchor_or_alias().or_else(|| v.has_anchor_or_alias())
-            }),
+            Kind::Map { entries, .. } => entries
+                .iter()
+                .find_map(|(k, v)| k.has_anchor_or_alias().or_else(|| v.has_anchor_or_alias())),
             _ => None,
         }
     }
@@ -228,14 +228,14 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Node>, SyntaxError> {
                 let pos = to_pos(span);
                 let flow = text[pos.start..].starts_with('[');
                 stack.push(Builder::Seq(Node {
-                        kind: Kind::Seq {
-                            items: Vec::new(),
-                            flow,
-                        },
-                        pos,
-                        anchor,
-                        tagged: tag.is_some(),
-                    }));
+                    kind: Kind::Seq {
+                        items: Vec::new(),
+                        flow,
+                    },
+                    pos,
+                    anchor,
+                    tagged: tag.is_some(),
+                }));
                 continue;
             }
             Event::MappingStart(anchor, tag) => {
