@@ -243,6 +243,17 @@ fn choose_versions<'a>(pins: &'a Pins, opts: &PinOptions) -> Result<Versions<'a>
     }
 }
 
+/// `ansible_architecture` values and the dpkg architecture each one means.
+pub const DPKG_ARCHES: &[(&str, &str)] = &[
+    ("aarch64", "arm64"),
+    ("armv7l", "armhf"),
+    ("i386", "i386"),
+    ("i686", "i386"),
+    ("ppc64le", "ppc64el"),
+    ("s390x", "s390x"),
+    ("x86_64", "amd64"),
+];
+
 /// The generated variables file for several targets (deterministic), see the module docs.
 pub fn multi_target_vars(pins: &Pins) -> String {
     let mut out = String::from(
@@ -256,10 +267,15 @@ pub fn multi_target_vars(pins: &Pins) -> String {
         }
     }
     out.push_str(
-        "pinlock_dpkg_arch: \"{{ {'x86_64': 'amd64', 'aarch64': 'arm64', 'armv7l': 'armhf', \
-         'i686': 'i386', 'i386': 'i386', 'ppc64le': 'ppc64el', 's390x': 's390x'}\
-         [ansible_architecture] | default(ansible_architecture) }}\"\n\
-         pinlock_pins: \"{{ pinlock_versions[ansible_distribution_release ~ '/' ~ pinlock_dpkg_arch] }}\"\n",
+        "# Ansible's ansible_architecture -> dpkg's architecture name\npinlock_dpkg_arches:\n",
+    );
+    for (ansible, dpkg) in DPKG_ARCHES {
+        out.push_str(&format!("  {ansible}: {dpkg}\n"));
+    }
+    out.push_str(
+        "pinlock_dpkg_arch: \"{{ pinlock_dpkg_arches[ansible_architecture] | default(ansible_architecture) }}\"\n\
+         pinlock_target: \"{{ ansible_distribution_release }}/{{ pinlock_dpkg_arch }}\"\n\
+         pinlock_pins: \"{{ pinlock_versions[pinlock_target] }}\"\n",
     );
     out
 }
