@@ -292,3 +292,229 @@ fn multi_target_versions_resolve_per_host() {
         text(&out)
     );
 }
+
+/// Kills the loopback HTTP server when the test ends, however it ends.
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn have(cmd: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {cmd}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+const INCIDENT: &str = r#"---
+- name: Docker hosts
+  hosts: all
+  become: true
+  tasks:
+    - name: install latest docker
+      become: true
+      apt:
+        name: ["docker-ce", "docker-ce-cli", "containerd.io"]
+        state: latest
+"#;
+
+/// Check mode against a sandboxed apt/dpkg (APT_CONFIG, DPKG_ADMINDIR in a temp dir) and a
+/// fixture repository served on loopback: the pinned playbook would install exactly the locked
+/// versions (not the newest) and hold them; the unpinned one would install the newest.
+#[test]
+fn check_mode_installs_and_holds_locked_versions() {
+    let Some(bin) = venv_bin() else { return };
+    let python_apt = Command::new("/usr/bin/python3")
+        .args(["-c", "import apt"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !(python_apt && have("apt-ftparchive") && have("apt-get")) {
+        let reason = "check mode needs apt-get, apt-ftparchive (apt-utils) and python3-apt";
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("{reason}");
+        }
+        eprintln!("skipping: {reason}");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let home = root.join("ansible-home");
+    fs::create_dir_all(home.join("tmp")).unwrap();
+
+    // fixture repository: a newer docker-ce than the locked one exists
+    let repo = root.join("repo");
+    fs::create_dir_all(&repo).unwrap();
+    let mut packages = String::new();
+    for (i, (name, version)) in [
+        ("docker-ce", "5:20.10.23~3-0~debian-buster"),
+        ("docker-ce", "5:23.0.1-1~debian.10~buster"),
+        ("docker-ce", "5:24.0.2-1~debian.10~buster"),
+        ("docker-ce-cli", "5:23.0.1-1~debian.10~buster"),
+        ("docker-ce-cli", "5:24.0.2-1~debian.10~buster"),
+        ("containerd.io", "1.6.18-1"),
+        ("containerd.io", "1.6.20-1"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        packages.push_str(&format!(
+            "Package: {name}\nVersion: {version}\nArchitecture: amd64\nMaintainer: Docker <support@docker.com>\n\
+             Installed-Size: 100\nFilename: pool/{name}_{i}_amd64.deb\nSize: 1000\nSHA256: {:064x}\nDescription: {name}\n\n",
+            i + 1
+        ));
+    }
+    fs::write(repo.join("Packages"), packages).unwrap();
+    let release = Command::new("apt-ftparchive")
+        .args(["release", "."])
+        .current_dir(&repo)
+        .output()
+        .unwrap();
+    assert!(release.status.success(), "{}", text(&release));
+    fs::write(repo.join("Release"), &release.stdout).unwrap();
+
+    let mut child = Command::new("python3")
+        .args([
+            "-u",
+            "-m",
+            "http.server",
+            "--bind",
+            "127.0.0.1",
+            "0",
+            "--directory",
+        ])
+        .arg(&repo)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("python3 http.server starts");
+    let stdout = child.stdout.take().unwrap();
+    let server = Server(child);
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut first).unwrap();
+    let port: u16 = first
+        .split(" port ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no port in {first:?}"));
+
+    // sandbox: apt and dpkg state only in the temp dir; docker-ce 20.10 is installed
+    let sb = root.join("sb");
+    for d in [
+        "etc/apt.conf.d",
+        "etc/sources.list.d",
+        "etc/preferences.d",
+        "etc/trusted.gpg.d",
+        "state/lists/partial",
+        "cache/archives/partial",
+        "log",
+        "dpkg/updates",
+        "dpkg/info",
+    ] {
+        fs::create_dir_all(sb.join(d)).unwrap();
+    }
+    let status = "Package: docker-ce\nStatus: install ok installed\nPriority: optional\nSection: admin\n\
+                  Installed-Size: 100\nMaintainer: Docker <support@docker.com>\nArchitecture: amd64\n\
+                  Version: 5:20.10.23~3-0~debian-buster\nDescription: docker-ce\n\n";
+    fs::write(sb.join("dpkg/status"), status).unwrap();
+    fs::write(
+        sb.join("etc/sources.list"),
+        format!("deb [trusted=yes] http://127.0.0.1:{port}/ ./\n"),
+    )
+    .unwrap();
+    let s = sb.display();
+    let user = String::from_utf8(Command::new("id").arg("-un").output().unwrap().stdout).unwrap();
+    let conf = format!(
+        "Dir::Etc \"{s}/etc\";\nDir::Etc::main \"/dev/null\";\nDir::Etc::parts \"{s}/etc/apt.conf.d\";\n\
+         Dir::Etc::sourcelist \"{s}/etc/sources.list\";\nDir::Etc::sourceparts \"{s}/etc/sources.list.d\";\n\
+         Dir::Etc::preferences \"{s}/etc/preferences\";\nDir::Etc::preferencesparts \"{s}/etc/preferences.d\";\n\
+         Dir::Etc::trusted \"{s}/etc/trusted.gpg\";\nDir::Etc::trustedparts \"{s}/etc/trusted.gpg.d\";\n\
+         Dir::State \"{s}/state\";\nDir::State::lists \"{s}/state/lists\";\nDir::State::status \"{s}/dpkg/status\";\n\
+         Dir::Cache \"{s}/cache\";\nDir::Log \"{s}/log\";\nAPT::Architecture \"amd64\";\n\
+         APT::Architectures {{ \"amd64\"; }};\nAPT::Sandbox::User \"{}\";\nDebug::NoLocking \"true\";\n",
+        user.trim()
+    );
+    let apt_conf = sb.join("apt.conf");
+    fs::write(&apt_conf, conf).unwrap();
+    let update = Command::new("apt-get")
+        .args(["update", "--error-on=any"])
+        .env("APT_CONFIG", &apt_conf)
+        .output()
+        .unwrap();
+    assert!(
+        update.status.success(),
+        "apt-get update:\n{}",
+        text(&update)
+    );
+
+    // pin the incident playbook with the library
+    let mut locked = BTreeMap::new();
+    for (p, v) in [
+        ("containerd.io", "1.6.18-1"),
+        ("docker-ce", "5:23.0.1-1~debian.10~buster"),
+        ("docker-ce-cli", "5:23.0.1-1~debian.10~buster"),
+    ] {
+        locked.insert(p.to_string(), v.to_string());
+    }
+    let pins = pinlock_core::ansible::Pins {
+        targets: BTreeMap::from([("buster/amd64".to_string(), locked)]),
+    };
+    let outcome = pinlock_core::ansible::pin_source(
+        Path::new("incident.yml"),
+        INCIDENT,
+        &pins,
+        &Default::default(),
+    )
+    .unwrap();
+    fs::write(root.join("pinned.yml"), outcome.new_text.expect("pinned")).unwrap();
+    fs::write(root.join("unpinned.yml"), INCIDENT).unwrap();
+
+    let check = |playbook: &str| {
+        let out = ansible_cmd(&bin, "ansible-playbook", &home)
+            .current_dir(root)
+            .env("APT_CONFIG", &apt_conf)
+            .env("DPKG_ADMINDIR", sb.join("dpkg"))
+            .args(["-i", "localhost,", "-c", "local", "--check", "--diff", "-v"])
+            .args(["-e", "ansible_become=false"])
+            .args(["-e", "ansible_python_interpreter=/usr/bin/python3"])
+            .arg(playbook)
+            .output()
+            .expect("ansible-playbook runs");
+        (out.status.success(), text(&out))
+    };
+    let (ok, out) = check("pinned.yml");
+    assert!(ok, "pinned check mode failed:\n{out}");
+    assert!(
+        out.contains("Inst docker-ce [5:20.10.23~3-0~debian-buster] (5:23.0.1-1~debian.10~buster"),
+        "pinned docker-ce not installed at the locked version:\n{out}"
+    );
+    assert!(
+        out.contains("Inst docker-ce-cli (5:23.0.1-1~debian.10~buster"),
+        "{out}"
+    );
+    assert!(out.contains("Inst containerd.io (1.6.18-1"), "{out}");
+    assert!(
+        !out.contains("5:24.0.2"),
+        "pinned run would install 24.0.2:\n{out}"
+    );
+    assert!(
+        out.contains(r#""after": "hold", "ansible_loop_var": "item", "before": "install", "changed": true, "item": "docker-ce""#),
+        "docker-ce would not be held:\n{out}"
+    );
+    assert!(out.contains("failed=0"), "{out}");
+
+    let (ok, out) = check("unpinned.yml");
+    assert!(ok, "unpinned check mode failed:\n{out}");
+    assert!(
+        out.contains("(5:24.0.2-1~debian.10~buster"),
+        "the unpinned playbook should pick the newest docker-ce:\n{out}"
+    );
+
+    // check mode changed nothing in the sandbox's dpkg state
+    assert_eq!(fs::read_to_string(sb.join("dpkg/status")).unwrap(), status);
+    drop(server);
+}
