@@ -210,7 +210,23 @@ fn pinned_fixtures_pass_syntax_check_and_lint() {
         latest.is_empty(),
         "package-latest after pinning: {latest:?}"
     );
-    let new: Vec<_> = f_exp.difference(&f_in).collect();
+    // pinlock keeps flow style; a flow line it makes too long is reported to the user as a
+    // warning (fixture warnings.txt), and only there may ansible-lint find yaml[line-length]
+    let warned_long: BTreeSet<String> = names
+        .iter()
+        .flat_map(|n| {
+            fs::read_to_string(cases.join(n).join("warnings.txt"))
+                .unwrap_or_default()
+                .lines()
+                .filter(|l| l.contains("yaml[line-length]"))
+                .map(|l| format!("{n}/{}", l.split(':').next().unwrap()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let new: Vec<_> = f_exp
+        .difference(&f_in)
+        .filter(|(file, rule)| !(rule == "yaml[line-length]" && warned_long.contains(file)))
+        .collect();
     assert!(
         new.is_empty(),
         "pinning added ansible-lint findings {new:?}:\n{}",

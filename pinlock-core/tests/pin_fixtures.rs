@@ -182,6 +182,7 @@ cases!(
     error_invalid,
     error_not_utf8,
     error_tabs,
+    flow_args,
     free_form,
     indent4,
     multi_doc,

@@ -29,7 +29,8 @@
 //! bytes). Everything outside the edited values stays byte-identical: comments, blank lines,
 //! quoting, flow/block style, key order, CRLF, a missing final newline, `---`/`...`, a UTF-8 BOM.
 //! New keys and tasks use the file's own indentation and line endings. The result is re-parsed and
-//! compared with the original structure plus the intended edits; any difference is an error.
+//! compared with the original structure plus the intended edits; on any difference the file is
+//! left untouched and a warning says so.
 //! Where an edit is unsafe (anchor or alias on the node, Jinja that builds the list, quoted free-form
 //! arguments) the whole file is left untouched and a [`PinWarning`] gives file:line and why. YAML
 //! syntax errors, non-UTF-8 bytes and tabs in indentation are a [`PinError`] with file:line:column.
@@ -101,9 +102,9 @@ impl fmt::Display for PinEdit {
 pub struct PinWarning {
     /// The file concerned.
     pub path: PathBuf,
-    /// 1-based line.
+    /// 1-based line (of the pinned text for a line-length warning, else of the original).
     pub line: usize,
-    /// Why it was left alone.
+    /// Why it was left alone, or what to look at.
     pub message: String,
 }
 
@@ -187,9 +188,6 @@ pub enum PinError {
     /// The pins have no target at all.
     #[error("the pins have no targets\nhint: run `pinlock lock` first")]
     NoTargets,
-    /// The spliced text did not re-parse to the intended structure (a bug; nothing written).
-    #[error("{}: refusing to write: {message}\nhint: this is a pinlock bug; please report it with the file", path.display())]
-    Verify { path: PathBuf, message: String },
 }
 
 /// Versions written for several targets: a per-host variable lookup.
@@ -280,6 +278,9 @@ pub fn multi_target_vars(pins: &Pins) -> String {
     out
 }
 
+/// Line length above which ansible-lint's yaml rule complains; longer pinned lines get a warning.
+const MAX_LINE: usize = 160;
+
 /// A file read and parsed, ready for planning.
 struct Loaded {
     path: PathBuf,
@@ -351,12 +352,41 @@ fn plan_loaded(
             warnings: plan.warnings,
         });
     }
-    let verify_err = |message: String| PinError::Verify {
-        path: f.path.clone(),
-        message,
+    let checked = splice::apply(body, &plan.splices)
+        .and_then(|new_body| splice::verify(&f.docs, &new_body, &plan.ops).map(|()| new_body));
+    let new_body = match checked {
+        Ok(b) => b,
+        Err(message) => {
+            // never write what does not re-parse to exactly the intended change
+            let mut warnings = plan.warnings;
+            warnings.push(PinWarning {
+                path: f.path.clone(),
+                line: plan.edits.first().map_or(1, |e| e.line),
+                message: format!(
+                    "file left untouched: the edited text did not verify ({message}); this is a pinlock bug, please report it"
+                ),
+            });
+            return Ok(PinOutcome {
+                new_text: None,
+                edits: Vec::new(),
+                warnings,
+            });
+        }
     };
-    let new_body = splice::apply(body, &plan.splices).map_err(verify_err)?;
-    splice::verify(&f.docs, &new_body, &plan.ops).map_err(verify_err)?;
+    let mut warnings = plan.warnings;
+    let old_lines: std::collections::BTreeSet<&str> = body.lines().collect();
+    for (i, line) in new_body.lines().enumerate() {
+        let len = line.trim_end_matches('\r').chars().count();
+        if len > MAX_LINE && !old_lines.contains(line) {
+            warnings.push(PinWarning {
+                path: f.path.clone(),
+                line: i + 1,
+                message: format!(
+                    "after pinning, this line of the file is {len} characters long (ansible-lint yaml[line-length] allows {MAX_LINE}); consider a block-style list"
+                ),
+            });
+        }
+    }
     let new_text = if f.bom {
         format!("\u{feff}{new_body}")
     } else {
@@ -367,7 +397,7 @@ fn plan_loaded(
     Ok(PinOutcome {
         new_text: (new_text != f.original).then_some(new_text),
         edits,
-        warnings: plan.warnings,
+        warnings,
     })
 }
 

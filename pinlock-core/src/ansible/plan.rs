@@ -736,6 +736,9 @@ impl<'a> Planner<'a> {
             );
             return;
         }
+        let flow = matches!(task.kind, Kind::Map { flow: true, .. });
+        // a flow task `- {name: ...}` gets a block hold task with one space after the dash
+        let key_col = if flow { dash + 2 } else { key_col };
         let after_dash = key_col - dash_indent.chars().count() - 1;
         let k = " ".repeat(key_col);
         let u = " ".repeat(key_col + self.unit);
@@ -743,10 +746,31 @@ impl<'a> Planner<'a> {
             "{dash_indent}-{}name: {HOLD_TASK_NAME}",
             " ".repeat(after_dash)
         )];
-        for key in COPIED_TASK_KEYS.iter().take(2) {
-            if let Some(l) = self.copied_entry_lines(task, key) {
-                lines.extend(l);
-            }
+        let mut copied = Vec::new();
+        for key in COPIED_TASK_KEYS {
+            let l = if flow {
+                match task.entry(key) {
+                    None => None,
+                    Some((_, v)) => {
+                        let raw = &self.text[v.pos.start..v.pos.end];
+                        if raw.contains('\n') || v.has_anchor_or_alias().is_some() {
+                            self.refuse(
+                                v.pos.line,
+                                format!("cannot copy the multi-line `{key}` of this flow-style task to its hold task"),
+                            );
+                            return;
+                        }
+                        Some(vec![format!("{k}{key}: {raw}")])
+                    }
+                }
+            } else {
+                self.copied_entry_lines(task, key)
+            };
+            copied.push(l.unwrap_or_default());
+        }
+        let mut copied = copied.into_iter();
+        for _ in 0..2 {
+            lines.extend(copied.next().unwrap_or_default());
         }
         lines.push(format!("{k}ansible.builtin.dpkg_selections:"));
         lines.push(format!("{u}name: \"{{{{ item }}}}\""));
@@ -763,10 +787,8 @@ impl<'a> Planner<'a> {
         lines.push(format!(
             "{k}ignore_errors: \"{{{{ ansible_check_mode }}}}\""
         ));
-        for key in COPIED_TASK_KEYS.iter().skip(2) {
-            if let Some(l) = self.copied_entry_lines(task, key) {
-                lines.extend(l);
-            }
+        for l in copied {
+            lines.extend(l);
         }
         let existing = next.filter(|n| n.get("name").and_then(Node::str) == Some(HOLD_TASK_NAME));
         let value_text = lines.join("\n");

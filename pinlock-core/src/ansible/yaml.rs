@@ -362,3 +362,18 @@ mod tests {
         assert_eq!(find_tab_indent("a: \"x\ty\"\n"), None);
     }
 }
+
+#[cfg(test)]
+mod empty_value_tests {
+    use super::*;
+
+    #[test]
+    fn empty_value_span() {
+        let text = "- apt:\n    name: x\n    update_cache:\n  become: true\n";
+        let docs = parse(text).unwrap();
+        let args = docs[0].items()[0].get("apt").unwrap();
+        let v = &args.entries()[1].1;
+        assert_eq!(v.pos.line, 3);
+        assert!(args.content_end() <= text.find("  become").unwrap());
+    }
+}
