@@ -516,17 +516,22 @@ pub fn pin_paths(paths: &[PathBuf], pins: &Pins, opts: &PinOptions) -> Result<Pi
     Ok(report)
 }
 
-/// A unified diff (3 lines of context) from `old` to `new`, headed `a/<path>` / `b/<path>`;
-/// empty when they are equal.
+/// A unified diff (3 lines of context) from `old` to `new`, headed `a/<path>` / `b/<path>` for a
+/// relative path and `<path>` for an absolute one; empty when they are equal.
 pub fn unified_diff(path: &Path, old: &str, new: &str) -> String {
     if old == new {
         return String::new();
     }
     let name = path.display().to_string();
+    let (a, b) = if path.is_absolute() {
+        (name.clone(), name)
+    } else {
+        (format!("a/{name}"), format!("b/{name}"))
+    };
     similar::TextDiff::from_lines(old, new)
         .unified_diff()
         .context_radius(3)
-        .header(&format!("a/{name}"), &format!("b/{name}"))
+        .header(&a, &b)
         .to_string()
 }
 

@@ -55,6 +55,8 @@ pub(crate) struct VarInfo {
     pub names: BTreeMap<String, BTreeSet<String>>,
     /// Variables used as `state`.
     pub states: BTreeSet<String>,
+    /// Name variables for which a definition was found.
+    pub defined: BTreeSet<String>,
 }
 
 /// The planned edits for one file.
@@ -545,8 +547,8 @@ impl<'a> Planner<'a> {
     /// Pinned names held by the definitions of variable `var` (collected across files).
     fn var_names(&mut self, var: &str, line: usize) -> Option<Vec<String>> {
         match self.vars.names.get(var) {
-            Some(set) => Some(set.iter().cloned().collect()),
-            None => {
+            Some(set) if self.vars.defined.contains(var) => Some(set.iter().cloned().collect()),
+            _ => {
                 self.warn(
                     line,
                     format!("packages come from variable `{var}`, which is not defined in the given files; pass its vars file (defaults/, vars/, group_vars/, host_vars/) too"),
@@ -927,6 +929,7 @@ pub(crate) fn collect_var_pins(docs: &[Node], versions: &dyn VersionSource, out:
             let Some(set) = out.names.get_mut(key) else {
                 continue;
             };
+            out.defined.insert(key.to_string());
             let values: Vec<&str> = match &v.kind {
                 Kind::Scalar(s, _) => vec![s.as_str()],
                 Kind::Seq { items, .. } => items.iter().filter_map(Node::str).collect(),

@@ -140,3 +140,51 @@ pub(crate) fn verify(before: &[Node], after: &str, ops: &[Op]) -> Result<(), Str
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verify_rejects_an_unintended_change() {
+        let before = "a: [x, y]\nb: 1\n";
+        let docs = yaml::parse(before).unwrap();
+        let op = Op::SetScalar {
+            path: vec![Seg::Doc(0), Seg::Key("a".into()), Seg::Index(0)],
+            value: "x=1".into(),
+        };
+        // the intended change verifies
+        let ok = apply(
+            before,
+            &[Splice {
+                start: 4,
+                end: 5,
+                seq: 0,
+                text: "x=1".into(),
+            }],
+        )
+        .unwrap();
+        assert_eq!(ok, "a: [x=1, y]\nb: 1\n");
+        verify(&docs, &ok, std::slice::from_ref(&op)).unwrap();
+        // a splice that also breaks another value does not
+        let bad = apply(
+            before,
+            &[Splice {
+                start: 4,
+                end: 8,
+                seq: 0,
+                text: "x=1, z".into(),
+            }],
+        )
+        .unwrap();
+        assert!(verify(&docs, &bad, &[op]).is_err());
+        // overlapping splices are refused
+        let s = |start, end| Splice {
+            start,
+            end,
+            seq: 0,
+            text: String::new(),
+        };
+        assert!(apply(before, &[s(0, 5), s(3, 6)]).is_err());
+    }
+}
