@@ -18,6 +18,10 @@
 //!   `dpkg_selections` would fail; in a real run errors stay fatal. (`when: not ansible_check_mode`
 //!   would hide the hold from check mode altogether.) A re-run finds the hold task by its name right
 //!   after the install task and updates it instead of adding another: pinning twice equals pinning once.
+//!   After an install *handler* the hold handler `listen`s to the install handler's name and
+//!   `listen` topics, so it runs whenever the install handler is notified.
+//!   When the names come from a variable, the hold task lists the pinned packages found in all of
+//!   the variable's definitions.
 //!
 //! Names and state given as `"{{ var }}"` are followed to the variable's definitions in play
 //! `vars:` and in any given file whose document is a mapping (role `defaults/` and `vars/`,
@@ -335,6 +339,7 @@ fn plan_loaded(
         eol,
         unit: plan::detect_unit(&f.docs),
         plan: Default::default(),
+        in_handlers: false,
     };
     planner.run();
     let plan = planner.plan;

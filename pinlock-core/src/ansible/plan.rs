@@ -79,8 +79,10 @@ pub(crate) struct Planner<'a> {
     pub vars: &'a VarInfo,
     pub eol: &'static str,
     pub unit: usize,
-    /// Line offset added to reported lines (1 when... never; kept 0). Lines are 1-based already.
+    /// The edits planned so far.
     pub plan: Plan,
+    /// Whether the task list being visited is a handlers list.
+    pub in_handlers: bool,
 }
 
 /// Returns `Some(ident)` when `s` is exactly `{{ ident }}`.
@@ -327,12 +329,18 @@ impl<'a> Planner<'a> {
                                 if let Some(list) = play.get(key) {
                                     let mut lp = pp.clone();
                                     lp.push(Seg::Key((*key).into()));
+                                    self.in_handlers = *key == "handlers";
                                     self.task_list(list, &lp);
+                                    self.in_handlers = false;
                                 }
                             }
                         }
                     } else {
+                        // a role's handlers/main.yml and the like
+                        self.in_handlers =
+                            self.path.components().any(|c| c.as_os_str() == "handlers");
                         self.task_list(doc, &path);
+                        self.in_handlers = false;
                     }
                 }
                 _ => {}
@@ -348,11 +356,8 @@ impl<'a> Planner<'a> {
             let mut p = path.to_vec();
             p.push(Seg::Key(key.into()));
             if vars.names.contains_key(key) {
-                if let Some(pinned) = self.pin_names(v, &p) {
-                    if !pinned.is_empty() {
-                        // The edit is reported by pin_names; nothing else to add here.
-                    }
-                }
+                // edits and refusals are recorded by pin_names
+                let _ = self.pin_names(v, &p);
             }
             if vars.states.contains(key) {
                 if v.has_anchor_or_alias().is_some() {
@@ -791,6 +796,33 @@ impl<'a> Planner<'a> {
         ));
         for l in copied {
             lines.extend(l);
+        }
+        if self.in_handlers {
+            // a handler runs only when notified: listen to whatever notifies the install handler
+            let mut topics: Vec<String> = Vec::new();
+            for key in ["name", "listen"] {
+                match task.get(key).map(|n| &n.kind) {
+                    Some(Kind::Scalar(v, _)) => topics.push(v.clone()),
+                    Some(Kind::Seq { items, .. }) => {
+                        topics.extend(items.iter().filter_map(Node::str).map(str::to_string))
+                    }
+                    _ => {}
+                }
+            }
+            if topics.is_empty() {
+                self.refuse(
+                    task.pos.line,
+                    "handler has neither name nor listen; its hold handler could never be notified",
+                );
+                return;
+            }
+            lines.push(format!("{k}listen:"));
+            let (dash_off, gap) = self.seq_style(task).unwrap_or((self.unit, 1));
+            let prefix = format!("{}-{}", " ".repeat(key_col + dash_off), " ".repeat(gap));
+            for t in topics {
+                let quoted = format!("\"{}\"", t.replace('\\', "\\\\").replace('"', "\\\""));
+                lines.push(format!("{prefix}{quoted}"));
+            }
         }
         let existing = next.filter(|n| n.get("name").and_then(Node::str) == Some(HOLD_TASK_NAME));
         let value_text = lines.join("\n");
