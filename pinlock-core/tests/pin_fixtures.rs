@@ -190,6 +190,7 @@ cases!(
     play_vars,
     refuse_anchor,
     refuse_jinja,
+    refuse_jinja_var,
     role_defaults,
     target_forced,
 );

@@ -57,6 +57,8 @@ pub(crate) struct VarInfo {
     pub states: BTreeSet<String>,
     /// Name variables for which a definition was found.
     pub defined: BTreeSet<String>,
+    /// Name variables with a definition pinlock cannot rewrite (Jinja, anchors, not a list).
+    pub unsafe_defs: BTreeSet<String>,
 }
 
 /// The planned edits for one file.
@@ -551,6 +553,13 @@ impl<'a> Planner<'a> {
 
     /// Pinned names held by the definitions of variable `var` (collected across files).
     fn var_names(&mut self, var: &str, line: usize) -> Option<Vec<String>> {
+        if self.vars.unsafe_defs.contains(var) {
+            self.refuse(
+                line,
+                format!("packages come from variable `{var}`, and a definition of it uses Jinja, an anchor or a non-list value that pinlock cannot rewrite"),
+            );
+            return None;
+        }
         match self.vars.names.get(var) {
             Some(set) if self.vars.defined.contains(var) => Some(set.iter().cloned().collect()),
             _ => {
@@ -967,10 +976,13 @@ pub(crate) fn collect_var_pins(docs: &[Node], versions: &dyn VersionSource, out:
                 Kind::Seq { items, .. } => items.iter().filter_map(Node::str).collect(),
                 _ => Vec::new(),
             };
+            let plain =
+                matches!(v.kind, Kind::Scalar(..)) || v.items().iter().all(|i| i.str().is_some());
+            if !plain || v.has_anchor_or_alias().is_some() || values.iter().any(|s| is_jinja(s)) {
+                out.unsafe_defs.insert(key.to_string());
+                continue;
+            }
             for s in values {
-                if is_jinja(s) {
-                    continue;
-                }
                 set.extend(rewrite_name_list(s, versions).1);
             }
         }
