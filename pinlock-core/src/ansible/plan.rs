@@ -414,6 +414,13 @@ impl<'a> Planner<'a> {
         else {
             return;
         };
+        if task.anchor != 0 || task.tagged {
+            self.refuse(
+                task.pos.line,
+                "apt task carries a YAML anchor or tag; editing it would change its aliases too",
+            );
+            return;
+        }
         let module = mk.str().unwrap_or_default().to_string();
         let mut ap = path.to_vec();
         ap.push(Seg::Key(module.clone()));
