@@ -177,6 +177,7 @@ cases!(
     already_pinned,
     block_rescue,
     bom_no_newline,
+    comments,
     crlf,
     docker_flow,
     error_invalid,

@@ -206,9 +206,23 @@ impl<'a> Planner<'a> {
         self.text[..pos].rfind('\n').map_or(0, |i| i + 1)
     }
 
-    /// Queues `lines` (each without EOL) to be inserted as whole lines after the line holding `pos`.
-    fn insert_lines_after(&mut self, pos: usize, lines: &[String]) {
-        let at = self.line_end_after(pos);
+    /// Where whole lines go after the node ending at `pos`: after its line and after any following
+    /// comment-only lines indented at least `min_indent` (they belong to that node).
+    fn insertion_point(&self, pos: usize, min_indent: usize) -> usize {
+        let mut at = self.line_end_after(pos);
+        while at < self.text.len() {
+            let line = self.text[at..].split('\n').next().unwrap_or("");
+            let trimmed = line.trim_start_matches(' ');
+            if !trimmed.starts_with('#') || line.len() - trimmed.len() < min_indent {
+                break;
+            }
+            at = self.line_end_after(at);
+        }
+        at
+    }
+
+    /// Queues `lines` (each without EOL) to be inserted as whole lines at line start `at`.
+    fn insert_lines_at(&mut self, at: usize, lines: &[String]) {
         let text = if at == self.text.len() && !self.text.ends_with('\n') {
             lines
                 .iter()
@@ -258,6 +272,13 @@ impl<'a> Planner<'a> {
             return None;
         }
         match &node.kind {
+            Kind::Scalar(_, ScalarStyle::Literal | ScalarStyle::Folded) => {
+                self.refuse(
+                    node.pos.line,
+                    "package names are a block scalar (| or >); pinlock rewrites lists and one-line strings only",
+                );
+                None
+            }
             Kind::Scalar(v, _) => {
                 if is_jinja(v) {
                     self.refuse(
@@ -549,8 +570,8 @@ impl<'a> Planner<'a> {
                     .iter()
                     .map(|k| format!("{indent}{k}: true"))
                     .collect();
-                let end = args.content_end();
-                self.insert_lines_after(end, &lines);
+                let at = self.insertion_point(args.content_end(), col);
+                self.insert_lines_at(at, &lines);
             }
             let line = args.pos.line;
             self.edit(line, format!("add {}", missing.join(", ")));
@@ -875,19 +896,19 @@ impl<'a> Planner<'a> {
             }
             None => {
                 let end = task.content_end();
+                let after = self.insertion_point(end, key_col);
                 // keep the file's habit of a blank line between tasks
-                let after = self.line_end_after(end);
                 let next_line = self.text[after..].split('\n').next().unwrap_or("");
                 if after < self.text.len() && next_line.trim().is_empty() {
                     lines.insert(0, String::new());
                 }
-                self.insert_lines_after(end, &lines);
+                self.insert_lines_at(after, &lines);
                 self.plan.ops.push(Op::InsertItem {
                     path: list_path.to_vec(),
                     index: index + 1,
                     value,
                 });
-                let line = self.text[..self.line_end_after(end)].matches('\n').count() + 1;
+                let line = self.text[..after].matches('\n').count() + 1;
                 self.edit(line, format!("add hold task: {}", names.join(", ")));
             }
         }
