@@ -449,7 +449,12 @@ fn walk(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), PinError> {
     entries.sort();
     for p in entries {
         let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let is_link = fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink());
         if p.is_dir() {
+            if is_link {
+                // a linked directory may lead back up the tree; pass it explicitly to pin it
+                continue;
+            }
             if !skip_dir(name) {
                 walk(&p, out)?;
             }
@@ -564,12 +569,15 @@ impl PinReport {
     }
 }
 
-/// Replaces `path` with `data` atomically, keeping the file's permissions.
+/// Replaces `path` with `data` atomically, keeping the file's permissions; a symlink is
+/// followed, so its target is replaced and the link stays.
 pub fn write_atomic(path: &Path, data: &[u8]) -> Result<(), PinError> {
     let io = |source| PinError::Io {
         path: path.to_path_buf(),
         source,
     };
+    let resolved = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let path = resolved.as_path();
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
