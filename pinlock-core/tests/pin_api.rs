@@ -220,7 +220,12 @@ fn symlinked_files_keep_their_link() {
     std::os::unix::fs::symlink(&real, &link).unwrap();
     // a linked directory pointing back up is not followed while walking
     std::os::unix::fs::symlink(dir.path(), dir.path().join("shared/loop")).unwrap();
-    let report = pin_paths(&[link.clone()], &buster(), &PinOptions::default()).unwrap();
+    let report = pin_paths(
+        std::slice::from_ref(&link),
+        &buster(),
+        &PinOptions::default(),
+    )
+    .unwrap();
     report.apply().unwrap();
     assert!(fs::symlink_metadata(&link)
         .unwrap()
