@@ -244,6 +244,23 @@ fn symlinked_files_keep_their_link() {
 }
 
 #[test]
+fn templates_given_explicitly_are_reported_not_edited() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = dir.path().join("roles/x/templates/tasks.yml");
+    let j2 = dir.path().join("site.yml.j2");
+    write(&t, TASK);
+    write(&j2, "{% if docker %}\n- name: x\n{% endif %}\n");
+    let report = pin_paths(&[t.clone(), j2.clone()], &buster(), &PinOptions::default()).unwrap();
+    assert!(report.is_clean());
+    let warned: Vec<&PathBuf> = report.warnings.iter().map(|w| &w.path).collect();
+    assert_eq!(warned, vec![&t, &j2]);
+    assert!(report
+        .warnings
+        .iter()
+        .all(|w| w.message.contains("template")));
+}
+
+#[test]
 fn a_bad_file_stops_the_run_before_anything_is_planned() {
     let dir = tempfile::tempdir().unwrap();
     write(&dir.path().join("a.yml"), TASK);

@@ -36,7 +36,7 @@
 //! compared with the original structure plus the intended edits; on any difference the file is
 //! left untouched and a warning says so.
 //! Where an edit is unsafe (anchor or alias on the node, Jinja that builds the list, quoted free-form
-//! arguments) the whole file is left untouched and a [`PinWarning`] gives file:line and why. YAML
+//! arguments, a template file passed explicitly) the whole file is left untouched and a [`PinWarning`] gives file:line and why. YAML
 //! syntax errors, non-UTF-8 bytes and tabs in indentation are a [`PinError`] with file:line:column.
 //!
 //! # Several targets
@@ -426,6 +426,12 @@ pub fn pin_source(
     plan_loaded(&f, versions.source(), &vars)
 }
 
+/// Whether `path` is a Jinja template (`*.j2` or under a `templates/` directory).
+fn is_template(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "j2")
+        || path.components().any(|c| c.as_os_str() == "templates")
+}
+
 /// Whether a directory entry is skipped while walking: hidden, `.git`, `templates`, `files`.
 fn skip_dir(name: &str) -> bool {
     name.starts_with('.') || name == "templates" || name == "files"
@@ -492,7 +498,16 @@ pub fn pin_paths(paths: &[PathBuf], pins: &Pins, opts: &PinOptions) -> Result<Pi
     files.sort();
     files.dedup();
     let mut loaded = Vec::new();
+    let mut template_warnings = Vec::new();
     for p in &files {
+        if is_template(p) {
+            template_warnings.push(PinWarning {
+                path: p.clone(),
+                line: 1,
+                message: "template file (rendered by Jinja before it is YAML); not edited".into(),
+            });
+            continue;
+        }
         let bytes = fs::read(p).map_err(|source| PinError::Io {
             path: p.clone(),
             source,
@@ -507,7 +522,10 @@ pub fn pin_paths(paths: &[PathBuf], pins: &Pins, opts: &PinOptions) -> Result<Pi
     for f in &loaded {
         plan::collect_var_pins(&f.docs, versions.source(), &mut vars);
     }
-    let mut report = PinReport::default();
+    let mut report = PinReport {
+        warnings: template_warnings,
+        ..Default::default()
+    };
     for f in &loaded {
         let out = plan_loaded(f, versions.source(), &vars)?;
         report.edits.extend(out.edits);
