@@ -356,6 +356,22 @@ fn check_mode_installs_and_holds_locked_versions() {
         eprintln!("skipping: {reason}");
         return;
     }
+    // the machine's own dpkg selections of the pinned packages, compared at the end: the sandbox
+    // must keep them out of reach (other packages may change meanwhile, so only these are compared)
+    let selections = || {
+        Command::new("dpkg")
+            .args([
+                "--get-selections",
+                "docker-ce",
+                "docker-ce-cli",
+                "containerd.io",
+            ])
+            .env_remove("DPKG_ADMINDIR")
+            .output()
+            .map(|o| text(&o))
+            .unwrap_or_default()
+    };
+    let system_before = selections();
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
     let home = root.join("ansible-home");
@@ -532,5 +548,10 @@ fn check_mode_installs_and_holds_locked_versions() {
 
     // check mode changed nothing in the sandbox's dpkg state
     assert_eq!(fs::read_to_string(sb.join("dpkg/status")).unwrap(), status);
+    assert_eq!(
+        selections(),
+        system_before,
+        "the machine's dpkg selections changed"
+    );
     drop(server);
 }

@@ -212,6 +212,55 @@ fn walk_apply_and_diff() {
 }
 
 #[test]
+fn symlinked_files_keep_their_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("shared/docker.yml");
+    write(&real, TASK);
+    let link = dir.path().join("site.yml");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    // a linked directory pointing back up is not followed while walking
+    std::os::unix::fs::symlink(dir.path(), dir.path().join("shared/loop")).unwrap();
+    let report = pin_paths(
+        std::slice::from_ref(&link),
+        &buster(),
+        &PinOptions::default(),
+    )
+    .unwrap();
+    report.apply().unwrap();
+    assert!(fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert!(fs::read_to_string(&real)
+        .unwrap()
+        .contains("docker-ce=5:23.0.1"));
+    let walked = pin_paths(
+        &[dir.path().to_path_buf()],
+        &buster(),
+        &PinOptions::default(),
+    )
+    .unwrap();
+    assert!(walked.is_clean(), "{}", walked.diff());
+}
+
+#[test]
+fn templates_given_explicitly_are_reported_not_edited() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = dir.path().join("roles/x/templates/tasks.yml");
+    let j2 = dir.path().join("site.yml.j2");
+    write(&t, TASK);
+    write(&j2, "{% if docker %}\n- name: x\n{% endif %}\n");
+    let report = pin_paths(&[t.clone(), j2.clone()], &buster(), &PinOptions::default()).unwrap();
+    assert!(report.is_clean());
+    let warned: Vec<&PathBuf> = report.warnings.iter().map(|w| &w.path).collect();
+    assert_eq!(warned, vec![&t, &j2]);
+    assert!(report
+        .warnings
+        .iter()
+        .all(|w| w.message.contains("template")));
+}
+
+#[test]
 fn a_bad_file_stops_the_run_before_anything_is_planned() {
     let dir = tempfile::tempdir().unwrap();
     write(&dir.path().join("a.yml"), TASK);

@@ -36,7 +36,7 @@
 //! compared with the original structure plus the intended edits; on any difference the file is
 //! left untouched and a warning says so.
 //! Where an edit is unsafe (anchor or alias on the node, Jinja that builds the list, quoted free-form
-//! arguments) the whole file is left untouched and a [`PinWarning`] gives file:line and why. YAML
+//! arguments, a template file passed explicitly) the whole file is left untouched and a [`PinWarning`] gives file:line and why. YAML
 //! syntax errors, non-UTF-8 bytes and tabs in indentation are a [`PinError`] with file:line:column.
 //!
 //! # Several targets
@@ -426,6 +426,12 @@ pub fn pin_source(
     plan_loaded(&f, versions.source(), &vars)
 }
 
+/// Whether `path` is a Jinja template (`*.j2` or under a `templates/` directory).
+fn is_template(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "j2")
+        || path.components().any(|c| c.as_os_str() == "templates")
+}
+
 /// Whether a directory entry is skipped while walking: hidden, `.git`, `templates`, `files`.
 fn skip_dir(name: &str) -> bool {
     name.starts_with('.') || name == "templates" || name == "files"
@@ -449,7 +455,12 @@ fn walk(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), PinError> {
     entries.sort();
     for p in entries {
         let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let is_link = fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink());
         if p.is_dir() {
+            if is_link {
+                // a linked directory may lead back up the tree; pass it explicitly to pin it
+                continue;
+            }
             if !skip_dir(name) {
                 walk(&p, out)?;
             }
@@ -487,7 +498,16 @@ pub fn pin_paths(paths: &[PathBuf], pins: &Pins, opts: &PinOptions) -> Result<Pi
     files.sort();
     files.dedup();
     let mut loaded = Vec::new();
+    let mut template_warnings = Vec::new();
     for p in &files {
+        if is_template(p) {
+            template_warnings.push(PinWarning {
+                path: p.clone(),
+                line: 1,
+                message: "template file (rendered by Jinja before it is YAML); not edited".into(),
+            });
+            continue;
+        }
         let bytes = fs::read(p).map_err(|source| PinError::Io {
             path: p.clone(),
             source,
@@ -502,7 +522,10 @@ pub fn pin_paths(paths: &[PathBuf], pins: &Pins, opts: &PinOptions) -> Result<Pi
     for f in &loaded {
         plan::collect_var_pins(&f.docs, versions.source(), &mut vars);
     }
-    let mut report = PinReport::default();
+    let mut report = PinReport {
+        warnings: template_warnings,
+        ..Default::default()
+    };
     for f in &loaded {
         let out = plan_loaded(f, versions.source(), &vars)?;
         report.edits.extend(out.edits);
@@ -564,12 +587,15 @@ impl PinReport {
     }
 }
 
-/// Replaces `path` with `data` atomically, keeping the file's permissions.
+/// Replaces `path` with `data` atomically, keeping the file's permissions; a symlink is
+/// followed, so its target is replaced and the link stays.
 pub fn write_atomic(path: &Path, data: &[u8]) -> Result<(), PinError> {
     let io = |source| PinError::Io {
         path: path.to_path_buf(),
         source,
     };
+    let resolved = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let path = resolved.as_path();
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
