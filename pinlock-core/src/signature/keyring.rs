@@ -69,6 +69,19 @@ impl Keyring {
         out
     }
 
+    /// Returns the subkey fingerprints (uppercase hex) of all keys, sorted and deduplicated.
+    pub fn subkey_fingerprints(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .keys
+            .iter()
+            .flat_map(|k| &k.public_subkeys)
+            .map(|s| hex_upper(s.key.fingerprint().as_bytes()))
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
     /// Returns the keyring components (primary keys or subkeys) a signature claims as issuer:
     /// fingerprint matches first, then key id matches.
     pub(crate) fn find_issuer<'a>(&'a self, sig: &Signature) -> Vec<Component<'a>> {
