@@ -362,20 +362,24 @@ fn primary_status(key: &SignedPublicKey, now: u64) -> PrimaryEval {
             .is_ok();
         (valid && !user_revoked_since(user, primary, created, now)).then_some(sig)
     });
-    // Direct-key self-signatures count when no user id self-signature exists.
-    let direct = key
-        .details
-        .direct_signatures
-        .iter()
-        .filter(|sig| {
-            sig.typ() == Some(SignatureType::Key)
-                && issued_by(sig, primary)
-                && sig_in_effect(sig, now)
-                && sig.verify_key(primary).is_ok()
-        })
-        .max_by_key(|sig| created_secs(sig));
+    // Direct-key self-signatures count when no user id self-signature is valid (checked only
+    // then: Debian's keys carry several).
+    let direct = || {
+        let mut sigs: Vec<&Signature> = key
+            .details
+            .direct_signatures
+            .iter()
+            .filter(|sig| {
+                sig.typ() == Some(SignatureType::Key)
+                    && issued_by(sig, primary)
+                    && sig_in_effect(sig, now)
+            })
+            .collect();
+        sigs.sort_by_key(|sig| std::cmp::Reverse(created_secs(sig)));
+        sigs.into_iter().find(|sig| sig.verify_key(primary).is_ok())
+    };
 
-    let chosen = best.or(direct);
+    let chosen = best.or_else(direct);
     let Some(sig) = chosen else {
         return PrimaryEval {
             valid: false,
