@@ -12,9 +12,13 @@
 //! - signatures by keys not in the keyring are ignored when another signature is good;
 //! - at least one good signature is required.
 //!
-//! One rule is stricter than gpgv: a signature made more than [`MAX_CLOCK_SKEW`] after `now`
-//! does not count (gpgv, run by apt with `--ignore-time-conflict`, does not look at it; apt
-//! refuses such a Release later through its `Date` check).
+//! One rule is stricter than apt: a signature made more than [`MAX_CLOCK_SKEW`] after `now`
+//! does not count. gpgv (run by apt with `--ignore-time-conflict`) does not look at it, and
+//! apt 2.6.1 accepted such an InRelease whose `Date:` was in the past (checked with real apt).
+//!
+//! Checked against real apt 2.6.1: it refuses text before or after the clearsigned message (even
+//! a trailing blank line), a good signature next to a bad one, SHA1 signatures, and text around
+//! an armored Release.gpg; it accepts a binary Release.gpg.
 
 mod armor;
 mod error;
@@ -97,18 +101,25 @@ pub fn verify_inrelease(
     })
 }
 
-/// Verifies `data` (a Release file) against the detached armored `signature` (Release.gpg).
+/// Verifies `data` (a Release file) against the detached `signature` (Release.gpg).
 ///
-/// Same rules as [`verify_inrelease`]; the signature file must hold only armored signature
-/// blocks: apt refuses binary detached signatures and any text around the blocks.
+/// Same rules as [`verify_inrelease`]. The signature file holds either armored signature blocks
+/// and nothing else (apt refuses any text around or between them, even a blank line), or binary
+/// signature packets (accepted by apt 2.6; newer apt releases refuse binary Release.gpg).
 pub fn verify_detached(
     keyring: &Keyring,
     data: &[u8],
     signature: &[u8],
     now: SystemTime,
 ) -> Result<Verified, SignatureError> {
-    let lines = armor::check_detached(signature)?;
-    let sigs = armor::decode_signatures(&lines)?;
+    let sigs = match armor::check_detached(signature)? {
+        armor::Detached::Armored(lines) => armor::decode_signatures(&lines)?,
+        armor::Detached::Binary => {
+            let mut sigs = Vec::new();
+            armor::decode_packets(signature, &mut sigs)?;
+            sigs
+        }
+    };
     let (signer, signing_key, signatures) = judge(keyring, &sigs, data, now)?;
     Ok(Verified {
         content: data.to_vec(),

@@ -1,6 +1,6 @@
 //! Unit tests of the apt-style split of signed files and small helpers.
 
-use super::armor::{check_detached, split_clearsigned};
+use super::armor::{check_detached, split_clearsigned, Detached};
 use super::{format_utc, hex_upper, SignatureError};
 
 const SIG: &str = "-----BEGIN PGP SIGNATURE-----\n\nAAAA\n-----END PGP SIGNATURE-----\n";
@@ -96,21 +96,23 @@ fn split_of_unsigned_truncated_or_unclosed_files() {
 
 #[test]
 fn detached_file_checks() {
-    assert_eq!(check_detached(SIG.as_bytes()).unwrap().len(), 4);
+    let lines = |d: Detached| match d {
+        Detached::Armored(lines) => lines.len(),
+        Detached::Binary => panic!("not armored"),
+    };
+    assert_eq!(lines(check_detached(SIG.as_bytes()).unwrap()), 4);
     assert_eq!(
-        check_detached(format!("{SIG}{SIG}").as_bytes())
-            .unwrap()
-            .len(),
+        lines(check_detached(format!("{SIG}{SIG}").as_bytes()).unwrap()),
         8
     );
     assert!(matches!(
         check_detached(format!("{SIG}\n").as_bytes()).unwrap_err(),
         SignatureError::OutsideSignedMessage { line: 5, .. }
     ));
-    assert!(matches!(
-        check_detached(&[0x89, 0x02, 0x33]).unwrap_err(),
-        SignatureError::BinaryDetachedSignature
-    ));
+    assert_eq!(
+        check_detached(&[0x89, 0x02, 0x33]).unwrap(),
+        Detached::Binary
+    );
     assert!(matches!(
         check_detached(b"<html>paywall</html>\n").unwrap_err(),
         SignatureError::Unsigned { .. }
