@@ -935,6 +935,12 @@ fn gpg_signed_files_cross_checked_with_gpgv() {
         "never",
         "never",
     );
+    let revp = gpg.gen_key(
+        "revoked primary <revp@pinlock.invalid>",
+        past,
+        "never",
+        "never",
+    );
 
     let release = gpg.write("Release", RELEASE.as_bytes());
     let past_t = format!("{}!", past + 3600);
@@ -944,12 +950,29 @@ fn gpg_signed_files_cross_checked_with_gpgv() {
     let revs_file = gpg.clearsign(&release, &[&revs], &sign_past);
     gpg.run_commands(&["--edit-key", &revs], "key 1\nrevkey\ny\n0\n\ny\nsave\n");
     assert_eq!(gpg.subkey_validity(&revs), vec!["r"], "subkey revocation");
+    // Revoke `revp` as a whole with the revocation certificate gpg stored when making it.
+    let revp_file = gpg.clearsign(&release, &[&revp], &sign_past);
+    let cert = std::fs::read_to_string(gpg.path(&format!("openpgp-revocs.d/{revp}.rev"))).unwrap();
+    let cert = gpg.write(
+        "revp.rev",
+        cert.replace(":-----BEGIN", "-----BEGIN").as_bytes(),
+    );
+    gpg.run(&["--import", cert.to_str().unwrap()]);
+    assert_eq!(gpg.subkey_validity(&revp), vec!["r"], "primary revocation");
     assert_eq!(gpg.subkey_validity(&exps), vec!["e"]);
 
     // Keyrings: binary with everything but `other`, the same armored with text around, ed only.
     let kr_all = gpg.write(
         "all.gpg",
-        &gpg.run(&["--export", ED_PRIMARY, RSA_PRIMARY, &expp, &exps, &revs]),
+        &gpg.run(&[
+            "--export",
+            ED_PRIMARY,
+            RSA_PRIMARY,
+            &expp,
+            &exps,
+            &revs,
+            &revp,
+        ]),
     );
     let mut asc = b"keys for the test repository\n".to_vec();
     for k in [
@@ -958,6 +981,7 @@ fn gpg_signed_files_cross_checked_with_gpgv() {
         expp.as_str(),
         exps.as_str(),
         revs.as_str(),
+        revp.as_str(),
     ] {
         asc.extend_from_slice(&gpg.run(&["--export", "--armor", k]));
         asc.extend_from_slice(b"\n(next key)\n");
@@ -966,7 +990,7 @@ fn gpg_signed_files_cross_checked_with_gpgv() {
     let kr_ed = gpg.write("ed.gpg", &gpg.run(&["--export", ED_PRIMARY]));
     let all = Keyring::from_file(&kr_all).unwrap();
     let all_asc = Keyring::from_file(&kr_asc).unwrap();
-    assert_eq!(all.fingerprints().len(), 5);
+    assert_eq!(all.fingerprints().len(), 6);
     assert_eq!(all.fingerprints(), all_asc.fingerprints());
     assert_eq!(all.subkey_fingerprints(), all_asc.subkey_fingerprints());
     let ed_only = Keyring::from_file(&kr_ed).unwrap();
@@ -1049,6 +1073,8 @@ fn gpg_signed_files_cross_checked_with_gpgv() {
     let err = check("expired subkey", &all, &kr_all, &exps_file).unwrap_err();
     assert!(matches!(err, SignatureError::ExpiredKey { .. }), "{err:?}");
     let err = check("revoked subkey", &all, &kr_all, &revs_file).unwrap_err();
+    assert!(matches!(err, SignatureError::RevokedKey { .. }), "{err:?}");
+    let err = check("revoked primary", &all, &kr_all, &revp_file).unwrap_err();
     assert!(matches!(err, SignatureError::RevokedKey { .. }), "{err:?}");
 
     // Before it expired, the expired-primary key verified (gpgv with a faked clock agrees).
