@@ -6,8 +6,10 @@ use std::path::Path;
 /// Writes `bytes` to `path` atomically: a temporary file in the same directory, fsync, then
 /// rename over the target. An interrupted write leaves the old file intact. Returns `Ok(false)`
 /// without touching the file when it already holds exactly `bytes`. Keeps the permissions of
-/// an existing file.
+/// an existing file; a symlink is written through (its target is replaced, the link stays).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
+    let resolved = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let path = resolved.as_path();
     if let Ok(old) = std::fs::read(path) {
         if old == bytes {
             return Ok(false);

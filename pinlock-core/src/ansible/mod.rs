@@ -590,49 +590,10 @@ impl PinReport {
 /// Replaces `path` with `data` atomically, keeping the file's permissions; a symlink is
 /// followed, so its target is replaced and the link stays.
 pub fn write_atomic(path: &Path, data: &[u8]) -> Result<(), PinError> {
-    let io = |source| PinError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let resolved = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    let path = resolved.as_path();
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let perms = fs::metadata(path).ok().map(|m| m.permissions());
-    let mut n = 0u32;
-    let (tmp, mut file) = loop {
-        let tmp = dir.join(format!(".{name}.pinlock-tmp{n}"));
-        match fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-        {
-            Ok(f) => break (tmp, f),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 100 => n += 1,
-            Err(e) => return Err(io(e)),
-        }
-    };
-    let result = (|| {
-        file.write_all(data)?;
-        if let Some(p) = perms {
-            fs::set_permissions(&tmp, p)?;
-        }
-        file.sync_all()?;
-        fs::rename(&tmp, path)?;
-        if let Ok(d) = fs::File::open(&dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    if let Err(e) = result {
-        let _ = fs::remove_file(&tmp);
-        return Err(io(e));
-    }
-    Ok(())
+    crate::fsutil::write_atomic(path, data)
+        .map(drop)
+        .map_err(|source| PinError::Io {
+            path: path.to_path_buf(),
+            source,
+        })
 }
