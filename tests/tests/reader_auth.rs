@@ -147,7 +147,7 @@ fn credentials_from_auth_conf() {
     plain_http.expect_code(2);
     assert!(srv.requests().iter().all(|r| r.authorization.is_none()));
     if require_apt_tools() {
-        let apt = AptSandbox::new(&[src.clone()], &["amd64"]).unwrap();
+        let apt = AptSandbox::new(std::slice::from_ref(&src), &["amd64"]).unwrap();
         apt.set_auth(&host, USER, SECRET).unwrap();
         assert!(apt.update().is_err(), "apt sent credentials over http");
     }
@@ -185,7 +185,7 @@ fn credentials_from_auth_conf() {
 
     // apt agrees with the same auth.conf credentials
     if require_apt_tools() {
-        let apt = AptSandbox::new(&[src.clone()], &["amd64"]).unwrap();
+        let apt = AptSandbox::new(std::slice::from_ref(&src), &["amd64"]).unwrap();
         apt.set_auth(&srv.url(), USER, SECRET).unwrap();
         apt.update().unwrap();
         assert_eq!(
