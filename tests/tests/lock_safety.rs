@@ -212,3 +212,28 @@ fn rebuilt_version_is_refused_unless_allowed() {
     let text = String::from_utf8(proj.bytes()).unwrap();
     assert!(text.contains(&format!("sha256: {new_sum}")), "{text}");
 }
+
+#[test]
+fn offline_lock_from_the_cache_is_identical() {
+    if !repo_tools() {
+        return;
+    }
+    let repo = build("docker-debian");
+    let srv = Server::serve(repo.path());
+    let proj = Project::new(&repo, &srv);
+    let pl = Pinlock::new();
+    proj.lock(&pl, &[]).success();
+    let online = proj.bytes();
+    drop(srv);
+    std::fs::remove_file(proj.lockfile()).unwrap();
+    let run = proj.lock(&pl, &["--offline"]);
+    run.success();
+    assert_eq!(proj.bytes(), online);
+    proj.lock(&pl, &["--offline", "--locked"]).success();
+    // a fresh cache cannot lock offline, and says how to fix it
+    std::fs::remove_file(proj.lockfile()).unwrap();
+    let run = proj.lock(&Pinlock::new(), &["--offline"]);
+    run.expect_code(2);
+    assert!(run.stderr.contains("hint:"), "{}", run.stderr);
+    assert!(!proj.lockfile().exists());
+}

@@ -311,3 +311,44 @@ fn refused_source_leaves_the_lockfile_untouched() {
         .collect();
     assert_eq!(names.len(), 2, "{names:?}");
 }
+
+#[test]
+fn refused_data_is_never_served_from_the_cache() {
+    if !require_apt_tools() {
+        return;
+    }
+    let repo = build(RepoBuilder::new(fixture("docker-debian")));
+    let srv = Server::serve(repo.path());
+    let src = line(&srv, &repo.key_asc);
+    let versions = |pl: &Pinlock, flags: &[&str]| {
+        let mut args: Vec<&str> = flags.to_vec();
+        args.extend(["versions", "--json", "--source", &src, "docker-ce"]);
+        pl.run(&args)
+    };
+
+    // a tampered index on the first run: refused, and --offline has nothing to answer with
+    repo.flip_index_bytes(SUITE, "stable", "amd64").unwrap();
+    let pl = Pinlock::new();
+    versions(&pl, &[]).expect_code(2);
+    versions(&pl, &["--offline"]).expect_code(2);
+
+    // a good run fills the cache; then the mirror serves a tampered InRelease: refused online,
+    // and --offline still answers with the verified data only
+    let good = build(RepoBuilder::new(fixture("docker-debian")));
+    srv.set_root(good.path());
+    let ok = versions(&pl, &[]);
+    ok.success();
+    good.tamper_inrelease(SUITE).unwrap();
+    // the tampered file must look new to a conditional request
+    let f = std::fs::File::options()
+        .write(true)
+        .open(good.dist_dir(SUITE).join("InRelease"))
+        .unwrap();
+    f.set_modified(std::time::SystemTime::now()).unwrap();
+    drop(f);
+    assert!(apt_refuses(&srv, &good.key_asc).contains("BADSIG"));
+    versions(&pl, &[]).expect_code(2);
+    let offline = versions(&pl, &["--offline"]);
+    offline.success();
+    assert_eq!(offline.stdout, ok.stdout);
+}

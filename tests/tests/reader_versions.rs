@@ -300,3 +300,60 @@ fn binary_keyring_as_signed_by() {
     )];
     assert!(assert_same_as_apt(&src, DOCKER_PKGS, "arm64") >= 5);
 }
+
+#[test]
+fn manifest_map_source_with_relative_key_equals_apt_deb822() {
+    if !require_apt_tools() {
+        return;
+    }
+    let repo = RepoBuilder::new(fixture("docker-debian")).build().unwrap();
+    let srv = Server::serve(repo.path());
+    // the manifest names the key relative to its own directory
+    let proj = tempfile::tempdir().unwrap();
+    std::fs::create_dir(proj.path().join("keys")).unwrap();
+    std::fs::copy(&repo.key_asc, proj.path().join("keys/docker.asc")).unwrap();
+    std::fs::write(
+        proj.path().join("pinlock.yml"),
+        format!(
+            "sources:\n  - url: {}\n    suites: [bullseye]\n    components: [stable]\n    architectures: [arm64]\n    signed-by: keys/docker.asc\npackages:\n  docker-ce: \"*\"\n",
+            srv.url()
+        ),
+    )
+    .unwrap();
+    let m = proj.path().join("pinlock.yml").display().to_string();
+    // run from elsewhere: the relative key path must not depend on the current directory
+    let run = Pinlock::new().run(&[
+        "-q",
+        "versions",
+        "--json",
+        "-m",
+        &m,
+        "docker-ce",
+        "containerd.io",
+    ]);
+    run.success();
+    let json = run.json();
+
+    let apt = AptSandbox::new(
+        &[format!(
+            "{}Architectures: arm64\n",
+            repo.deb822_source(&srv.url(), "bullseye", "stable")
+        )],
+        &["arm64"],
+    )
+    .unwrap();
+    apt.update().unwrap();
+    for p in ["docker-ce", "containerd.io"] {
+        let mut ours: Vec<String> = Vec::new();
+        for e in json["packages"][p].as_array().unwrap() {
+            assert_eq!(e["index_architecture"], "arm64");
+            let v = e["version"].as_str().unwrap().to_string();
+            if !ours.contains(&v) {
+                ours.push(v);
+            }
+        }
+        let theirs = apt.versions(p).unwrap();
+        assert!(theirs.len() >= 5, "{p}: {theirs:?}");
+        assert_eq!(ours, theirs, "{p}");
+    }
+}
