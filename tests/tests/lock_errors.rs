@@ -165,3 +165,26 @@ fn unknown_lockfile_version_is_refused_and_kept() {
     assert!(err.contains("99"), "{err}");
     insta::assert_snapshot!("lockfile_version", err);
 }
+
+#[test]
+fn conflicting_sibling_requirements() {
+    if !repo_tools() {
+        return;
+    }
+    // docker-ce and docker-ce-cli come from one source and move together
+    let c = Case::new();
+    c.manifest("  docker-ce: \"= 5:23.0.1-1~debian.10~buster\"\n  docker-ce-cli: \"^24.0\"\n");
+    let err = c.fails();
+    assert!(err.contains("docker-ce-cli"), "{err}");
+    insta::assert_snapshot!("conflicting_siblings", err);
+}
+
+#[test]
+fn missing_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = dir.path().join("pinlock.yml").display().to_string();
+    let run = Pinlock::new().run(&["lock", "-m", &m]);
+    run.expect_code(2);
+    assert!(run.stderr.contains(&m), "{}", run.stderr);
+    assert!(!dir.path().join("pinlock.lock").exists());
+}
