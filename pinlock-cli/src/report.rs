@@ -60,11 +60,21 @@ impl Reporter {
 
     /// A warning.
     pub fn warn(&self, msg: impl std::fmt::Display) {
-        let _ = writeln!(
-            std::io::stderr(),
-            "{}: {msg}",
-            self.paint("1;33", "warning")
-        );
+        if self.quiet {
+            return;
+        }
+        let msg = msg.to_string();
+        let mut text = String::new();
+        for (i, line) in msg.lines().enumerate() {
+            if let Some(h) = line.strip_prefix("hint: ") {
+                text.push_str(&format!("{}: {h}\n", self.paint("1;36", "hint")));
+            } else if i == 0 {
+                text.push_str(&format!("{}: {line}\n", self.paint("1;33", "warning")));
+            } else {
+                text.push_str(&format!("  {line}\n"));
+            }
+        }
+        let _ = std::io::stderr().write_all(text.as_bytes());
     }
 
     /// An error with its causes, then its hints after a blank line. A cause whose text the

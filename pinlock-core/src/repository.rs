@@ -269,7 +269,8 @@ pub struct IndexSnapshot {
 /// A verified suite: Release metadata and its indexes.
 #[derive(Debug, Clone)]
 pub struct SuiteSnapshot {
-    /// Repository root URL, without credentials.
+    /// Repository root URL as configured (a local path stays as written, relative to the
+    /// manifest), without credentials.
     pub uri: String,
     /// The suite as configured.
     pub suite: String,
@@ -492,7 +493,7 @@ async fn read_suite(
             })?;
     }
     Ok(SuiteSnapshot {
-        uri: shown_root,
+        uri: spec.display_uri().trim_end_matches('/').to_string(),
         suite,
         release,
         release_sha256,

@@ -1,6 +1,7 @@
 //! One module per command; each is a thin wrapper over pinlock-core.
 
 mod lock;
+mod pin;
 mod versions;
 
 use std::process::ExitCode;
@@ -21,6 +22,7 @@ pub fn run(cli: Cli, out: &Reporter) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Versions(args) => versions::run(&cli.global, args, out),
         Command::Lock(args) => lock::run(&cli.global, args, out),
+        Command::Pin(args) => pin::run(&cli.global, args, out),
     }
 }
 
