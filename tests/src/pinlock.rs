@@ -1,15 +1,17 @@
 //! [`Pinlock`]: runs the built `pinlock` binary as a user would, with its own cache directory,
 //! and captures what it printed ([`PinlockRun`]).
 //!
-//! The binary is looked for next to the test executable (`target/<profile>/pinlock`, the test
-//! executable being `target/<profile>/deps/<name>-<hash>`), or taken from `$PINLOCK_BIN`. When
-//! it is missing, or older than a source file of `pinlock-cli`/`pinlock-core`, it is (re)built
-//! once per test process with `cargo build -p pinlock-cli` (same profile).
+//! The binary is built with `cargo build -p pinlock-cli` (same profile as the test executable;
+//! once per test process, a no-op when up to date) and found next to the test executable
+//! (`target/<profile>/pinlock`, the test executable being `target/<profile>/deps/<name>-<hash>`),
+//! unless `$PINLOCK_BIN` names one. Right after the build it is hard-linked (copied if that
+//! fails) to `target/<profile>/pinlock-e2e/<pid>`, and that private copy is what runs: a target
+//! directory shared by several checkouts may get another checkout's `pinlock` at any time.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 /// Environment variables that would change what the child does (proxies for the loopback
 /// server, a user cache dir, colours): removed from every run.
@@ -24,8 +26,8 @@ const SCRUBBED_ENV: &[&str] = &[
     "CLICOLOR_FORCE",
 ];
 
-/// Path of the `pinlock` binary, built if missing or stale (see the module docs). Panics with
-/// cargo's output when it cannot be built.
+/// Path of the `pinlock` binary to run (see the module docs). Panics with cargo's output when
+/// it cannot be built.
 pub fn pinlock_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
@@ -45,42 +47,32 @@ pub fn pinlock_bin() -> &'static Path {
             })
             .expect("test executable has a parent directory")
             .to_path_buf();
+        build(&profile_dir);
         let bin = profile_dir.join("pinlock");
-        if needs_build(&bin) {
-            build(&profile_dir);
-        }
         assert!(
             bin.is_file(),
             "`cargo build -p pinlock-cli` did not produce {}",
             bin.display()
         );
-        bin
+        private_copy(&bin, &profile_dir.join("pinlock-e2e"))
     })
 }
 
-fn newest_source(dir: &Path) -> Option<SystemTime> {
-    let mut newest = None;
-    for e in std::fs::read_dir(dir).ok()?.flatten() {
-        let p = e.path();
-        let t = if p.is_dir() {
-            newest_source(&p)
-        } else {
-            e.metadata().ok().and_then(|m| m.modified().ok())
-        };
-        newest = newest.max(t);
+/// Hard-links (or copies) `bin` to `dir/<pid>`, removing the copies of processes that ended.
+fn private_copy(bin: &Path, dir: &Path) -> PathBuf {
+    std::fs::create_dir_all(dir).expect("create the private binary directory");
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !Path::new("/proc").join(&name).exists() {
+            let _ = std::fs::remove_file(e.path());
+        }
     }
-    newest
-}
-
-fn needs_build(bin: &Path) -> bool {
-    let Ok(built) = std::fs::metadata(bin).and_then(|m| m.modified()) else {
-        return true;
-    };
-    let root = crate::testdata_dir().parent().unwrap().to_path_buf();
-    ["pinlock-cli", "pinlock-core"]
-        .iter()
-        .filter_map(|c| newest_source(&root.join(c)))
-        .any(|t| t > built)
+    let own = dir.join(std::process::id().to_string());
+    let _ = std::fs::remove_file(&own);
+    if std::fs::hard_link(bin, &own).is_err() {
+        std::fs::copy(bin, &own).expect("copy the pinlock binary");
+    }
+    own
 }
 
 fn build(profile_dir: &Path) {

@@ -145,7 +145,7 @@ fn manifest_yaml_error_has_file_line_column() {
     let err = c.fails();
     assert!(err.contains("[PROJECT]/pinlock.yml:3:"), "{err}");
     assert!(err.contains("package"), "{err}");
-    insta::assert_snapshot!("manifest_unknown_key", err);
+    assert!(err.contains("unknown field `package`"), "{err}");
 }
 
 #[test]
