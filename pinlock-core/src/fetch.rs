@@ -58,6 +58,16 @@ pub enum FetchError {
         /// Bytes announced.
         expected: u64,
     },
+    /// A redirect that was not followed: to a scheme other than http(s), e.g. `file:`.
+    #[error(
+        "{url}: redirect to {location} refused: only http:// and https:// redirects are followed"
+    )]
+    Redirect {
+        /// The URL.
+        url: String,
+        /// The `Location` the server sent (without credentials).
+        location: String,
+    },
     /// Reading a local file failed.
     #[error("{path}: {source}")]
     Io {
@@ -265,6 +275,18 @@ impl Fetcher {
                 })
             }
             200..=299 => {}
+            300..=399 => {
+                // reqwest follows http(s) redirects itself; what is left was refused
+                let location = resp
+                    .headers()
+                    .get(reqwest::header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .map_or_else(|| "(no Location)".to_string(), redact_uri);
+                return Err(FetchError::Redirect {
+                    url: shown.to_string(),
+                    location,
+                });
+            }
             _ => {
                 return Err(FetchError::Status {
                     url: shown.to_string(),

@@ -782,7 +782,14 @@ async fn download_index(
                     break;
                 }
                 Ok(Fetched::NotModified) => unreachable!("unconditional request answered 304"),
-                Err(e) if e.is_not_found() => last_err = Some(e),
+                // like apt: a missing variant, or one the server keeps failing on, is skipped
+                // for the next compression (a variant that fails verification is not)
+                Err(e)
+                    if e.is_not_found()
+                        || matches!(e, FetchError::Status { status, .. } if status >= 500) =>
+                {
+                    last_err = Some(e)
+                }
                 Err(e) => return Err(e.into()),
             }
         }

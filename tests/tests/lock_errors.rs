@@ -1,0 +1,190 @@
+//! Bad input to `pinlock lock` gets a clear error (exit 2, insta snapshot of stderr with the
+//! port and temp paths replaced) and nothing is written: unknown package with a suggestion,
+//! unsatisfiable constraint listing the versions newest first, constraint syntax error, manifest
+//! YAML error with file:line:column, a lockfile of an unknown format version.
+
+use pinlock_tests::{
+    fixture, redact, require_tool, testdata_dir, BuiltRepo, Pinlock, PinlockRun, RepoBuilder,
+    Server,
+};
+
+/// gpg builds the signed test repositories: skip (or fail under CI=true) without it.
+fn repo_tools() -> bool {
+    require_tool("gpg") && require_tool("gpgconf")
+}
+
+struct Case {
+    _repo: BuiltRepo,
+    srv: Server,
+    dir: tempfile::TempDir,
+    key: String,
+}
+
+impl Case {
+    fn new() -> Case {
+        let repo = RepoBuilder::new(fixture("docker-debian")).build().unwrap();
+        let srv = Server::serve(repo.path());
+        let key = repo.key_asc.display().to_string();
+        Case {
+            _repo: repo,
+            srv,
+            dir: tempfile::tempdir().unwrap(),
+            key,
+        }
+    }
+    fn source(&self) -> String {
+        format!(
+            "deb [arch=amd64 signed-by={}] {} buster stable",
+            self.key,
+            self.srv.url()
+        )
+    }
+    /// Writes `pinlock.yml` with the source line and this `packages:` body.
+    fn manifest(&self, packages: &str) {
+        self.write_manifest(&format!(
+            "sources:\n  - \"{}\"\npackages:\n{packages}",
+            self.source()
+        ));
+    }
+    fn write_manifest(&self, text: &str) {
+        std::fs::write(self.dir.path().join("pinlock.yml"), text).unwrap();
+    }
+    fn lock(&self) -> PinlockRun {
+        let m = self.dir.path().join("pinlock.yml").display().to_string();
+        Pinlock::new().run(&["lock", "-m", &m])
+    }
+    /// Runs `pinlock lock`, expects exit 2, no lockfile, and returns the stable stderr.
+    fn fails(&self) -> String {
+        let run = self.lock();
+        run.expect_code(2);
+        assert!(
+            !self.dir.path().join("pinlock.lock").exists(),
+            "a lockfile was written"
+        );
+        self.stable(&run)
+    }
+    fn stable(&self, run: &PinlockRun) -> String {
+        redact(
+            &run.stderr,
+            &[
+                (&self.srv.url(), "http://[SERVER]"),
+                (&self.dir.path().display().to_string(), "[PROJECT]"),
+                (&testdata_dir().display().to_string(), "[TESTDATA]"),
+            ],
+        )
+    }
+}
+
+#[test]
+fn unknown_package_suggests_a_close_name() {
+    if !repo_tools() {
+        return;
+    }
+    let c = Case::new();
+    c.manifest("  docker-ce: \"*\"\n  docker-ce-clii: \"*\"\n");
+    let err = c.fails();
+    assert!(err.contains("docker-ce-cli"), "{err}");
+    insta::assert_snapshot!("unknown_package", err);
+}
+
+#[test]
+fn unsatisfiable_constraint_lists_versions_newest_first() {
+    if !repo_tools() {
+        return;
+    }
+    let c = Case::new();
+    c.manifest("  docker-ce: \"^22.0\"\n");
+    let err = c.fails();
+    let (a, b) = (
+        err.find("5:24.0.2-1~debian.10~buster")
+            .expect("lists 24.0.2"),
+        err.find("5:23.0.0-1~debian.10~buster")
+            .expect("lists 23.0.0"),
+    );
+    assert!(a < b, "newest first: {err}");
+    insta::assert_snapshot!("unsatisfiable", err);
+}
+
+#[test]
+fn constraint_syntax_error_shows_the_text() {
+    if !repo_tools() {
+        return;
+    }
+    let c = Case::new();
+    c.manifest("  docker-ce: \">= 5:23.0, <<\"\n");
+    let err = c.fails();
+    assert!(err.contains(">= 5:23.0, <<"), "{err}");
+    insta::assert_snapshot!("constraint_syntax", err);
+
+    // Docker's 19.03 line is not semver (leading zero): a semver range cannot name it
+    c.manifest("  docker-ce: \"^19.03\"\n");
+    let err = c.fails();
+    assert!(err.contains("^19.03"), "{err}");
+    insta::assert_snapshot!("constraint_leading_zero", err);
+}
+
+#[test]
+fn manifest_yaml_error_has_file_line_column() {
+    if !repo_tools() {
+        return;
+    }
+    let c = Case::new();
+    c.write_manifest(&format!(
+        "sources:\n  - \"{}\"\npackages:\n  docker-ce: \"*\"\n containerd.io: \"*\"\n",
+        c.source()
+    ));
+    let err = c.fails();
+    assert!(err.contains("[PROJECT]/pinlock.yml:5:"), "{err}");
+    insta::assert_snapshot!("manifest_yaml", err);
+
+    // an unknown key: named, with its position
+    c.write_manifest(&format!(
+        "sources:\n  - \"{}\"\npackage:\n  docker-ce: \"*\"\n",
+        c.source()
+    ));
+    let err = c.fails();
+    assert!(err.contains("[PROJECT]/pinlock.yml:3:"), "{err}");
+    assert!(err.contains("package"), "{err}");
+    assert!(err.contains("unknown field `package`"), "{err}");
+}
+
+#[test]
+fn unknown_lockfile_version_is_refused_and_kept() {
+    if !repo_tools() {
+        return;
+    }
+    let c = Case::new();
+    c.manifest("  docker-ce: \"*\"\n");
+    let lockfile = c.dir.path().join("pinlock.lock");
+    let future = "# This file is @generated by pinlock. Do not edit by hand.\nversion: 99\nsources: []\ntargets: {}\n";
+    std::fs::write(&lockfile, future).unwrap();
+    let run = c.lock();
+    run.expect_code(2);
+    assert_eq!(std::fs::read_to_string(&lockfile).unwrap(), future);
+    let err = c.stable(&run);
+    assert!(err.contains("99"), "{err}");
+    insta::assert_snapshot!("lockfile_version", err);
+}
+
+#[test]
+fn conflicting_sibling_requirements() {
+    if !repo_tools() {
+        return;
+    }
+    // docker-ce and docker-ce-cli come from one source and move together
+    let c = Case::new();
+    c.manifest("  docker-ce: \"= 5:23.0.1-1~debian.10~buster\"\n  docker-ce-cli: \"^24.0\"\n");
+    let err = c.fails();
+    assert!(err.contains("docker-ce-cli"), "{err}");
+    insta::assert_snapshot!("conflicting_siblings", err);
+}
+
+#[test]
+fn missing_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = dir.path().join("pinlock.yml").display().to_string();
+    let run = Pinlock::new().run(&["lock", "-m", &m]);
+    run.expect_code(2);
+    assert!(run.stderr.contains(&m), "{}", run.stderr);
+    assert!(!dir.path().join("pinlock.lock").exists());
+}
