@@ -114,7 +114,9 @@ impl Constraint {
         let semver = if semver_parts.is_empty() {
             None
         } else {
-            let joined = semver_parts.join(", ");
+            // Docker's 19.03 has a leading zero, which semver forbids; upstream versions are
+            // read the same way (`19.03.9` is 19.3.9), so strip it here too.
+            let joined = strip_leading_zeros(&semver_parts.join(", "));
             Some(semver::VersionReq::parse(&joined).map_err(|e| err(&joined, e.to_string()))?)
         };
         Ok(Constraint {
@@ -151,6 +153,21 @@ impl Constraint {
     pub fn as_str(&self) -> &str {
         &self.text
     }
+}
+
+/// Removes leading zeros from every digit run (`^19.03` → `^19.3`, `007` → `7`, `0` stays).
+fn strip_leading_zeros(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    let mut in_digits = false;
+    while let Some(c) = chars.next() {
+        if c == '0' && !in_digits && chars.peek().is_some_and(char::is_ascii_digit) {
+            continue;
+        }
+        in_digits = c.is_ascii_digit();
+        out.push(c);
+    }
+    out
 }
 
 /// semver ranges never match pre-releases unless asked; Debian upstreams carry none after
@@ -199,6 +216,14 @@ mod tests {
             "a non-semver upstream never matches a semver range"
         );
         assert!(m("*", "1.0a-1"));
+    }
+
+    #[test]
+    fn leading_zeros_as_in_docker_19_03() {
+        assert!(m("^19.03", "5:19.03.9~3-0~debian-buster"));
+        assert!(m("~19.03.9", "5:19.03.15~3-0~debian-buster"));
+        assert!(!m("^19.03", "5:20.10.0~3-0~debian-buster"));
+        assert_eq!(strip_leading_zeros(">=0.9, <10.010"), ">=0.9, <10.10");
     }
 
     #[test]

@@ -215,7 +215,10 @@ impl Manifest {
                 }
                 RawSource::Line(line) => {
                     if let Some(spec) = parse_one_line(&line).map_err(wrap)? {
-                        sources.push(ManifestSource { spec, release: None });
+                        sources.push(ManifestSource {
+                            spec,
+                            release: None,
+                        });
                     }
                 }
                 RawSource::Map(m) => {
