@@ -81,6 +81,12 @@ pub enum Command {
         after_help = "Examples:\n  pinlock pin                       # the manifest's `playbooks:` (or the current directory)\n  pinlock pin site.yml roles/docker --diff\n  pinlock pin --check               # CI/pre-commit: exit 1 if anything is not pinned\n  pinlock pin --target buster/amd64 # literal versions of one target"
     )]
     Pin(PinArgs),
+    /// Write a starter pinlock.yml from existing playbooks (apt_repository / deb822_repository
+    /// tasks and the apt tasks next to them).
+    #[command(
+        after_help = "Examples:\n  pinlock init site.yml roles/\n  pinlock init --force          # overwrite an existing pinlock.yml"
+    )]
+    Init(InitArgs),
 }
 
 #[derive(Debug, Args)]
@@ -148,4 +154,17 @@ pub struct PinArgs {
     /// [default: group_vars/all/pinlock.yml next to the manifest].
     #[arg(long, value_name = "FILE")]
     pub vars_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Playbooks, task files and role directories to read [default: the current directory].
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Where to write the manifest.
+    #[arg(long, short = 'm', default_value = "pinlock.yml", value_name = "FILE")]
+    pub manifest: PathBuf,
+    /// Overwrite an existing manifest.
+    #[arg(long)]
+    pub force: bool,
 }

@@ -13,6 +13,7 @@ pub mod constraint;
 pub mod deb822;
 pub mod fetch;
 pub mod fsutil;
+pub mod init;
 pub mod lock;
 pub mod lockfile;
 pub mod manifest;

@@ -1,5 +1,6 @@
 //! One module per command; each is a thin wrapper over pinlock-core.
 
+mod init;
 mod lock;
 mod pin;
 mod versions;
@@ -23,6 +24,7 @@ pub fn run(cli: Cli, out: &Reporter) -> anyhow::Result<ExitCode> {
         Command::Versions(args) => versions::run(&cli.global, args, out),
         Command::Lock(args) => lock::run(&cli.global, args, out),
         Command::Pin(args) => pin::run(&cli.global, args, out),
+        Command::Init(args) => init::run(args, out),
     }
 }
 

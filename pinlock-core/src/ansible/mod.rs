@@ -58,7 +58,6 @@ mod yaml;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub use plan::HOLD_TASK_NAME;
