@@ -17,11 +17,13 @@ use pinlock_core::compress::Compression;
 use pinlock_core::packages::{PackageIndex, PkgField};
 
 fn load() -> Option<(PathBuf, Vec<u8>)> {
-    let path = std::env::var_os("PINLOCK_BENCH_PACKAGES").map(PathBuf::from).or_else(|| {
-        let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../shared/testdata/debian/bookworm-main-amd64.Packages.xz");
-        p.exists().then_some(p)
-    })?;
+    let path = std::env::var_os("PINLOCK_BENCH_PACKAGES")
+        .map(PathBuf::from)
+        .or_else(|| {
+            let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../../shared/testdata/debian/bookworm-main-amd64.Packages.xz");
+            p.exists().then_some(p)
+        })?;
     let raw = std::fs::read(&path).ok()?;
     let name = path.to_string_lossy();
     let kind = if name.ends_with(".xz") {

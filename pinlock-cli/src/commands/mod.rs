@@ -1,6 +1,8 @@
 //! One module per command; each is a thin wrapper over pinlock-core.
 
 mod lock;
+mod outdated;
+mod update;
 mod versions;
 
 use std::process::ExitCode;
@@ -21,6 +23,8 @@ pub fn run(cli: Cli, out: &Reporter) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Versions(args) => versions::run(&cli.global, args, out),
         Command::Lock(args) => lock::run(&cli.global, args, out),
+        Command::Outdated(args) => outdated::run(&cli.global, args, out),
+        Command::Update(args) => update::run(&cli.global, args, out),
     }
 }
 

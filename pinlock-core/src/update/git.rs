@@ -74,7 +74,8 @@ impl Git<'_> {
         .stderr(Stdio::piped());
         let mut child = cmd.spawn().map_err(|source| GitError::Spawn { source })?;
         if let (Some(data), Some(mut si)) = (stdin, child.stdin.take()) {
-            si.write_all(data).map_err(|source| GitError::Spawn { source })?;
+            si.write_all(data)
+                .map_err(|source| GitError::Spawn { source })?;
         }
         let out = child
             .wait_with_output()
@@ -144,7 +145,12 @@ pub fn commit_to_branch(
             .replace('\\', "/");
         let blob = g.run(&["hash-object", "-w", "--stdin"], Some(content))?;
         gi.run(
-            &["update-index", "--add", "--cacheinfo", &format!("100644,{blob},{rel}")],
+            &[
+                "update-index",
+                "--add",
+                "--cacheinfo",
+                &format!("100644,{blob},{rel}"),
+            ],
             None,
         )?;
     }
@@ -153,10 +159,16 @@ pub fn commit_to_branch(
         return Ok(CommitOutcome::NothingToCommit);
     }
     let refname = format!("refs/heads/{branch}");
-    if let Some(tip) = g.ok(&["rev-parse", "--verify", "--quiet", &format!("{refname}^{{commit}}")]) {
+    if let Some(tip) = g.ok(&[
+        "rev-parse",
+        "--verify",
+        "--quiet",
+        &format!("{refname}^{{commit}}"),
+    ]) {
         let tip_tree = g.ok(&["rev-parse", &format!("{tip}^{{tree}}")]);
         let tip_parent = g.ok(&["rev-parse", "--verify", "--quiet", &format!("{tip}^1")]);
-        if tip_tree.as_deref() == Some(tree.as_str()) && tip_parent.as_deref() == Some(head.as_str())
+        if tip_tree.as_deref() == Some(tree.as_str())
+            && tip_parent.as_deref() == Some(head.as_str())
         {
             return Ok(CommitOutcome::Unchanged { commit: tip });
         }
@@ -168,9 +180,19 @@ pub fn commit_to_branch(
     if g.ok(&["config", "user.email"]).is_none() {
         args.extend(["-c".into(), "user.email=pinlock@localhost".into()]);
     }
-    args.extend(["commit-tree".into(), tree, "-p".into(), head, "-F".into(), "-".into()]);
+    args.extend([
+        "commit-tree".into(),
+        tree,
+        "-p".into(),
+        head,
+        "-F".into(),
+        "-".into(),
+    ]);
     let argv: Vec<&str> = args.iter().map(String::as_str).collect();
     let commit = g.run(&argv, Some(message.as_bytes()))?;
-    g.run(&["update-ref", "-m", "pinlock update", &refname, &commit], None)?;
+    g.run(
+        &["update-ref", "-m", "pinlock update", &refname, &commit],
+        None,
+    )?;
     Ok(CommitOutcome::Committed { commit })
 }

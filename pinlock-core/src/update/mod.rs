@@ -13,9 +13,9 @@
 //!
 //! Time never comes from the wall clock here: callers pass `now` (unix seconds).
 
+pub mod git;
 mod outdated;
 mod plan;
-pub mod git;
 pub mod playbooks;
 pub mod policy;
 pub mod prbody;
@@ -126,7 +126,13 @@ pub enum UpdateError {
     },
     /// A constraint in the manifest is invalid or resolution failed.
     #[error(transparent)]
-    Lock(#[from] LockError),
+    Lock(Box<LockError>),
+}
+
+impl From<LockError> for UpdateError {
+    fn from(e: LockError) -> Self {
+        UpdateError::Lock(Box::new(e))
+    }
 }
 
 #[cfg(test)]
@@ -137,7 +143,10 @@ mod tests {
     fn bumps() {
         let b = Bump::between_str;
         assert_eq!(
-            b("5:20.10.23~3-0~debian-buster", "5:24.0.2-1~debian.10~buster"),
+            b(
+                "5:20.10.23~3-0~debian-buster",
+                "5:24.0.2-1~debian.10~buster"
+            ),
             Bump::Major
         );
         assert_eq!(b("1.6.18-1", "1.6.21-1"), Bump::Patch);

@@ -65,7 +65,15 @@ pub fn outdated(
                 source,
             })?;
             let locked = t.packages.get(package).map(|p| p.version.clone());
-            let choice = choose(&view, lock, package, &constraint, locked.as_deref(), &policy, now);
+            let choice = choose(
+                &view,
+                lock,
+                package,
+                &constraint,
+                locked.as_deref(),
+                &policy,
+                now,
+            );
             let latest = choice.latest.map(|c| c.pkg.version().to_string());
             let allowed = choice.allowed.map(|c| c.pkg.version().to_string());
             let bump_to = |v: &Option<String>| match (&locked, v) {
@@ -76,17 +84,27 @@ pub fn outdated(
                 .as_deref()
                 .and_then(|v| first_seen(lock, &view, package, v));
             let outdated = match (&locked, choice.latest) {
-                (Some(l), Some(c)) => crate::version::Version::parse(l).is_ok_and(|l| c.version > l),
+                (Some(l), Some(c)) => {
+                    crate::version::Version::parse(l).is_ok_and(|l| c.version > l)
+                }
                 (None, Some(_)) => true,
                 _ => false,
             };
             let latest_held = choice
                 .latest
-                .and_then(|c| choice.held.iter().find(|(h, _)| h.pkg.version() == c.pkg.version()))
+                .and_then(|c| {
+                    choice
+                        .held
+                        .iter()
+                        .find(|(h, _)| h.pkg.version() == c.pkg.version())
+                })
                 .map(|(_, h)| h.clone())
                 .or_else(|| {
-                    (outdated && choice.latest.is_some_and(|c| !constraint.matches(&c.version)))
-                        .then_some(Held::Constraint)
+                    (outdated
+                        && choice
+                            .latest
+                            .is_some_and(|c| !constraint.matches(&c.version)))
+                    .then_some(Held::Constraint)
                 });
             rows.push(OutdatedRow {
                 target: view.name.clone(),

@@ -76,10 +76,15 @@ pub struct Proposal {
 }
 
 impl Proposal {
-    /// True when some locked package changes (a proposal to review), false when only
-    /// bookkeeping (first-seen records) changed or nothing did.
+    /// True when a locked package changes version, joins or leaves the lock, or is re-served
+    /// with another SHA256 (a proposal to review); false when only bookkeeping (first-seen
+    /// records, constraint texts) changed or nothing did.
     pub fn has_changes(&self) -> bool {
-        self.old.targets != self.lockfile.targets
+        !self.changes.is_empty()
+            || self
+                .findings
+                .iter()
+                .any(|f| matches!(f, Finding::Rebuilt { .. }))
     }
 }
 
@@ -172,8 +177,15 @@ pub fn propose(
                     }
                 }
                 None => {
-                    let choice =
-                        choose(view, previous, name, constraint, locked.as_deref(), &policy, opts.now);
+                    let choice = choose(
+                        view,
+                        previous,
+                        name,
+                        constraint,
+                        locked.as_deref(),
+                        &policy,
+                        opts.now,
+                    );
                     for (c, why) in &choice.held {
                         held.push(HeldVersion {
                             target: view.name.clone(),
@@ -257,7 +269,8 @@ pub fn propose(
     record_first_seen(&mut new, &views, &manifest.packages);
 
     let mut changes = Vec::new();
-    let all_targets: BTreeSet<&String> = previous.targets.keys().chain(new.targets.keys()).collect();
+    let all_targets: BTreeSet<&String> =
+        previous.targets.keys().chain(new.targets.keys()).collect();
     for tname in all_targets {
         let (o, n) = (previous.targets.get(tname), new.targets.get(tname));
         let pkgs: BTreeSet<&String> = o
@@ -285,7 +298,9 @@ pub fn propose(
         }
     }
     let findings = review(&views, previous, &new);
-    held.sort_by(|a, b| (&a.target, &a.package, &a.version).cmp(&(&b.target, &b.package, &b.version)));
+    held.sort_by(|a, b| {
+        (&a.target, &a.package, &a.version).cmp(&(&b.target, &b.package, &b.version))
+    });
     Ok(Proposal {
         packages: named,
         old: previous.clone(),

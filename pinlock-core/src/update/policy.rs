@@ -201,19 +201,43 @@ mod tests {
         );
         let c_old = v("1.6.18-1");
         assert_eq!(
-            p.check("containerd.io", Some(&c_old), &v("1.7.0-1"), Some(0), 30 * 86400),
+            p.check(
+                "containerd.io",
+                Some(&c_old),
+                &v("1.7.0-1"),
+                Some(0),
+                30 * 86400
+            ),
             Err(Held::NotAllowed)
         );
         assert_eq!(
-            p.check("containerd.io", Some(&c_old), &v("1.6.21-1"), Some(0), 30 * 86400),
+            p.check(
+                "containerd.io",
+                Some(&c_old),
+                &v("1.6.21-1"),
+                Some(0),
+                30 * 86400
+            ),
             Ok(())
         );
         assert_eq!(
-            p.check("containerd.io", Some(&c_old), &v("1.6.21-1"), Some(29 * 86400), 30 * 86400),
+            p.check(
+                "containerd.io",
+                Some(&c_old),
+                &v("1.6.21-1"),
+                Some(29 * 86400),
+                30 * 86400
+            ),
             Err(Held::TooYoung)
         );
         assert_eq!(
-            p.check("containerd.io", Some(&c_old), &v("1.6.21-1"), None, 30 * 86400),
+            p.check(
+                "containerd.io",
+                Some(&c_old),
+                &v("1.6.21-1"),
+                None,
+                30 * 86400
+            ),
             Err(Held::TooYoung)
         );
         assert!(Policy::new(&UpdatePolicy {

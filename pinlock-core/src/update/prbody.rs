@@ -115,7 +115,9 @@ pub fn render(p: &Proposal) -> String {
         md.push_str("No locked package changes.\n\n");
     }
     for (t, cs) in by_target {
-        md.push_str(&format!("### {t}\n\n| Package | From | To | Bump |\n|---|---|---|---|\n"));
+        md.push_str(&format!(
+            "### {t}\n\n| Package | From | To | Bump |\n|---|---|---|---|\n"
+        ));
         for c in cs {
             let (from, to, bump) = match (&c.old, &c.new) {
                 (Some(o), Some(n)) => (
@@ -138,11 +140,11 @@ pub fn render(p: &Proposal) -> String {
     }
     md.push_str("## Review\n\n");
     // Identical findings in several targets are listed once, with their targets.
-    let mut grouped: BTreeMap<(u8, String), Vec<&str>> = BTreeMap::new();
+    let mut grouped: BTreeMap<(u8, &str, String), Vec<&str>> = BTreeMap::new();
     for f in &p.findings {
         let rank = match f {
             Finding::Rebuilt { .. } => 0,
-            Finding::RelationAdded { covered: false, .. } => 1,
+            Finding::RelationAdded { covered: false, .. } | Finding::Uncovered { .. } => 1,
             Finding::RelationChanged { .. } => 2,
             Finding::RelationAdded { .. } | Finding::RelationRemoved { .. } => 3,
             Finding::ConflictsChanged { .. } => 4,
@@ -150,7 +152,7 @@ pub fn render(p: &Proposal) -> String {
             Finding::OldVersionGone { .. } => 6,
         };
         grouped
-            .entry((rank, f.describe()))
+            .entry((rank, f.package(), f.describe()))
             .or_default()
             .push(f.target());
     }
@@ -159,7 +161,7 @@ pub fn render(p: &Proposal) -> String {
     if grouped.is_empty() && added.is_empty() && removed.is_empty() {
         md.push_str("No dependency, conflict or format changes in the package metadata.\n");
     }
-    for ((_, text), targets) in &grouped {
+    for ((_, _, text), targets) in &grouped {
         md.push_str(&format!("- {text} ({})\n", targets.join(", ")));
     }
     for c in added {

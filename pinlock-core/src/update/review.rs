@@ -88,6 +88,18 @@ pub enum Finding {
         /// SHA256 served now.
         new_sha256: String,
     },
+    /// A Recommends of a changed package that no configured source satisfies (the lock lists it
+    /// under `unresolved`): apt installs it from elsewhere or skips it.
+    Uncovered {
+        /// Target.
+        target: String,
+        /// The changed package needing it.
+        package: String,
+        /// `depends`, `pre-depends` or `recommends`.
+        field: String,
+        /// The relation.
+        relation: String,
+    },
     /// The old version's stanza is no longer served, so its metadata cannot be compared.
     OldVersionGone {
         /// Target.
@@ -109,7 +121,22 @@ impl Finding {
             | Finding::ConflictsChanged { target, .. }
             | Finding::VersionFormat { target, .. }
             | Finding::Rebuilt { target, .. }
+            | Finding::Uncovered { target, .. }
             | Finding::OldVersionGone { target, .. } => target,
+        }
+    }
+
+    /// The package the finding is about.
+    pub fn package(&self) -> &str {
+        match self {
+            Finding::RelationChanged { package, .. }
+            | Finding::RelationAdded { package, .. }
+            | Finding::RelationRemoved { package, .. }
+            | Finding::ConflictsChanged { package, .. }
+            | Finding::VersionFormat { package, .. }
+            | Finding::Rebuilt { package, .. }
+            | Finding::Uncovered { package, .. }
+            | Finding::OldVersionGone { package, .. } => package,
         }
     }
 
@@ -172,6 +199,14 @@ impl Finding {
                 "**`{package}` {version} is re-served with a new SHA256** ({} → {}): the same version was rebuilt",
                 &old_sha256[..old_sha256.len().min(12)],
                 &new_sha256[..new_sha256.len().min(12)]
+            ),
+            Finding::Uncovered {
+                package,
+                field,
+                relation,
+                ..
+            } => format!(
+                "`{package}` {field} `{relation}`: **not covered by the lock** (no configured source has it)"
             ),
             Finding::OldVersionGone {
                 package, version, ..
@@ -254,12 +289,31 @@ fn covered(view: &TargetView<'_>, t: &LockedTarget, relation: &str) -> bool {
 pub(crate) fn review(views: &[TargetView<'_>], old: &Lockfile, new: &Lockfile) -> Vec<Finding> {
     let mut out = BTreeSet::new();
     for view in views {
-        let (Some(o), Some(n)) = (old.targets.get(&view.name), new.targets.get(&view.name))
-        else {
+        let (Some(o), Some(n)) = (old.targets.get(&view.name), new.targets.get(&view.name)) else {
             continue;
         };
         let arch = view.name.rsplit('/').next().unwrap_or_default();
         let target = view.name.clone();
+        // Hard dependencies no source has are listed in the lock anyway; a Recommends apt
+        // would silently skip is worth a reviewer's eye.
+        for (dep, u) in n.unresolved.iter().filter(|(_, u)| u.kind == "recommends") {
+            for by in &u.required_by {
+                let moved = o.packages.get(by).map(|p| &p.version)
+                    != n.packages.get(by).map(|p| &p.version);
+                if moved {
+                    out.insert(Finding::Uncovered {
+                        target: target.clone(),
+                        package: by.clone(),
+                        field: u.kind.clone(),
+                        relation: if u.relation.is_empty() {
+                            dep.clone()
+                        } else {
+                            u.relation.clone()
+                        },
+                    });
+                }
+            }
+        }
         for (name, np) in &n.packages {
             let Some(op) = o.packages.get(name) else {
                 continue;
@@ -296,7 +350,11 @@ pub(crate) fn review(views: &[TargetView<'_>], old: &Lockfile, new: &Lockfile) -
                 });
                 continue;
             };
-            for field in [PkgField::PreDepends, PkgField::Depends, PkgField::Recommends] {
+            for field in [
+                PkgField::PreDepends,
+                PkgField::Depends,
+                PkgField::Recommends,
+            ] {
                 let fname = field.name().to_string();
                 let (a, b) = (
                     relations(&old_pkg, field, arch),
@@ -364,8 +422,14 @@ mod tests {
 
     #[test]
     fn suffixes_and_shapes() {
-        assert_eq!(version_suffix("5:20.10.23~3-0~debian-buster"), "~3-0~debian-buster");
-        assert_eq!(version_suffix("5:24.0.2-1~debian.10~buster"), "-1~debian.10~buster");
+        assert_eq!(
+            version_suffix("5:20.10.23~3-0~debian-buster"),
+            "~3-0~debian-buster"
+        );
+        assert_eq!(
+            version_suffix("5:24.0.2-1~debian.10~buster"),
+            "-1~debian.10~buster"
+        );
         assert_eq!(version_suffix("1.6.18-1"), "-1");
         assert_eq!(shape("-1~debian.10~buster"), "-N~debian.N~buster");
         assert_ne!(shape("~3-0~debian-buster"), shape("-1~debian.10~buster"));

@@ -125,7 +125,11 @@ pub(crate) fn choose<'v, 'a>(
 /// Records in `lock.first_seen` every version of a requested package served now that has no
 /// record yet, dated by the Release Date of its snapshot, and drops records of versions older
 /// than every locked version of the package (and of packages no longer requested).
-pub(crate) fn record_first_seen(lock: &mut Lockfile, views: &[TargetView<'_>], requested: &BTreeMap<String, String>) {
+pub(crate) fn record_first_seen(
+    lock: &mut Lockfile,
+    views: &[TargetView<'_>],
+    requested: &BTreeMap<String, String>,
+) {
     for view in views {
         for ((name, version), date) in &view.dates {
             if requested.contains_key(*name) {
@@ -148,7 +152,8 @@ pub(crate) fn record_first_seen(lock: &mut Lockfile, views: &[TargetView<'_>], r
             }
         }
     }
-    lock.first_seen.retain(|name, _| requested.contains_key(name));
+    lock.first_seen
+        .retain(|name, _| requested.contains_key(name));
     for (name, versions) in lock.first_seen.iter_mut() {
         if let Some(min) = min_locked.get(name) {
             versions.retain(|v, _| Version::parse(v).is_ok_and(|v| v >= *min));
