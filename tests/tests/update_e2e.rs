@@ -380,3 +380,81 @@ fn precise_pins_one_version_and_rejects_unknown_ones() {
         stderr(&out)
     );
 }
+
+/// Copies a fixture directory (for a modified snapshot).
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let p = e.path();
+        if p.is_dir() {
+            copy_dir(&p, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_version_re_served_with_new_bytes_is_a_proposal_to_review() {
+    let Some(p) = Project::new(
+        "sources:\n  - \"deb [arch=amd64 signed-by=keys/test.asc] {URL} buster stable\"\npackages:\n  docker-ce: \"^20.10\"\n  containerd.io: \"*\"\n",
+    ) else {
+        return;
+    };
+    // The March snapshot again, with containerd.io 1.6.18-1 rebuilt in place.
+    let fx = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("docker-debian-2023-03"), fx.path());
+    let idx = fx.path().join("buster/stable/amd64.Packages");
+    let text = std::fs::read_to_string(&idx).unwrap();
+    let locked = p.lock();
+    let old_sha = &locked.targets["buster/amd64"].packages["containerd.io"].sha256;
+    assert!(text.contains(old_sha.as_str()));
+    let new_sha = "0".repeat(64);
+    std::fs::write(&idx, text.replace(old_sha.as_str(), &new_sha)).unwrap();
+    let rebuilt = RepoBuilder::new(fx.path()).build().unwrap();
+    p.srv.set_root(rebuilt.path());
+
+    let out = p.run(&["lock"]);
+    assert_eq!(out.status.code(), Some(2), "lock refuses: {}", stderr(&out));
+    let out = p.run(&["update", "--pr-body", "pr.md", "--json"]);
+    assert_eq!(out.status.code(), Some(10), "{}", stderr(&out));
+    let json = stdout(&out);
+    assert!(json.contains("\"kind\": \"rebuilt\""), "{json}");
+    let md = std::fs::read_to_string(p.path().join("pr.md")).unwrap();
+    assert!(
+        md.contains("**`containerd.io` 1.6.18-1 is re-served with a new SHA256**"),
+        "{md}"
+    );
+    assert_eq!(
+        p.lock().targets["buster/amd64"].packages["containerd.io"].sha256,
+        new_sha
+    );
+}
+
+#[test]
+fn groups_are_proposed_together_on_a_branch_named_after_the_request() {
+    if !require_tool("git") {
+        return;
+    }
+    let manifest = format!("{RELAXED}update:\n  groups: [[docker-ce, containerd.io]]\n");
+    let Some(p) = Project::new(&manifest) else {
+        return;
+    };
+    let dir = p.path();
+    git(dir, &["init", "-q", "-b", "main"]);
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "initial"]);
+    let out = p.run(&["update", "docker-ce", "--commit"]);
+    assert_eq!(out.status.code(), Some(10), "{}", stderr(&out));
+    let branch = "pinlock/update-containerd.io-docker-ce";
+    let committed = git(dir, &["show", &format!("{branch}:pinlock.lock")]);
+    let committed = Lockfile::parse(&committed, Path::new("pinlock.lock")).unwrap();
+    let t = &committed.targets["buster/amd64"];
+    assert_eq!(t.packages["docker-ce"].version, NEW_DOCKER);
+    assert_eq!(t.packages["containerd.io"].version, "1.6.21-1");
+    assert_eq!(
+        git(dir, &["log", "-1", "--format=%s", branch]),
+        "chore(deps): update containerd.io, docker-ce"
+    );
+}
