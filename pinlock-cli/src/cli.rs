@@ -76,6 +76,11 @@ pub enum Command {
         after_help = "Examples:\n  pinlock lock                 # write pinlock.lock from pinlock.yml\n  pinlock lock --locked        # CI: fail if pinlock.lock is out of date\n  pinlock lock --offline       # resolve from the cache only"
     )]
     Lock(LockArgs),
+    /// Rewrite Ansible apt tasks to the locked versions and add hold tasks.
+    #[command(
+        after_help = "Examples:\n  pinlock pin                       # the manifest's `playbooks:` (or the current directory)\n  pinlock pin site.yml roles/docker --diff\n  pinlock pin --check               # CI/pre-commit: exit 1 if anything is not pinned\n  pinlock pin --target buster/amd64 # literal versions of one target"
+    )]
+    Pin(PinArgs),
     /// Show locked packages with newer versions: allowed by the manifest, and overall.
     #[command(
         after_help = "Exit codes: 0 listed (also when outdated); with --exit-code, 1 when something is outdated; 2 error.\n\nExamples:\n  pinlock outdated\n  pinlock outdated --json --exit-code"
@@ -127,6 +132,33 @@ pub struct LockArgs {
     /// Accept a locked version now served with another SHA256.
     #[arg(long)]
     pub allow_rebuilt: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PinArgs {
+    /// Playbooks, task files, role directories, group_vars/host_vars (directories are walked)
+    /// [default: the manifest's `playbooks:`, else the current directory].
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// The manifest (for `playbooks:` and the default lockfile location).
+    #[arg(long, short = 'm', default_value = "pinlock.yml", value_name = "FILE")]
+    pub manifest: PathBuf,
+    /// The lockfile [default: pinlock.lock next to the manifest].
+    #[arg(long, value_name = "FILE")]
+    pub lockfile: Option<PathBuf>,
+    /// Change nothing; exit 1 if anything would change.
+    #[arg(long)]
+    pub check: bool,
+    /// Print a unified diff of the changes.
+    #[arg(long)]
+    pub diff: bool,
+    /// Write literal versions of this target (RELEASE/ARCH) even when the lockfile has several.
+    #[arg(long, value_name = "RELEASE/ARCH")]
+    pub target: Option<String>,
+    /// With several targets: where to write the per-host versions file
+    /// [default: group_vars/all/pinlock.yml next to the manifest].
+    #[arg(long, value_name = "FILE")]
+    pub vars_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -222,13 +222,14 @@ impl Manifest {
                         });
                     }
                 }
-                RawSource::Line(line) => match parse_one_line(&line).map_err(wrap)? {
-                    Some(spec) => sources.push(ManifestSource {
-                        spec,
-                        release: None,
-                    }),
-                    None => {}
-                },
+                RawSource::Line(line) => {
+                    if let Some(spec) = parse_one_line(&line).map_err(wrap)? {
+                        sources.push(ManifestSource {
+                            spec,
+                            release: None,
+                        });
+                    }
+                }
                 RawSource::Map(m) => {
                     let suites = m.suites.into_vec();
                     let components = m.components.into_vec();

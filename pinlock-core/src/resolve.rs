@@ -47,11 +47,15 @@ impl Candidate<'_> {
     }
 }
 
+/// A real package providing a virtual name: (index into its candidates, its name, the provided
+/// version if the Provides entry is versioned).
+type Provider<'a> = (usize, &'a str, Option<String>);
+
 /// The packages available to one target.
 #[derive(Debug, Default)]
 pub struct Universe<'a> {
     by_name: HashMap<&'a str, Vec<Candidate<'a>>>,
-    providers: HashMap<&'a str, Vec<(usize, &'a str, Option<String>)>>,
+    providers: HashMap<&'a str, Vec<Provider<'a>>>,
 }
 
 impl<'a> Universe<'a> {

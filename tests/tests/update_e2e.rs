@@ -62,6 +62,7 @@ impl Project {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("keys")).unwrap();
         std::fs::copy(&old.key_asc, dir.path().join("keys/test.asc")).unwrap();
+        std::fs::write(dir.path().join("site.yml"), PLAYBOOK).unwrap();
         let p = Project {
             dir,
             srv,
@@ -145,7 +146,10 @@ fn git(dir: &Path, args: &[&str]) -> String {
     stdout(&o).trim().to_string()
 }
 
-const RELAXED: &str = "sources:\n  - \"deb [arch=amd64 signed-by=keys/test.asc] {URL} buster stable\"\npackages:\n  docker-ce: \"*\"\n  containerd.io: \"*\"\n";
+const RELAXED: &str = "sources:\n  - \"deb [arch=amd64 signed-by=keys/test.asc] {URL} buster stable\"\npackages:\n  docker-ce: \"*\"\n  containerd.io: \"*\"\nplaybooks: [site.yml]\n";
+
+/// The task that took the swarm down.
+const PLAYBOOK: &str = "- hosts: docker_hosts\n  become: true\n  tasks:\n    - name: install docker\n      ansible.builtin.apt:\n        name: [docker-ce, docker-ce-cli, containerd.io]\n        state: latest\n";
 
 const NEW_DOCKER: &str = "5:24.0.2-1~debian.10~buster";
 
@@ -187,6 +191,14 @@ fn update_moves_siblings_writes_pr_body_and_is_idempotent() {
     assert!(t.packages.contains_key("docker-buildx-plugin"));
     assert!(t.packages.contains_key("docker-compose-plugin"));
     assert!(after.first_seen["docker-ce"].contains_key(NEW_DOCKER));
+    let play = std::fs::read_to_string(p.path().join("site.yml")).unwrap();
+    assert!(play.contains(&format!("docker-ce={NEW_DOCKER}")), "{play}");
+    assert!(
+        play.contains(&format!("docker-ce-cli={NEW_DOCKER}")),
+        "{play}"
+    );
+    assert!(play.contains("containerd.io=1.6.18-1"), "{play}");
+    assert!(!play.contains("state: latest"), "{play}");
 
     let md = std::fs::read_to_string(p.path().join("pr.md")).unwrap();
     assert!(
@@ -269,8 +281,10 @@ fn update_commit_builds_a_branch_without_touching_the_worktree() {
     );
     assert_eq!(
         git(dir, &["diff", "--name-only", &head, branch]),
-        "pinlock.lock"
+        "pinlock.lock\nsite.yml"
     );
+    let play = git(dir, &["show", &format!("{branch}:site.yml")]);
+    assert!(play.contains(&format!("docker-ce={NEW_DOCKER}")), "{play}");
     let committed = git(dir, &["show", &format!("{branch}:pinlock.lock")]);
     let committed = Lockfile::parse(&committed, Path::new("pinlock.lock")).unwrap();
     assert_eq!(

@@ -2,6 +2,7 @@
 
 mod lock;
 mod outdated;
+mod pin;
 mod update;
 mod versions;
 
@@ -25,6 +26,7 @@ pub fn run(cli: Cli, out: &Reporter) -> anyhow::Result<ExitCode> {
         Command::Lock(args) => lock::run(&cli.global, args, out),
         Command::Outdated(args) => outdated::run(&cli.global, args, out),
         Command::Update(args) => update::run(&cli.global, args, out),
+        Command::Pin(args) => pin::run(&cli.global, args, out),
     }
 }
 

@@ -51,10 +51,14 @@ pub fn run(g: &Global, args: UpdateArgs, out: &Reporter) -> anyhow::Result<ExitC
             ),
         );
     }
-    // INTEGRATION POINT: playbooks::repin returns the re-pinned playbooks once `pinlock pin`
-    // is merged; they are written and committed together with the lockfile.
-    let rewritten = playbooks::repin(&proposal.lockfile, &manifest.dir, &manifest.playbooks)
+    // The playbooks are re-pinned to the new lock with the `pinlock pin` engine and written or
+    // committed together with the lockfile.
+    let repinned = playbooks::repin(&proposal.lockfile, &manifest.dir, &manifest.playbooks)
         .context("cannot re-pin the playbooks")?;
+    for w in &repinned.warnings {
+        out.warn(w);
+    }
+    let rewritten = repinned.files;
     let changed = proposal.has_changes();
     for c in &proposal.changes {
         out.status(
@@ -75,7 +79,7 @@ pub fn run(g: &Global, args: UpdateArgs, out: &Reporter) -> anyhow::Result<ExitC
             let mut files: Vec<(PathBuf, Vec<u8>)> =
                 vec![(path.clone(), proposal.lockfile.render().into_bytes())];
             for f in &rewritten {
-                files.push((manifest.dir.join(&f.path), f.content.clone()));
+                files.push((f.path.clone(), f.content.clone()));
             }
             let name = args.branch.clone().unwrap_or_else(|| {
                 prbody::branch_name(&proposal.packages, args.packages.is_empty())
@@ -112,11 +116,10 @@ pub fn run(g: &Global, args: UpdateArgs, out: &Reporter) -> anyhow::Result<ExitC
             out.status("Wrote", path.display());
         }
         for f in &rewritten {
-            let p = manifest.dir.join(&f.path);
-            if pinlock_core::fsutil::write_atomic(&p, &f.content)
-                .with_context(|| format!("cannot write {}", p.display()))?
+            if pinlock_core::fsutil::write_atomic(&f.path, &f.content)
+                .with_context(|| format!("cannot write {}", f.path.display()))?
             {
-                out.status("Wrote", p.display());
+                out.status("Wrote", f.path.display());
             }
         }
     }

@@ -1,1 +1,638 @@
-//! Surgical rewriting of Ansible apt tasks to locked versions.
+//! Surgical rewriting of Ansible apt tasks to locked versions (`pinlock pin`).
+//!
+//! # What is rewritten
+//! Tasks using `apt`, `ansible.builtin.apt`, `ansible.legacy.apt`, `package` or
+//! `ansible.builtin.package` (in plays' `pre_tasks`/`tasks`/`post_tasks`/`handlers`, task files,
+//! handler files, nested `block`/`rescue`/`always`, every document of a multi-document file) whose
+//! package names (`name`, `pkg` or `package`; a list in block or flow style, a string, a
+//! comma-separated string, a free-form `name=x state=latest` string, or `loop`/`with_items` with
+//! `"{{ item }}"`) contain packages of the [`Pins`]:
+//! - each pinned package is written `name=version` (an existing `=version`/wildcard is replaced);
+//! - `state: latest` becomes `present`;
+//! - `allow_downgrade: true` and `allow_change_held_packages: true` are added (without the latter,
+//!   moving a pin on a held package fails). Both need ansible-core >= 2.13;
+//! - one hold task named [`HOLD_TASK_NAME`] follows the install task: `ansible.builtin.dpkg_selections`
+//!   with `selection: hold`, looping over the pinned names, copying the install task's `become`,
+//!   `become_user`, `when` and `tags`. It has `ignore_errors: "{{ ansible_check_mode }}"`: in check
+//!   mode the install is only simulated, so dpkg does not know a new package yet and
+//!   `dpkg_selections` would fail; in a real run errors stay fatal. (`when: not ansible_check_mode`
+//!   would hide the hold from check mode altogether.) A re-run finds the hold task by its name right
+//!   after the install task and updates it instead of adding another: pinning twice equals pinning once.
+//!   After an install *handler* the hold handler `listen`s to the install handler's name and
+//!   `listen` topics, so it runs whenever the install handler is notified.
+//!   When the names come from a variable, the hold task lists the pinned packages found in all of
+//!   the variable's definitions.
+//!
+//! Names and state given as `"{{ var }}"` are followed to the variable's definitions in play
+//! `vars:` and in any given file whose document is a mapping (role `defaults/` and `vars/`,
+//! `group_vars/`, `host_vars/`, `vars_files`); the definition is rewritten. Packages not in the pins,
+//! `deb:` installs, removals (`state: absent` etc.) and other modules are left alone.
+//!
+//! # Never damaging files
+//! Edits are byte splices at spans found by `saphyr-parser` (character positions converted to
+//! bytes). Everything outside the edited values stays byte-identical: comments, blank lines,
+//! quoting, flow/block style, key order, CRLF, a missing final newline, `---`/`...`, a UTF-8 BOM.
+//! New keys and tasks use the file's own indentation and line endings. The result is re-parsed and
+//! compared with the original structure plus the intended edits; on any difference the file is
+//! left untouched and a warning says so.
+//! Where an edit is unsafe (anchor or alias on the node, Jinja that builds the list, quoted free-form
+//! arguments, a template file passed explicitly) the whole file is left untouched and a [`PinWarning`] gives file:line and why. YAML
+//! syntax errors, non-UTF-8 bytes and tabs in indentation are a [`PinError`] with file:line:column.
+//!
+//! # Several targets
+//! With one target in the pins (or [`PinOptions::target`] set) versions are written literally.
+//! With several targets, one playbook must serve all hosts, so the version is looked up per host:
+//! package tokens become `docker-ce={{ pinlock_pins['docker-ce'] }}` and [`PinReport`] carries a
+//! generated variables file (see [`multi_target_vars`]) that maps `"<release>/<dpkg arch>"` to
+//! `package: version`, and computes `pinlock_pins` for the host from `ansible_distribution_release`
+//! and `ansible_architecture` mapped to dpkg's names (`x86_64` -> `amd64`, `aarch64` -> `arm64`,
+//! `armv7l` -> `armhf`, `i686`/`i386` -> `i386`, `ppc64le` -> `ppc64el`, `s390x`). The caller writes it
+//! where Ansible loads it for every host, e.g. `group_vars/all/pinlock.yml` next to the playbook.
+//! Facts must be gathered. A host whose target or package is missing fails with an undefined
+//! variable instead of installing an unpinned version. Free-form arguments are refused in this mode.
+
+mod plan;
+mod splice;
+mod yaml;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+pub use plan::HOLD_TASK_NAME;
+use plan::{Planner, VarInfo, VersionSource};
+
+/// Exact versions to pin, per target and package.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pins {
+    /// `"release/dpkg-arch"` (e.g. `"buster/amd64"`) -> package -> exact version.
+    pub targets: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// Options for pinning.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PinOptions {
+    /// Write literal versions of this one target (`"release/arch"`) even when the pins have several.
+    pub target: Option<String>,
+}
+
+/// One planned change, for reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PinEdit {
+    /// The file changed.
+    pub path: PathBuf,
+    /// 1-based line of the change in the original file.
+    pub line: usize,
+    /// What changes, e.g. `pin docker-ce` or `add hold task: docker-ce`.
+    pub description: String,
+}
+
+impl fmt::Display for PinEdit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}: {}",
+            self.path.display(),
+            self.line,
+            self.description
+        )
+    }
+}
+
+/// Something pinlock did not change and the user should look at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PinWarning {
+    /// The file concerned.
+    pub path: PathBuf,
+    /// 1-based line (of the pinned text for a line-length warning, else of the original).
+    pub line: usize,
+    /// Why it was left alone, or what to look at.
+    pub message: String,
+}
+
+impl fmt::Display for PinWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.path.display(), self.line, self.message)
+    }
+}
+
+/// The result of pinning one file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PinOutcome {
+    /// The new text, when it differs from the input; `None` when nothing changes (or refused).
+    pub new_text: Option<String>,
+    /// The changes made (empty when refused).
+    pub edits: Vec<PinEdit>,
+    /// What was left alone and why; a refusal leaves the whole file untouched.
+    pub warnings: Vec<PinWarning>,
+}
+
+/// A planned change of one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileChange {
+    /// The file.
+    pub path: PathBuf,
+    /// Its current content.
+    pub old_text: String,
+    /// Its new content.
+    pub new_text: String,
+}
+
+/// All planned changes of a [`pin_paths`] run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PinReport {
+    /// Files that change, sorted by path.
+    pub changes: Vec<FileChange>,
+    /// Every edit, in file and line order.
+    pub edits: Vec<PinEdit>,
+    /// Everything left alone, in file and line order.
+    pub warnings: Vec<PinWarning>,
+    /// With several targets and no forced target: the variables file the playbooks now need
+    /// (see the module docs); `None` otherwise.
+    pub multi_target_vars: Option<String>,
+}
+
+/// Errors of pinning; the files concerned are left untouched.
+#[derive(Debug, thiserror::Error)]
+pub enum PinError {
+    /// The YAML does not parse.
+    #[error("{}:{line}:{col}: invalid YAML: {message}", path.display())]
+    Syntax {
+        path: PathBuf,
+        line: usize,
+        col: usize,
+        message: String,
+    },
+    /// The file is not UTF-8.
+    #[error("{}:{line}:{col}: file is not valid UTF-8\nhint: Ansible files must be UTF-8; re-encode the file", path.display())]
+    NotUtf8 {
+        path: PathBuf,
+        line: usize,
+        col: usize,
+    },
+    /// A tab is used for indentation.
+    #[error("{}:{line}:{col}: tab used for indentation\nhint: YAML indentation must be spaces", path.display())]
+    TabIndent {
+        path: PathBuf,
+        line: usize,
+        col: usize,
+    },
+    /// Reading, writing or walking failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The forced target is not in the pins.
+    #[error("target {target} is not in the lockfile (it has: {known})\nhint: pass one of the lockfile's targets as release/arch")]
+    UnknownTarget { target: String, known: String },
+    /// The pins have no target at all.
+    #[error("the pins have no targets\nhint: run `pinlock lock` first")]
+    NoTargets,
+}
+
+/// Versions written for several targets: a per-host variable lookup.
+struct MultiTarget {
+    packages: std::collections::BTreeSet<String>,
+}
+
+impl VersionSource for MultiTarget {
+    fn pin(&self, pkg: &str) -> Option<String> {
+        self.packages
+            .contains(pkg)
+            .then(|| format!("{{{{ pinlock_pins['{pkg}'] }}}}"))
+    }
+}
+
+enum Versions<'a> {
+    Literal(&'a BTreeMap<String, String>),
+    Multi(MultiTarget),
+}
+
+impl Versions<'_> {
+    fn source(&self) -> &dyn VersionSource {
+        match self {
+            Versions::Literal(m) => *m,
+            Versions::Multi(m) => m,
+        }
+    }
+}
+
+fn choose_versions<'a>(pins: &'a Pins, opts: &PinOptions) -> Result<Versions<'a>, PinError> {
+    if let Some(t) = &opts.target {
+        return pins
+            .targets
+            .get(t)
+            .map(Versions::Literal)
+            .ok_or_else(|| PinError::UnknownTarget {
+                target: t.clone(),
+                known: pins.targets.keys().cloned().collect::<Vec<_>>().join(", "),
+            });
+    }
+    match pins.targets.len() {
+        0 => Err(PinError::NoTargets),
+        1 => Ok(Versions::Literal(pins.targets.values().next().unwrap())),
+        _ => Ok(Versions::Multi(MultiTarget {
+            packages: pins
+                .targets
+                .values()
+                .flat_map(|m| m.keys().cloned())
+                .collect(),
+        })),
+    }
+}
+
+/// `ansible_architecture` values and the dpkg architecture each one means.
+pub const DPKG_ARCHES: &[(&str, &str)] = &[
+    ("aarch64", "arm64"),
+    ("armv7l", "armhf"),
+    ("i386", "i386"),
+    ("i686", "i386"),
+    ("ppc64le", "ppc64el"),
+    ("s390x", "s390x"),
+    ("x86_64", "amd64"),
+];
+
+/// The generated variables file for several targets (deterministic), see the module docs.
+pub fn multi_target_vars(pins: &Pins) -> String {
+    let mut out = String::from(
+        "---\n# Generated by pinlock from the lockfile; do not edit. Versions per \"release/dpkg arch\".\n\
+         pinlock_versions:\n",
+    );
+    for (target, pkgs) in &pins.targets {
+        out.push_str(&format!("  \"{target}\":\n"));
+        for (p, v) in pkgs {
+            out.push_str(&format!("    \"{p}\": \"{v}\"\n"));
+        }
+    }
+    out.push_str(
+        "# Ansible's ansible_architecture -> dpkg's architecture name\npinlock_dpkg_arches:\n",
+    );
+    for (ansible, dpkg) in DPKG_ARCHES {
+        out.push_str(&format!("  {ansible}: {dpkg}\n"));
+    }
+    out.push_str(
+        "pinlock_dpkg_arch: \"{{ pinlock_dpkg_arches[ansible_architecture] | default(ansible_architecture) }}\"\n\
+         pinlock_target: \"{{ ansible_distribution_release }}/{{ pinlock_dpkg_arch }}\"\n\
+         pinlock_pins: \"{{ pinlock_versions[pinlock_target] }}\"\n",
+    );
+    out
+}
+
+/// Line length above which ansible-lint's yaml rule complains; longer pinned lines get a warning.
+const MAX_LINE: usize = 160;
+
+/// A file read and parsed, ready for planning.
+struct Loaded {
+    path: PathBuf,
+    original: String,
+    bom: bool,
+    docs: Vec<yaml::Node>,
+}
+
+fn load(path: &Path, text: &str) -> Result<Loaded, PinError> {
+    let (bom, body) = match text.strip_prefix('\u{feff}') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    if let Some((line, col)) = yaml::find_tab_indent(body) {
+        return Err(PinError::TabIndent {
+            path: path.to_path_buf(),
+            line,
+            col,
+        });
+    }
+    let docs = yaml::parse(body).map_err(|e| PinError::Syntax {
+        path: path.to_path_buf(),
+        line: e.line,
+        col: e.col,
+        message: e.message,
+    })?;
+    Ok(Loaded {
+        path: path.to_path_buf(),
+        original: text.to_string(),
+        bom,
+        docs,
+    })
+}
+
+fn plan_loaded(
+    f: &Loaded,
+    versions: &dyn VersionSource,
+    vars: &VarInfo,
+) -> Result<PinOutcome, PinError> {
+    let body = if f.bom {
+        &f.original['\u{feff}'.len_utf8()..]
+    } else {
+        &f.original[..]
+    };
+    let eol = if body.contains("\r\n") { "\r\n" } else { "\n" };
+    let mut planner = Planner {
+        path: &f.path,
+        text: body,
+        docs: &f.docs,
+        versions,
+        vars,
+        eol,
+        unit: plan::detect_unit(&f.docs),
+        plan: Default::default(),
+        in_handlers: false,
+    };
+    planner.run();
+    let plan = planner.plan;
+    if plan.refused {
+        return Ok(PinOutcome {
+            new_text: None,
+            edits: Vec::new(),
+            warnings: plan.warnings,
+        });
+    }
+    if plan.splices.is_empty() {
+        return Ok(PinOutcome {
+            new_text: None,
+            edits: Vec::new(),
+            warnings: plan.warnings,
+        });
+    }
+    let checked = splice::apply(body, &plan.splices)
+        .and_then(|new_body| splice::verify(&f.docs, &new_body, &plan.ops).map(|()| new_body));
+    let new_body = match checked {
+        Ok(b) => b,
+        Err(message) => {
+            // never write what does not re-parse to exactly the intended change
+            let mut warnings = plan.warnings;
+            warnings.push(PinWarning {
+                path: f.path.clone(),
+                line: plan.edits.first().map_or(1, |e| e.line),
+                message: format!(
+                    "file left untouched: the edited text did not verify ({message}); this is a pinlock bug, please report it"
+                ),
+            });
+            return Ok(PinOutcome {
+                new_text: None,
+                edits: Vec::new(),
+                warnings,
+            });
+        }
+    };
+    let mut warnings = plan.warnings;
+    let old_lines: std::collections::BTreeSet<&str> = body.lines().collect();
+    for (i, line) in new_body.lines().enumerate() {
+        let len = line.trim_end_matches('\r').chars().count();
+        if len > MAX_LINE && !old_lines.contains(line) {
+            warnings.push(PinWarning {
+                path: f.path.clone(),
+                line: i + 1,
+                message: format!(
+                    "after pinning, this line of the file is {len} characters long (ansible-lint yaml[line-length] allows {MAX_LINE}); consider a block-style list"
+                ),
+            });
+        }
+    }
+    let new_text = if f.bom {
+        format!("\u{feff}{new_body}")
+    } else {
+        new_body
+    };
+    let mut edits = plan.edits;
+    edits.sort_by_key(|e| e.line);
+    Ok(PinOutcome {
+        new_text: (new_text != f.original).then_some(new_text),
+        edits,
+        warnings,
+    })
+}
+
+/// Pins the apt tasks of one file's `text` (`path` is used for messages only).
+///
+/// Variables are resolved within this file only (play `vars:`, or the file itself when it is a
+/// variables mapping); use [`pin_paths`] to follow them across files. Returns the new text when
+/// something changes; `Err` for invalid YAML, tabs in indentation, an unknown target, or an edit
+/// that would not verify.
+pub fn pin_source(
+    path: &Path,
+    text: &str,
+    pins: &Pins,
+    opts: &PinOptions,
+) -> Result<PinOutcome, PinError> {
+    let versions = choose_versions(pins, opts)?;
+    let f = load(path, text)?;
+    let mut vars = VarInfo::default();
+    plan::collect_var_refs(&f.docs, &mut vars);
+    plan::collect_var_pins(&f.docs, versions.source(), &mut vars);
+    plan_loaded(&f, versions.source(), &vars)
+}
+
+/// Whether `path` is a Jinja template (`*.j2` or under a `templates/` directory).
+fn is_template(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "j2")
+        || path.components().any(|c| c.as_os_str() == "templates")
+}
+
+/// Whether a directory entry is skipped while walking: hidden, `.git`, `templates`, `files`.
+fn skip_dir(name: &str) -> bool {
+    name.starts_with('.') || name == "templates" || name == "files"
+}
+
+fn walk(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), PinError> {
+    let io = |source| PinError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let meta = fs::metadata(path).map_err(io)?;
+    if meta.is_file() {
+        out.push(path.to_path_buf());
+        return Ok(());
+    }
+    let mut entries: Vec<PathBuf> = fs::read_dir(path)
+        .map_err(io)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()
+        .map_err(io)?;
+    entries.sort();
+    for p in entries {
+        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let is_link = fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink());
+        if p.is_dir() {
+            if is_link {
+                // a linked directory may lead back up the tree; pass it explicitly to pin it
+                continue;
+            }
+            if !skip_dir(name) {
+                walk(&p, out)?;
+            }
+        } else if name.ends_with(".yml") || name.ends_with(".yaml") {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+fn utf8_error(path: &Path, bytes: &[u8], e: std::str::Utf8Error) -> PinError {
+    let good = &bytes[..e.valid_up_to()];
+    let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    let col = std::str::from_utf8(&good[line_start..]).map_or(1, |s| s.chars().count() + 1);
+    PinError::NotUtf8 {
+        path: path.to_path_buf(),
+        line,
+        col,
+    }
+}
+
+/// Pins every YAML file under `paths` (files are taken as given; directories are walked for
+/// `.yml`/`.yaml`, skipping hidden directories, `templates/` and `files/`).
+///
+/// Variables used by apt tasks are followed to their definitions in any of the files. Returns all
+/// planned changes (nothing is written; see [`PinReport::apply`]); `Err` on the first file that
+/// cannot be read or parsed, in which case nothing should be written.
+pub fn pin_paths(paths: &[PathBuf], pins: &Pins, opts: &PinOptions) -> Result<PinReport, PinError> {
+    let versions = choose_versions(pins, opts)?;
+    let mut files = Vec::new();
+    for p in paths {
+        walk(p, &mut files)?;
+    }
+    files.sort();
+    files.dedup();
+    let mut loaded = Vec::new();
+    let mut template_warnings = Vec::new();
+    for p in &files {
+        if is_template(p) {
+            template_warnings.push(PinWarning {
+                path: p.clone(),
+                line: 1,
+                message: "template file (rendered by Jinja before it is YAML); not edited".into(),
+            });
+            continue;
+        }
+        let bytes = fs::read(p).map_err(|source| PinError::Io {
+            path: p.clone(),
+            source,
+        })?;
+        let text = std::str::from_utf8(&bytes).map_err(|e| utf8_error(p, &bytes, e))?;
+        loaded.push(load(p, text)?);
+    }
+    let mut vars = VarInfo::default();
+    for f in &loaded {
+        plan::collect_var_refs(&f.docs, &mut vars);
+    }
+    for f in &loaded {
+        plan::collect_var_pins(&f.docs, versions.source(), &mut vars);
+    }
+    let mut report = PinReport {
+        warnings: template_warnings,
+        ..Default::default()
+    };
+    for f in &loaded {
+        let out = plan_loaded(f, versions.source(), &vars)?;
+        report.edits.extend(out.edits);
+        report.warnings.extend(out.warnings);
+        if let Some(new_text) = out.new_text {
+            report.changes.push(FileChange {
+                path: f.path.clone(),
+                old_text: f.original.clone(),
+                new_text,
+            });
+        }
+    }
+    if let Versions::Multi(_) = versions {
+        report.multi_target_vars = Some(multi_target_vars(pins));
+    }
+    Ok(report)
+}
+
+/// A unified diff (3 lines of context) from `old` to `new`, headed `a/<path>` / `b/<path>` for a
+/// relative path and `<path>` for an absolute one; empty when they are equal.
+pub fn unified_diff(path: &Path, old: &str, new: &str) -> String {
+    if old == new {
+        return String::new();
+    }
+    let name = path.display().to_string();
+    let (a, b) = if path.is_absolute() {
+        (name.clone(), name)
+    } else {
+        (format!("a/{name}"), format!("b/{name}"))
+    };
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&a, &b)
+        .to_string()
+}
+
+impl PinReport {
+    /// Whether nothing would change (for `--check`).
+    pub fn is_clean(&self) -> bool {
+        self.changes.is_empty()
+    }
+
+    /// The unified diff of every change, in path order.
+    pub fn diff(&self) -> String {
+        self.changes
+            .iter()
+            .map(|c| unified_diff(&c.path, &c.old_text, &c.new_text))
+            .collect()
+    }
+
+    /// Writes each changed file atomically (temporary file in the same directory, fsync, rename),
+    /// keeping its permissions. Returns the first I/O error; files written before it stay written.
+    pub fn apply(&self) -> Result<(), PinError> {
+        for c in &self.changes {
+            write_atomic(&c.path, c.new_text.as_bytes())?;
+        }
+        Ok(())
+    }
+}
+
+/// Replaces `path` with `data` atomically, keeping the file's permissions; a symlink is
+/// followed, so its target is replaced and the link stays.
+pub fn write_atomic(path: &Path, data: &[u8]) -> Result<(), PinError> {
+    let io = |source| PinError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let resolved = fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let path = resolved.as_path();
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let perms = fs::metadata(path).ok().map(|m| m.permissions());
+    let mut n = 0u32;
+    let (tmp, mut file) = loop {
+        let tmp = dir.join(format!(".{name}.pinlock-tmp{n}"));
+        match fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+        {
+            Ok(f) => break (tmp, f),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 100 => n += 1,
+            Err(e) => return Err(io(e)),
+        }
+    };
+    let result = (|| {
+        file.write_all(data)?;
+        if let Some(p) = perms {
+            fs::set_permissions(&tmp, p)?;
+        }
+        file.sync_all()?;
+        fs::rename(&tmp, path)?;
+        if let Ok(d) = fs::File::open(&dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if let Err(e) = result {
+        let _ = fs::remove_file(&tmp);
+        return Err(io(e));
+    }
+    Ok(())
+}

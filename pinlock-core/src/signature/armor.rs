@@ -166,9 +166,18 @@ pub(crate) fn split_clearsigned(data: &[u8]) -> Result<ClearsignParts, Signature
     })
 }
 
-/// Checks a detached signature file (Release.gpg) the way apt does: only armored signature blocks,
-/// nothing between or around them. Returns its lines.
-pub(crate) fn check_detached(data: &[u8]) -> Result<Vec<Vec<u8>>, SignatureError> {
+/// A detached signature file, checked.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Detached {
+    /// Armored signature blocks: their lines.
+    Armored(Vec<Vec<u8>>),
+    /// Binary signature packets (apt 2.6 hands them to gpgv unchanged).
+    Binary,
+}
+
+/// Checks a detached signature file (Release.gpg) the way apt does: armored signature blocks
+/// with nothing between or around them, or binary OpenPGP data.
+pub(crate) fn check_detached(data: &[u8]) -> Result<Detached, SignatureError> {
     let mut open = false;
     let mut bad_line: Option<usize> = None;
     let mut found = 0usize;
@@ -200,7 +209,7 @@ pub(crate) fn check_detached(data: &[u8]) -> Result<Vec<Vec<u8>>, SignatureError
     }
     if found == 0 {
         if data.first().is_some_and(|b| b & 0x80 != 0) {
-            return Err(SignatureError::BinaryDetachedSignature);
+            return Ok(Detached::Binary);
         }
         return Err(SignatureError::Unsigned {
             detail: "no BEGIN PGP SIGNATURE block in the detached signature".to_string(),
@@ -216,7 +225,7 @@ pub(crate) fn check_detached(data: &[u8]) -> Result<Vec<Vec<u8>>, SignatureError
     if open {
         return Err(structure(0, "the signature block is not closed"));
     }
-    Ok(out)
+    Ok(Detached::Armored(out))
 }
 
 fn malformed(e: impl std::fmt::Display) -> SignatureError {
@@ -255,7 +264,15 @@ fn decode_block(block: &[u8], sigs: &mut Vec<Signature>) -> Result<(), Signature
             detail: "the signature block is empty".to_string(),
         });
     }
-    for packet in PacketParser::new(BufReader::new(bytes.as_slice())) {
+    decode_packets(&bytes, sigs)
+}
+
+/// Decodes binary OpenPGP data that must hold only signature packets.
+pub(crate) fn decode_packets(
+    bytes: &[u8],
+    sigs: &mut Vec<Signature>,
+) -> Result<(), SignatureError> {
+    for packet in PacketParser::new(BufReader::new(bytes)) {
         match packet.map_err(malformed)? {
             Packet::Signature(sig) => sigs.push(sig),
             other => {

@@ -67,9 +67,6 @@ pub enum SignatureError {
         /// What is wrong.
         detail: String,
     },
-    /// A detached signature in binary form; apt only accepts armored Release.gpg files.
-    #[error("detached signature is in binary OpenPGP format, which apt refuses\nhint: the repository must publish an ASCII-armored Release.gpg (gpg --armor --detach-sign)")]
-    BinaryDetachedSignature,
     /// A signature by a keyring key does not match the data: the content was modified after signing
     /// (or the signature is corrupt). Fatal even when other signatures are good, as in apt.
     #[error(

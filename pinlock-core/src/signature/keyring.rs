@@ -6,7 +6,7 @@ use std::path::Path;
 use pgp::composed::{Deserializable, SignedPublicKey, SignedPublicSubKey};
 use pgp::crypto::public_key::PublicKeyAlgorithm;
 use pgp::packet::{PublicKey, PublicSubkey, Signature, SignatureType, SubpacketData};
-use pgp::types::{KeyDetails, Tag};
+use pgp::types::{KeyDetails, SignedUser, Tag};
 
 use super::error::SignatureError;
 use super::hex_upper;
@@ -68,6 +68,19 @@ impl Keyring {
             .keys
             .iter()
             .map(|k| hex_upper(k.primary_key.fingerprint().as_bytes()))
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Returns the subkey fingerprints (uppercase hex) of all keys, sorted and deduplicated.
+    pub fn subkey_fingerprints(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .keys
+            .iter()
+            .flat_map(|k| &k.public_subkeys)
+            .map(|s| hex_upper(s.key.fingerprint().as_bytes()))
             .collect();
         out.sort();
         out.dedup();
@@ -229,7 +242,9 @@ impl<'a> Component<'a> {
             Component::Sub(k, s) => {
                 let primary = primary_status(k, now);
                 match primary.clone().into_status() {
-                    KeyStatus::Usable | KeyStatus::CannotSign => subkey_status(k, s, now),
+                    KeyStatus::Usable | KeyStatus::CannotSign => {
+                        subkey_status(k, s, primary.expires, now)
+                    }
                     other => other,
                 }
             }
@@ -330,52 +345,46 @@ fn primary_status(key: &SignedPublicKey, now: u64) -> PrimaryEval {
             && sig.verify_key(primary).is_ok()
     });
 
-    // Valid self-certifications of user ids, newest first; the primary user id wins.
-    let mut best: Option<(bool, u64, &Signature)> = None;
-    for user in &key.details.users {
-        let mut certs: Vec<&Signature> = Vec::new();
-        let mut revoked_at: Option<u64> = None;
-        for sig in &user.signatures {
-            if !issued_by(sig, primary) || !sig_in_effect(sig, now) {
-                continue;
-            }
-            if sig
-                .verify_certification(primary, Tag::UserId, &user.id)
-                .is_err()
-            {
-                continue;
-            }
-            if sig.typ() == Some(SignatureType::CertRevocation) {
-                revoked_at = revoked_at.max(created_secs(sig));
-            } else {
-                certs.push(sig);
-            }
-        }
-        for sig in certs {
-            let created = created_secs(sig).unwrap_or(0);
-            if revoked_at.is_some_and(|r| r >= created) {
-                continue;
-            }
-            let rank = (sig.is_primary(), created);
-            if best.is_none_or(|(p, c, _)| rank > (p, c)) {
-                best = Some((rank.0, rank.1, sig));
-            }
-        }
-    }
-    // Direct-key self-signatures count when no user id self-signature exists.
-    let direct = key
+    // The newest valid self-certification of a user id, preferring the primary user id.
+    // Candidates are sorted first so that only few signatures need a cryptographic check.
+    let mut candidates: Vec<(bool, u64, &SignedUser, &Signature)> = key
         .details
-        .direct_signatures
+        .users
         .iter()
-        .filter(|sig| {
-            sig.typ() == Some(SignatureType::Key)
+        .flat_map(|user| user.signatures.iter().map(move |sig| (user, sig)))
+        .filter(|(_, sig)| {
+            sig.is_certification()
+                && sig.typ() != Some(SignatureType::CertRevocation)
                 && issued_by(sig, primary)
                 && sig_in_effect(sig, now)
-                && sig.verify_key(primary).is_ok()
         })
-        .max_by_key(|sig| created_secs(sig));
+        .map(|(user, sig)| (sig.is_primary(), created_secs(sig).unwrap_or(0), user, sig))
+        .collect();
+    candidates.sort_by_key(|c| std::cmp::Reverse((c.0, c.1)));
+    let best = candidates.into_iter().find_map(|(_, created, user, sig)| {
+        let valid = sig
+            .verify_certification(primary, Tag::UserId, &user.id)
+            .is_ok();
+        (valid && !user_revoked_since(user, primary, created, now)).then_some(sig)
+    });
+    // Direct-key self-signatures count when no user id self-signature is valid (checked only
+    // then: Debian's keys carry several).
+    let direct = || {
+        let mut sigs: Vec<&Signature> = key
+            .details
+            .direct_signatures
+            .iter()
+            .filter(|sig| {
+                sig.typ() == Some(SignatureType::Key)
+                    && issued_by(sig, primary)
+                    && sig_in_effect(sig, now)
+            })
+            .collect();
+        sigs.sort_by_key(|sig| std::cmp::Reverse(created_secs(sig)));
+        sigs.into_iter().find(|sig| sig.verify_key(primary).is_ok())
+    };
 
-    let chosen = best.map(|(_, _, s)| s).or(direct);
+    let chosen = best.or_else(direct);
     let Some(sig) = chosen else {
         return PrimaryEval {
             valid: false,
@@ -394,28 +403,50 @@ fn primary_status(key: &SignedPublicKey, now: u64) -> PrimaryEval {
     }
 }
 
-fn subkey_status(key: &SignedPublicKey, sub: &SignedPublicSubKey, now: u64) -> KeyStatus {
+/// Judges a subkey whose primary key is valid, unrevoked and unexpired (`primary_expires` is the
+/// primary key's expiry, which also ends the subkey's life).
+/// Has `user` a valid self-revocation made at or after `since`?
+fn user_revoked_since(user: &SignedUser, primary: &PublicKey, since: u64, now: u64) -> bool {
+    user.signatures.iter().any(|sig| {
+        sig.typ() == Some(SignatureType::CertRevocation)
+            && created_secs(sig).is_some_and(|c| c >= since)
+            && issued_by(sig, primary)
+            && sig_in_effect(sig, now)
+            && sig
+                .verify_certification(primary, Tag::UserId, &user.id)
+                .is_ok()
+    })
+}
+
+fn subkey_status(
+    key: &SignedPublicKey,
+    sub: &SignedPublicSubKey,
+    primary_expires: Option<u64>,
+    now: u64,
+) -> KeyStatus {
     let primary = &key.primary_key;
     let subkey: &PublicSubkey = &sub.key;
     let sub_created = u64::from(subkey.created_at().as_secs());
 
-    let mut revoked = false;
-    let mut binding: Option<&Signature> = None;
-    for sig in &sub.signatures {
-        if !issued_by(sig, primary) || sig.verify_subkey_binding(primary, subkey).is_err() {
-            continue;
-        }
-        match sig.typ() {
-            Some(SignatureType::SubkeyRevocation) => revoked = true,
-            Some(SignatureType::SubkeyBinding)
-                if sig_in_effect(sig, now)
-                    && binding.is_none_or(|b| created_secs(sig) > created_secs(b)) =>
-            {
-                binding = Some(sig);
-            }
-            _ => {}
-        }
-    }
+    let revoked = sub.signatures.iter().any(|sig| {
+        sig.typ() == Some(SignatureType::SubkeyRevocation)
+            && issued_by(sig, primary)
+            && sig.verify_subkey_binding(primary, subkey).is_ok()
+    });
+    // The newest valid binding signature.
+    let mut bindings: Vec<&Signature> = sub
+        .signatures
+        .iter()
+        .filter(|sig| {
+            sig.typ() == Some(SignatureType::SubkeyBinding)
+                && issued_by(sig, primary)
+                && sig_in_effect(sig, now)
+        })
+        .collect();
+    bindings.sort_by_key(|sig| std::cmp::Reverse(created_secs(sig)));
+    let binding = bindings
+        .into_iter()
+        .find(|sig| sig.verify_subkey_binding(primary, subkey).is_ok());
     let Some(binding) = binding else {
         return KeyStatus::Invalid("subkey has no valid binding signature".to_string());
     };
@@ -434,9 +465,8 @@ fn subkey_status(key: &SignedPublicKey, sub: &SignedPublicSubKey, now: u64) -> K
             );
         }
     }
-    let primary_eval = primary_status(key, now);
     let sub_expires = expiry(sub_created, binding);
-    let expires = match (sub_expires, primary_eval.expires) {
+    let expires = match (sub_expires, primary_expires) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     };

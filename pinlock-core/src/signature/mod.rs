@@ -12,9 +12,13 @@
 //! - signatures by keys not in the keyring are ignored when another signature is good;
 //! - at least one good signature is required.
 //!
-//! One rule is stricter than gpgv: a signature made more than [`MAX_CLOCK_SKEW`] after `now`
-//! does not count (gpgv, run by apt with `--ignore-time-conflict`, does not look at it; apt
-//! refuses such a Release later through its `Date` check).
+//! One rule is stricter than apt: a signature made more than [`MAX_CLOCK_SKEW`] after `now`
+//! does not count. gpgv (run by apt with `--ignore-time-conflict`) does not look at it, and
+//! apt 2.6.1 accepted such an InRelease whose `Date:` was in the past (checked with real apt).
+//!
+//! Checked against real apt 2.6.1: it refuses text before or after the clearsigned message (even
+//! a trailing blank line), a good signature next to a bad one, SHA1 signatures, and text around
+//! an armored Release.gpg; it accepts a binary Release.gpg.
 
 mod armor;
 mod error;
@@ -23,7 +27,9 @@ mod keyring;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use pgp::crypto::hash::HashAlgorithm;
-use pgp::packet::{Signature, SignatureType};
+use pgp::line_writer::LineBreak;
+use pgp::normalize_lines::NormalizedReader;
+use pgp::packet::{Signature, SignatureType, SignatureVersionSpecific};
 
 pub use error::SignatureError;
 pub use keyring::Keyring;
@@ -95,18 +101,25 @@ pub fn verify_inrelease(
     })
 }
 
-/// Verifies `data` (a Release file) against the detached armored `signature` (Release.gpg).
+/// Verifies `data` (a Release file) against the detached `signature` (Release.gpg).
 ///
-/// Same rules as [`verify_inrelease`]; the signature file must hold only armored signature
-/// blocks: apt refuses binary detached signatures and any text around the blocks.
+/// Same rules as [`verify_inrelease`]. The signature file holds either armored signature blocks
+/// and nothing else (apt refuses any text around or between them, even a blank line), or binary
+/// signature packets (accepted by apt 2.6; newer apt releases refuse binary Release.gpg).
 pub fn verify_detached(
     keyring: &Keyring,
     data: &[u8],
     signature: &[u8],
     now: SystemTime,
 ) -> Result<Verified, SignatureError> {
-    let lines = armor::check_detached(signature)?;
-    let sigs = armor::decode_signatures(&lines)?;
+    let sigs = match armor::check_detached(signature)? {
+        armor::Detached::Armored(lines) => armor::decode_signatures(&lines)?,
+        armor::Detached::Binary => {
+            let mut sigs = Vec::new();
+            armor::decode_packets(signature, &mut sigs)?;
+            sigs
+        }
+    };
     let (signer, signing_key, signatures) = judge(keyring, &sigs, data, now)?;
     Ok(Verified {
         content: data.to_vec(),
@@ -115,6 +128,9 @@ pub fn verify_detached(
         signatures,
     })
 }
+
+#[cfg(test)]
+mod tests;
 
 /// Uppercase hex of `bytes`.
 pub(crate) fn hex_upper(bytes: &[u8]) -> String {
@@ -256,6 +272,36 @@ fn digest_supported(hash: HashAlgorithm) -> bool {
     )
 }
 
+/// Recomputes the digest of a signature over `data` and compares its first two bytes with the
+/// "signed hash value" stored in the signature: false means the content does not match.
+fn hash_prefix_matches(sig: &Signature, data: &[u8]) -> bool {
+    let (Some(config), Some(prefix)) = (sig.config(), sig.signed_hash_value()) else {
+        return false;
+    };
+    let Ok(mut hasher) = config.hash_alg.new_hasher() else {
+        return false;
+    };
+    if let SignatureVersionSpecific::V6 { salt } = &config.version_specific {
+        hasher.update(salt);
+    }
+    let hashed = if sig.typ() == Some(SignatureType::Text) {
+        config.hash_data_to_sign(&mut hasher, NormalizedReader::new(data, LineBreak::Crlf))
+    } else {
+        config.hash_data_to_sign(&mut hasher, data)
+    };
+    if hashed.is_err() {
+        return false;
+    }
+    let Ok(len) = config.hash_signature_data(&mut hasher) else {
+        return false;
+    };
+    let Ok(trailer) = config.trailer(len) else {
+        return false;
+    };
+    hasher.update(&trailer);
+    hasher.finalize()[..2] == prefix
+}
+
 /// Judges one signature against one keyring key, in gpg's order: what makes it uncheckable
 /// (ERRSIG), then the cryptographic check (BADSIG), then key state (EXPKEYSIG, REVKEYSIG),
 /// signature expiry (EXPSIG), and apt's digest policy.
@@ -286,9 +332,16 @@ fn check_with(c: Component<'_>, sig: &Signature, data: &[u8], now: u64) -> Verdi
     if !digest_supported(hash) {
         return uncheckable(format!("unsupported digest algorithm {hash}"));
     }
+    // gpg refuses these keys before the cryptographic check (ERRSIG, not BADSIG).
     let status = c.status(now);
-    if let KeyStatus::Invalid(reason) = status {
-        return Verdict::Worthless(SignatureError::UnusableKey { key, reason });
+    match status {
+        KeyStatus::Invalid(reason) => {
+            return Verdict::Worthless(SignatureError::UnusableKey { key, reason })
+        }
+        KeyStatus::CannotSign => {
+            return Verdict::Worthless(SignatureError::NotSigningCapable { key })
+        }
+        KeyStatus::Usable | KeyStatus::Revoked | KeyStatus::Expired(_) => {}
     }
     if sig.config().is_some_and(|cfg| cfg.pub_alg != c.algorithm()) {
         return uncheckable(format!(
@@ -297,7 +350,16 @@ fn check_with(c: Component<'_>, sig: &Signature, data: &[u8], now: u64) -> Verdi
             c.algorithm()
         ));
     }
+    let weak = matches!(hash, HashAlgorithm::Sha1 | HashAlgorithm::Ripemd160);
     if c.verify(sig, data).is_err() {
+        // rpgp refuses some weak combinations (SHA1 with EdDSA) that gpg still checks; such a
+        // signature is worthless for apt anyway, unless the content does not match (BADSIG).
+        if weak && hash_prefix_matches(sig, data) {
+            return Verdict::Worthless(SignatureError::WeakDigest {
+                key,
+                digest: hash.to_string(),
+            });
+        }
         return Verdict::Bad(SignatureError::BadSignature { key });
     }
     match status {
@@ -308,10 +370,7 @@ fn check_with(c: Component<'_>, sig: &Signature, data: &[u8], now: u64) -> Verdi
                 expired: format_utc(t),
             })
         }
-        KeyStatus::CannotSign => {
-            return Verdict::Worthless(SignatureError::NotSigningCapable { key })
-        }
-        KeyStatus::Usable | KeyStatus::Invalid(_) => {}
+        KeyStatus::Usable | KeyStatus::Invalid(_) | KeyStatus::CannotSign => {}
     }
     if let Some(d) = sig.signature_expiration_time().filter(|d| d.as_secs() > 0) {
         let expires = created + u64::from(d.as_secs());
@@ -329,7 +388,7 @@ fn check_with(c: Component<'_>, sig: &Signature, data: &[u8], now: u64) -> Verdi
             now: format_utc(now),
         });
     }
-    if matches!(hash, HashAlgorithm::Sha1 | HashAlgorithm::Ripemd160) {
+    if weak {
         return Verdict::Worthless(SignatureError::WeakDigest {
             key,
             digest: hash.to_string(),

@@ -9,7 +9,8 @@
 //!   lockfile, the changes and review [`Finding`]s computed from the old and new stanzas.
 //! - [`prbody::render`] turns a proposal into a Markdown pull-request description;
 //!   [`git::commit_to_branch`] records it on a branch with git plumbing, without touching the
-//!   working tree; [`playbooks::repin`] is the integration point for re-pinning playbooks.
+//!   working tree; [`playbooks::repin`] re-pins the manifest's playbooks with the `pinlock pin`
+//!   engine.
 //!
 //! Time never comes from the wall clock here: callers pass `now` (unix seconds).
 

@@ -1,0 +1,379 @@
+//! A span-aware YAML tree built from `saphyr-parser` events, with byte offsets.
+//!
+//! saphyr counts positions in characters; every position here is converted to a byte offset
+//! into the parsed text so edits can be spliced into the original string.
+
+use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span};
+
+/// Where a node sits: byte offsets into the parsed text plus 1-based line, 0-based char column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Pos {
+    /// Byte offset of the first byte.
+    pub start: usize,
+    /// Byte offset one past the last byte.
+    pub end: usize,
+    /// 1-based line of `start`.
+    pub line: usize,
+    /// 0-based column (characters) of `start`.
+    pub col: usize,
+}
+
+/// One YAML node with its position.
+#[derive(Debug, Clone)]
+pub(crate) struct Node {
+    /// What the node is.
+    pub kind: Kind,
+    /// Where it is.
+    pub pos: Pos,
+    /// Anchor id (0 = none).
+    pub anchor: usize,
+    /// Whether the node has an explicit tag.
+    pub tagged: bool,
+}
+
+/// Node content.
+#[derive(Debug, Clone)]
+pub(crate) enum Kind {
+    /// A scalar, its value and style.
+    Scalar(String, ScalarStyle),
+    /// A sequence; `flow` says `[...]`.
+    Seq { items: Vec<Node>, flow: bool },
+    /// A mapping; `flow` says `{...}`.
+    Map {
+        entries: Vec<(Node, Node)>,
+        flow: bool,
+    },
+    /// An alias `*name`.
+    Alias,
+}
+
+impl Node {
+    /// The scalar value, if this is a scalar.
+    pub fn str(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::Scalar(s, _) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The value of key `key` in a mapping (first match).
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|(_, v)| v)
+    }
+
+    /// The key and value of key `key` in a mapping (first match).
+    pub fn entry(&self, key: &str) -> Option<&(Node, Node)> {
+        match &self.kind {
+            Kind::Map { entries, .. } => entries.iter().find(|(k, _)| k.str() == Some(key)),
+            _ => None,
+        }
+    }
+
+    /// Mapping entries, or an empty slice.
+    pub fn entries(&self) -> &[(Node, Node)] {
+        match &self.kind {
+            Kind::Map { entries, .. } => entries,
+            _ => &[],
+        }
+    }
+
+    /// Sequence items, or an empty slice.
+    pub fn items(&self) -> &[Node] {
+        match &self.kind {
+            Kind::Seq { items, .. } => items,
+            _ => &[],
+        }
+    }
+
+    /// Byte offset just past the last character of this node's content (deepest last child).
+    pub fn content_end(&self) -> usize {
+        match &self.kind {
+            Kind::Scalar(..) | Kind::Alias => self.pos.end,
+            Kind::Seq { items, flow } => {
+                if *flow {
+                    self.pos.end
+                } else {
+                    items.last().map_or(self.pos.end, |n| n.content_end())
+                }
+            }
+            Kind::Map { entries, flow } => {
+                if *flow {
+                    self.pos.end
+                } else {
+                    entries.last().map_or(self.pos.end, |(_, v)| {
+                        v.content_end().max(entries.last().unwrap().0.pos.end)
+                    })
+                }
+            }
+        }
+    }
+
+    /// Where this node or a descendant carries an anchor or a tag, or is an alias (`None`: nowhere).
+    pub fn has_anchor_or_alias(&self) -> Option<Pos> {
+        if self.anchor != 0 || self.tagged || matches!(self.kind, Kind::Alias) {
+            return Some(self.pos);
+        }
+        match &self.kind {
+            Kind::Seq { items, .. } => items.iter().find_map(|n| n.has_anchor_or_alias()),
+            Kind::Map { entries, .. } => entries
+                .iter()
+                .find_map(|(k, v)| k.has_anchor_or_alias().or_else(|| v.has_anchor_or_alias())),
+            _ => None,
+        }
+    }
+
+    /// A style-free copy of the node's value, for before/after comparison.
+    pub fn value(&self) -> Value {
+        match &self.kind {
+            Kind::Scalar(s, _) => Value::Scalar(s.clone()),
+            Kind::Alias => Value::Alias,
+            Kind::Seq { items, .. } => Value::Seq(items.iter().map(Node::value).collect()),
+            Kind::Map { entries, .. } => Value::Map(
+                entries
+                    .iter()
+                    .map(|(k, v)| (k.value(), v.value()))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// A parsed YAML value without positions or styles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Value {
+    /// Scalar text.
+    Scalar(String),
+    /// Sequence.
+    Seq(Vec<Value>),
+    /// Mapping, in file order.
+    Map(Vec<(Value, Value)>),
+    /// Alias.
+    Alias,
+}
+
+/// A YAML syntax error at a 1-based line and column.
+#[derive(Debug, Clone)]
+pub(crate) struct SyntaxError {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub col: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Maps character indices (saphyr) to byte offsets.
+struct CharMap {
+    /// byte offset of each char index; one extra entry for the end.
+    offsets: Vec<usize>,
+}
+
+impl CharMap {
+    fn new(text: &str) -> Self {
+        let mut offsets: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+        offsets.push(text.len());
+        CharMap { offsets }
+    }
+
+    fn byte(&self, char_index: usize) -> usize {
+        self.offsets
+            .get(char_index)
+            .copied()
+            .unwrap_or(*self.offsets.last().unwrap())
+    }
+}
+
+/// Parses all documents of `text` (which must not start with a BOM) into span-aware trees.
+///
+/// Returns one root node per document (an empty document yields a null scalar), or the first
+/// syntax error.
+pub(crate) fn parse(text: &str) -> Result<Vec<Node>, SyntaxError> {
+    let map = CharMap::new(text);
+    let mut parser = Parser::new_from_str(text);
+    let mut stack: Vec<Builder> = Vec::new();
+    let mut docs = Vec::new();
+    let to_pos = |span: Span| Pos {
+        start: map.byte(span.start.index()),
+        end: map.byte(span.end.index()),
+        line: span.start.line(),
+        col: span.start.col(),
+    };
+    loop {
+        let (ev, span) = match parser.next_event() {
+            None => break,
+            Some(Ok(x)) => x,
+            Some(Err(e)) => return Err(scan_error(&e)),
+        };
+        let node = match ev {
+            Event::StreamStart | Event::Nothing | Event::DocumentEnd => continue,
+            Event::StreamEnd => break,
+            Event::DocumentStart(_) => {
+                stack.clear();
+                stack.push(Builder::Doc(None));
+                continue;
+            }
+            Event::Scalar(v, style, anchor, tag) => Node {
+                kind: Kind::Scalar(v.into_owned(), style),
+                pos: to_pos(span),
+                anchor,
+                tagged: tag.is_some(),
+            },
+            Event::Alias(_) => Node {
+                kind: Kind::Alias,
+                pos: to_pos(span),
+                anchor: 0,
+                tagged: false,
+            },
+            Event::SequenceStart(anchor, tag) => {
+                let pos = to_pos(span);
+                let flow = text[pos.start..].starts_with('[');
+                stack.push(Builder::Seq(Node {
+                    kind: Kind::Seq {
+                        items: Vec::new(),
+                        flow,
+                    },
+                    pos,
+                    anchor,
+                    tagged: tag.is_some(),
+                }));
+                continue;
+            }
+            Event::MappingStart(anchor, tag) => {
+                let pos = to_pos(span);
+                let flow = text[pos.start..].starts_with('{');
+                stack.push(Builder::Map(
+                    Node {
+                        kind: Kind::Map {
+                            entries: Vec::new(),
+                            flow,
+                        },
+                        pos,
+                        anchor,
+                        tagged: tag.is_some(),
+                    },
+                    None,
+                ));
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let end = to_pos(span).end;
+                match stack.pop() {
+                    Some(Builder::Seq(mut n)) | Some(Builder::Map(mut n, _)) => {
+                        n.pos.end = end.max(n.pos.end);
+                        n
+                    }
+                    _ => {
+                        return Err(SyntaxError {
+                            line: span.start.line(),
+                            col: span.start.col() + 1,
+                            message: "unbalanced collection end".into(),
+                        })
+                    }
+                }
+            }
+        };
+        // attach `node` to its parent
+        match stack.last_mut() {
+            Some(Builder::Doc(slot)) => {
+                *slot = Some(node);
+                if let Some(Builder::Doc(Some(n))) = stack.pop() {
+                    docs.push(n);
+                }
+            }
+            Some(Builder::Seq(parent)) => {
+                if let Kind::Seq { items, .. } = &mut parent.kind {
+                    items.push(node);
+                }
+            }
+            Some(Builder::Map(parent, pending)) => match pending.take() {
+                None => *pending = Some(node),
+                Some(key) => {
+                    if let Kind::Map { entries, .. } = &mut parent.kind {
+                        entries.push((key, node));
+                    }
+                }
+            },
+            None => {}
+        }
+    }
+    Ok(docs)
+}
+
+enum Builder {
+    Doc(Option<Node>),
+    Seq(Node),
+    Map(Node, Option<Node>),
+}
+
+fn scan_error(e: &ScanError) -> SyntaxError {
+    SyntaxError {
+        line: e.marker().line(),
+        col: e.marker().col() + 1,
+        message: e.info().to_string(),
+    }
+}
+
+/// Finds the first line whose indentation contains a tab; returns 1-based (line, column).
+pub(crate) fn find_tab_indent(text: &str) -> Option<(usize, usize)> {
+    for (i, line) in text.split('\n').enumerate() {
+        for (col, c) in line.chars().enumerate() {
+            match c {
+                ' ' => continue,
+                '\t' => return Some((i + 1, col + 1)),
+                _ => break,
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn byte_offsets_after_non_ascii() {
+        let text = "# café ☕\n- name: \"ä\"\n  apt:\n    name: [\"docker-ce\", x]\n";
+        let docs = parse(text).unwrap();
+        let task = &docs[0].items()[0];
+        let name = task.get("apt").unwrap().get("name").unwrap();
+        let first = &name.items()[0];
+        assert_eq!(&text[first.pos.start..first.pos.end], "\"docker-ce\"");
+        assert_eq!(first.pos.line, 4);
+        assert_eq!(&text[name.pos.start..name.pos.end], "[\"docker-ce\", x]");
+        let title = task.get("name").unwrap();
+        assert_eq!(&text[title.pos.start..title.pos.end], "\"ä\"");
+    }
+
+    #[test]
+    fn block_map_positions() {
+        let text = "- name: a\n  apt:\n    name:\n      - x\n    state: latest\n";
+        let docs = parse(text).unwrap();
+        let task = &docs[0].items()[0];
+        let args = task.get("apt").unwrap();
+        assert_eq!(args.entries()[0].0.pos.col, 4);
+        assert_eq!(&text[args.content_end() - 6..args.content_end()], "latest");
+        assert_eq!(task.entries()[0].0.pos.col, 2);
+    }
+
+    #[test]
+    fn tabs_found() {
+        assert_eq!(find_tab_indent("a:\n \tb: 1\n"), Some((2, 2)));
+        assert_eq!(find_tab_indent("a: \"x\ty\"\n"), None);
+    }
+}
+
+#[cfg(test)]
+mod empty_value_tests {
+    use super::*;
+
+    #[test]
+    fn empty_value_span() {
+        let text = "- apt:\n    name: x\n    update_cache:\n  become: true\n";
+        let docs = parse(text).unwrap();
+        let args = docs[0].items()[0].get("apt").unwrap();
+        let v = &args.entries()[1].1;
+        assert_eq!(v.pos.line, 3);
+        assert!(args.content_end() <= text.find("  become").unwrap());
+    }
+}

@@ -1,0 +1,557 @@
+//! Real Ansible on the pinned fixtures: every `testdata/pin/<case>/expected/` playbook passes
+//! `ansible-playbook --syntax-check`, and `ansible-lint` finds no `package-latest` and nothing that
+//! it does not already find in the case's `in/` (pinning must not add findings; the users' own
+//! style findings, such as short module names, stay theirs).
+//!
+//! Needs the venv made by `scripts/install-ansible` (`$PINLOCK_VENV`, default `<repo>/.venv`).
+//! Without it the test is skipped with a printed reason, unless `CI=true`, where it fails.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// The venv's bin dir, or `None` (after printing why) when it is missing outside CI.
+fn venv_bin() -> Option<PathBuf> {
+    let venv = std::env::var_os("PINLOCK_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join(".venv"));
+    let bin = venv.join("bin");
+    if bin.join("ansible-playbook").is_file() && bin.join("ansible-lint").is_file() {
+        return Some(bin);
+    }
+    let reason = format!(
+        "ansible-core/ansible-lint venv not found at {} (run scripts/install-ansible)",
+        venv.display()
+    );
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!("{reason}");
+    }
+    eprintln!("skipping: {reason}");
+    None
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in fs::read_dir(from).unwrap() {
+        let p = entry.unwrap().path();
+        let dest = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            fs::create_dir_all(&dest).unwrap();
+            copy_tree(&p, &dest);
+        } else {
+            fs::create_dir_all(to).unwrap();
+            fs::copy(&p, &dest).unwrap();
+        }
+    }
+}
+
+fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            files(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+/// Whether `text` is a single-document playbook (a list of plays with `hosts:`).
+fn is_playbook(text: &str) -> bool {
+    // from_str fails on several documents: those are not playbooks Ansible can load
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    serde_yaml::from_str::<serde_yaml::Value>(text).is_ok_and(|doc| {
+        doc.as_sequence()
+            .is_some_and(|s| s.iter().any(|p| p.get("hosts").is_some()))
+    })
+}
+
+fn ansible_cmd(bin: &Path, tool: &str, home: &Path) -> Command {
+    let mut cmd = Command::new(bin.join(tool));
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    cmd.env("PATH", path)
+        .env("ANSIBLE_HOME", home)
+        .env("ANSIBLE_LOCAL_TEMP", home.join("tmp"))
+        .env("ANSIBLE_NOCOLOR", "1")
+        .env("NO_COLOR", "1")
+        .env("PY_COLORS", "0")
+        .env("ANSIBLE_RETRY_FILES_ENABLED", "0");
+    cmd
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Runs ansible-lint in `dir`; returns `(file, rule)` findings and the raw output.
+fn lint(cmd: Command) -> std::process::Child {
+    let mut cmd = cmd;
+    cmd.args(["--offline", "--nocolor", "-f", "pep8"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    cmd.spawn().expect("ansible-lint starts")
+}
+
+fn findings(out: &str) -> BTreeSet<(String, String)> {
+    let mut set = BTreeSet::new();
+    for line in out.lines() {
+        // pep8 format: path:line[:col]: rule-id[detail]: message
+        let mut parts = line.splitn(4, ": ");
+        let (Some(loc), Some(rule)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        let mut lp = loc.split(':');
+        let (Some(file), Some(ln)) = (lp.next(), lp.next()) else {
+            continue;
+        };
+        if ln.parse::<usize>().is_err() || rule.contains(' ') {
+            continue;
+        }
+        set.insert((file.to_string(), rule.to_string()));
+    }
+    set
+}
+
+#[test]
+fn pinned_fixtures_pass_syntax_check_and_lint() {
+    let Some(bin) = venv_bin() else { return };
+    let cases = repo_root().join("testdata/pin");
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("ansible-home");
+    fs::create_dir_all(home.join("tmp")).unwrap();
+    let (tin, texp) = (tmp.path().join("in"), tmp.path().join("expected"));
+    let mut names: Vec<String> = fs::read_dir(&cases)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    // refusals leave `in/` as it was and errors have no output: nothing pinned to check there
+    names.retain(|n| !n.starts_with("error_") && !n.starts_with("refuse_"));
+    assert!(names.len() >= 10, "fixture cases missing: {names:?}");
+    for n in &names {
+        copy_tree(&cases.join(n).join("in"), &tin.join(n));
+        copy_tree(&cases.join(n).join("expected"), &texp.join(n));
+        let vars = cases.join(n).join("expected_vars.yml");
+        if vars.exists() {
+            let dest = texp.join(n).join("group_vars/all");
+            fs::create_dir_all(&dest).unwrap();
+            fs::copy(&vars, dest.join("pinlock.yml")).unwrap();
+        }
+    }
+
+    // ansible-lint on in/ and expected/ in parallel
+    let mut c_in = ansible_cmd(&bin, "ansible-lint", &home);
+    c_in.current_dir(&tin);
+    let mut c_exp = ansible_cmd(&bin, "ansible-lint", &home);
+    c_exp.current_dir(&texp);
+    let (l_in, l_exp) = (lint(c_in), lint(c_exp));
+
+    // syntax check of every single-document playbook in expected/
+    let mut all = Vec::new();
+    files(&texp, &mut all);
+    let playbooks: Vec<PathBuf> = all
+        .into_iter()
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "yml")
+                && fs::read_to_string(p).is_ok_and(|t| is_playbook(&t))
+        })
+        .collect();
+    assert!(playbooks.len() >= 10, "playbooks: {playbooks:?}");
+    let out = ansible_cmd(&bin, "ansible-playbook", &home)
+        .args(["-i", "localhost,", "--syntax-check"])
+        .args(&playbooks)
+        .output()
+        .expect("ansible-playbook runs");
+    assert!(out.status.success(), "syntax-check failed:\n{}", text(&out));
+
+    let (o_in, o_exp) = (
+        l_in.wait_with_output().unwrap(),
+        l_exp.wait_with_output().unwrap(),
+    );
+    for o in [&o_in, &o_exp] {
+        // 0: clean, 2: findings; anything else is ansible-lint failing to run
+        assert!(
+            matches!(o.status.code(), Some(0) | Some(2)),
+            "ansible-lint failed:\n{}",
+            text(o)
+        );
+        assert!(text(o).contains("files processed"), "{}", text(o));
+    }
+    let (f_in, f_exp) = (findings(&text(&o_in)), findings(&text(&o_exp)));
+    assert!(
+        f_in.iter().any(|(_, r)| r == "package-latest"),
+        "the inputs must show package-latest, else this test checks nothing:\n{}",
+        text(&o_in)
+    );
+    let latest: Vec<_> = f_exp
+        .iter()
+        .filter(|(_, r)| r.starts_with("package-latest"))
+        .collect();
+    assert!(
+        latest.is_empty(),
+        "package-latest after pinning: {latest:?}"
+    );
+    // pinlock keeps flow style; a flow line it makes too long is reported to the user as a
+    // warning (fixture warnings.txt), and only there may ansible-lint find yaml[line-length]
+    let warned_long: BTreeSet<String> = names
+        .iter()
+        .flat_map(|n| {
+            fs::read_to_string(cases.join(n).join("warnings.txt"))
+                .unwrap_or_default()
+                .lines()
+                .filter(|l| l.contains("yaml[line-length]"))
+                .map(|l| format!("{n}/{}", l.split(':').next().unwrap()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let new: Vec<_> = f_exp
+        .difference(&f_in)
+        .filter(|(file, rule)| !(rule == "yaml[line-length]" && warned_long.contains(file)))
+        .collect();
+    assert!(
+        new.is_empty(),
+        "pinning added ansible-lint findings {new:?}:\n{}",
+        text(&o_exp)
+    );
+    let by_rule: BTreeMap<&str, usize> = f_exp.iter().fold(BTreeMap::new(), |mut m, (_, r)| {
+        *m.entry(r.as_str()).or_default() += 1;
+        m
+    });
+    eprintln!("ansible-lint findings kept from the inputs: {by_rule:?}");
+}
+
+/// The multi-target design in real Ansible: the generated vars file plus the rewritten package
+/// string resolve to each host's own locked version from its release and architecture facts.
+#[test]
+fn multi_target_versions_resolve_per_host() {
+    let Some(bin) = venv_bin() else { return };
+    let case = repo_root().join("testdata/pin/multi_target");
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("ansible-home");
+    fs::create_dir_all(home.join("tmp")).unwrap();
+    fs::copy(
+        case.join("expected_vars.yml"),
+        tmp.path().join("pinlock.yml"),
+    )
+    .unwrap();
+    // the package string exactly as pinlock wrote it into expected/
+    let expected = fs::read_to_string(case.join("expected/playbook.yml")).unwrap();
+    let item = expected
+        .lines()
+        .find(|l| l.contains("docker-ce={{"))
+        .expect("pinned docker-ce item")
+        .trim()
+        .trim_start_matches("- ")
+        .to_string();
+    let playbook = format!(
+        "---\n- name: Resolve pins\n  hosts: localhost\n  gather_facts: false\n  vars_files:\n    - pinlock.yml\n  tasks:\n    - name: Show\n      ansible.builtin.debug:\n        msg: {item}\n"
+    );
+    fs::write(tmp.path().join("resolve.yml"), playbook).unwrap();
+    for (release, arch, want) in [
+        ("buster", "x86_64", "docker-ce=5:23.0.1-1~debian.10~buster"),
+        (
+            "bookworm",
+            "aarch64",
+            "docker-ce=5:23.0.1-1~debian.12~bookworm",
+        ),
+    ] {
+        let out = ansible_cmd(&bin, "ansible-playbook", &home)
+            .current_dir(tmp.path())
+            .args(["-i", "localhost,", "-c", "local", "resolve.yml"])
+            .args(["-e", &format!("ansible_distribution_release={release}")])
+            .args(["-e", &format!("ansible_architecture={arch}")])
+            .args(["-e", "ansible_python_interpreter=/usr/bin/python3"])
+            .output()
+            .expect("ansible-playbook runs");
+        let t = text(&out);
+        assert!(out.status.success(), "{release}/{arch}:\n{t}");
+        assert!(
+            t.contains(&format!("\"msg\": \"{want}\"")),
+            "{release}/{arch} wanted {want}:\n{t}"
+        );
+    }
+    // a host whose target is not locked fails instead of installing an unpinned version
+    let out = ansible_cmd(&bin, "ansible-playbook", &home)
+        .current_dir(tmp.path())
+        .args(["-i", "localhost,", "-c", "local", "resolve.yml"])
+        .args([
+            "-e",
+            "ansible_distribution_release=trixie",
+            "-e",
+            "ansible_architecture=x86_64",
+        ])
+        .args(["-e", "ansible_python_interpreter=/usr/bin/python3"])
+        .output()
+        .expect("ansible-playbook runs");
+    assert!(
+        !out.status.success(),
+        "unlocked target must fail:\n{}",
+        text(&out)
+    );
+}
+
+/// Kills the loopback HTTP server when the test ends, however it ends.
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn have(cmd: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {cmd}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+const INCIDENT: &str = r#"---
+- name: Docker hosts
+  hosts: all
+  become: true
+  tasks:
+    - name: install latest docker
+      become: true
+      apt:
+        name: ["docker-ce", "docker-ce-cli", "containerd.io"]
+        state: latest
+"#;
+
+/// Check mode against a sandboxed apt/dpkg (APT_CONFIG, DPKG_ADMINDIR in a temp dir) and a
+/// fixture repository served on loopback: the pinned playbook would install exactly the locked
+/// versions (not the newest) and hold them; the unpinned one would install the newest.
+#[test]
+fn check_mode_installs_and_holds_locked_versions() {
+    let Some(bin) = venv_bin() else { return };
+    let python_apt = Command::new("/usr/bin/python3")
+        .args(["-c", "import apt"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !(python_apt && have("apt-ftparchive") && have("apt-get")) {
+        let reason = "check mode needs apt-get, apt-ftparchive (apt-utils) and python3-apt";
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("{reason}");
+        }
+        eprintln!("skipping: {reason}");
+        return;
+    }
+    // the machine's own dpkg selections of the pinned packages, compared at the end: the sandbox
+    // must keep them out of reach (other packages may change meanwhile, so only these are compared)
+    let selections = || {
+        Command::new("dpkg")
+            .args([
+                "--get-selections",
+                "docker-ce",
+                "docker-ce-cli",
+                "containerd.io",
+            ])
+            .env_remove("DPKG_ADMINDIR")
+            .output()
+            .map(|o| text(&o))
+            .unwrap_or_default()
+    };
+    let system_before = selections();
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let home = root.join("ansible-home");
+    fs::create_dir_all(home.join("tmp")).unwrap();
+
+    // fixture repository: a newer docker-ce than the locked one exists
+    let repo = root.join("repo");
+    fs::create_dir_all(&repo).unwrap();
+    let mut packages = String::new();
+    for (i, (name, version)) in [
+        ("docker-ce", "5:20.10.23~3-0~debian-buster"),
+        ("docker-ce", "5:23.0.1-1~debian.10~buster"),
+        ("docker-ce", "5:24.0.2-1~debian.10~buster"),
+        ("docker-ce-cli", "5:23.0.1-1~debian.10~buster"),
+        ("docker-ce-cli", "5:24.0.2-1~debian.10~buster"),
+        ("containerd.io", "1.6.18-1"),
+        ("containerd.io", "1.6.20-1"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        packages.push_str(&format!(
+            "Package: {name}\nVersion: {version}\nArchitecture: amd64\nMaintainer: Docker <support@docker.com>\n\
+             Installed-Size: 100\nFilename: pool/{name}_{i}_amd64.deb\nSize: 1000\nSHA256: {:064x}\nDescription: {name}\n\n",
+            i + 1
+        ));
+    }
+    fs::write(repo.join("Packages"), packages).unwrap();
+    let release = Command::new("apt-ftparchive")
+        .args(["release", "."])
+        .current_dir(&repo)
+        .output()
+        .unwrap();
+    assert!(release.status.success(), "{}", text(&release));
+    fs::write(repo.join("Release"), &release.stdout).unwrap();
+
+    let mut child = Command::new("python3")
+        .args([
+            "-u",
+            "-m",
+            "http.server",
+            "--bind",
+            "127.0.0.1",
+            "0",
+            "--directory",
+        ])
+        .arg(&repo)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("python3 http.server starts");
+    let stdout = child.stdout.take().unwrap();
+    let server = Server(child);
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut first).unwrap();
+    let port: u16 = first
+        .split(" port ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no port in {first:?}"));
+
+    // sandbox: apt and dpkg state only in the temp dir; docker-ce 20.10 is installed
+    let sb = root.join("sb");
+    for d in [
+        "etc/apt.conf.d",
+        "etc/sources.list.d",
+        "etc/preferences.d",
+        "etc/trusted.gpg.d",
+        "state/lists/partial",
+        "cache/archives/partial",
+        "log",
+        "dpkg/updates",
+        "dpkg/info",
+    ] {
+        fs::create_dir_all(sb.join(d)).unwrap();
+    }
+    let status = "Package: docker-ce\nStatus: install ok installed\nPriority: optional\nSection: admin\n\
+                  Installed-Size: 100\nMaintainer: Docker <support@docker.com>\nArchitecture: amd64\n\
+                  Version: 5:20.10.23~3-0~debian-buster\nDescription: docker-ce\n\n";
+    fs::write(sb.join("dpkg/status"), status).unwrap();
+    fs::write(
+        sb.join("etc/sources.list"),
+        format!("deb [trusted=yes] http://127.0.0.1:{port}/ ./\n"),
+    )
+    .unwrap();
+    let s = sb.display();
+    let user = String::from_utf8(Command::new("id").arg("-un").output().unwrap().stdout).unwrap();
+    let conf = format!(
+        "Dir::Etc \"{s}/etc\";\nDir::Etc::main \"/dev/null\";\nDir::Etc::parts \"{s}/etc/apt.conf.d\";\n\
+         Dir::Etc::sourcelist \"{s}/etc/sources.list\";\nDir::Etc::sourceparts \"{s}/etc/sources.list.d\";\n\
+         Dir::Etc::preferences \"{s}/etc/preferences\";\nDir::Etc::preferencesparts \"{s}/etc/preferences.d\";\n\
+         Dir::Etc::trusted \"{s}/etc/trusted.gpg\";\nDir::Etc::trustedparts \"{s}/etc/trusted.gpg.d\";\n\
+         Dir::State \"{s}/state\";\nDir::State::lists \"{s}/state/lists\";\nDir::State::status \"{s}/dpkg/status\";\n\
+         Dir::Cache \"{s}/cache\";\nDir::Log \"{s}/log\";\nAPT::Architecture \"amd64\";\n\
+         APT::Architectures {{ \"amd64\"; }};\nAPT::Sandbox::User \"{}\";\nDebug::NoLocking \"true\";\n",
+        user.trim()
+    );
+    let apt_conf = sb.join("apt.conf");
+    fs::write(&apt_conf, conf).unwrap();
+    let update = Command::new("apt-get")
+        .args(["update", "--error-on=any"])
+        .env("APT_CONFIG", &apt_conf)
+        .output()
+        .unwrap();
+    assert!(
+        update.status.success(),
+        "apt-get update:\n{}",
+        text(&update)
+    );
+
+    // pin the incident playbook with the library
+    let mut locked = BTreeMap::new();
+    for (p, v) in [
+        ("containerd.io", "1.6.18-1"),
+        ("docker-ce", "5:23.0.1-1~debian.10~buster"),
+        ("docker-ce-cli", "5:23.0.1-1~debian.10~buster"),
+    ] {
+        locked.insert(p.to_string(), v.to_string());
+    }
+    let pins = pinlock_core::ansible::Pins {
+        targets: BTreeMap::from([("buster/amd64".to_string(), locked)]),
+    };
+    let outcome = pinlock_core::ansible::pin_source(
+        Path::new("incident.yml"),
+        INCIDENT,
+        &pins,
+        &Default::default(),
+    )
+    .unwrap();
+    fs::write(root.join("pinned.yml"), outcome.new_text.expect("pinned")).unwrap();
+    fs::write(root.join("unpinned.yml"), INCIDENT).unwrap();
+
+    let check = |playbook: &str| {
+        let out = ansible_cmd(&bin, "ansible-playbook", &home)
+            .current_dir(root)
+            .env("APT_CONFIG", &apt_conf)
+            .env("DPKG_ADMINDIR", sb.join("dpkg"))
+            .args(["-i", "localhost,", "-c", "local", "--check", "--diff", "-v"])
+            .args(["-e", "ansible_become=false"])
+            .args(["-e", "ansible_python_interpreter=/usr/bin/python3"])
+            .arg(playbook)
+            .output()
+            .expect("ansible-playbook runs");
+        (out.status.success(), text(&out))
+    };
+    let (ok, out) = check("pinned.yml");
+    assert!(ok, "pinned check mode failed:\n{out}");
+    assert!(
+        out.contains("Inst docker-ce [5:20.10.23~3-0~debian-buster] (5:23.0.1-1~debian.10~buster"),
+        "pinned docker-ce not installed at the locked version:\n{out}"
+    );
+    assert!(
+        out.contains("Inst docker-ce-cli (5:23.0.1-1~debian.10~buster"),
+        "{out}"
+    );
+    assert!(out.contains("Inst containerd.io (1.6.18-1"), "{out}");
+    assert!(
+        !out.contains("5:24.0.2"),
+        "pinned run would install 24.0.2:\n{out}"
+    );
+    assert!(
+        out.contains(r#""after": "hold", "ansible_loop_var": "item", "before": "install", "changed": true, "item": "docker-ce""#),
+        "docker-ce would not be held:\n{out}"
+    );
+    assert!(out.contains("failed=0"), "{out}");
+
+    let (ok, out) = check("unpinned.yml");
+    assert!(ok, "unpinned check mode failed:\n{out}");
+    assert!(
+        out.contains("(5:24.0.2-1~debian.10~buster"),
+        "the unpinned playbook should pick the newest docker-ce:\n{out}"
+    );
+
+    // check mode changed nothing in the sandbox's dpkg state
+    assert_eq!(fs::read_to_string(sb.join("dpkg/status")).unwrap(), status);
+    assert_eq!(
+        selections(),
+        system_before,
+        "the machine's dpkg selections changed"
+    );
+    drop(server);
+}
