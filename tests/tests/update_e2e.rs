@@ -472,3 +472,66 @@ fn groups_are_proposed_together_on_a_branch_named_after_the_request() {
         "chore(deps): update containerd.io, docker-ce"
     );
 }
+
+#[test]
+fn several_targets_move_together_and_precise_applies_where_the_version_exists() {
+    let manifest = "sources:\n  - \"deb [arch=amd64 signed-by=keys/test.asc] {URL} buster stable\"\n  - \"deb [arch=amd64 signed-by=keys/test.asc] {URL} bullseye stable\"\npackages:\n  docker-ce: \"*\"\n  containerd.io: \"*\"\nplaybooks: [site.yml]\n";
+    let Some(p) = Project::new(manifest) else {
+        return;
+    };
+    // The initial lock had only buster; lock both releases at the March versions first.
+    p.write_manifest(&manifest.replace("\"*\"\n  containerd", "\"^20.10\"\n  containerd"));
+    p.srv.set_root(p.old.path());
+    let out = p.run(&["lock"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    p.srv.set_root(p.new.path());
+    p.write_manifest(manifest);
+
+    let buster_23 = "5:23.0.6-1~debian.10~buster";
+    let out = p.run(&["update", "docker-ce", "--precise", buster_23]);
+    assert_eq!(out.status.code(), Some(10), "{}", stderr(&out));
+    let l = p.lock();
+    assert_eq!(
+        l.targets["buster/amd64"].packages["docker-ce"].version,
+        buster_23
+    );
+    assert_eq!(
+        l.targets["buster/amd64"].packages["docker-ce-cli"].version,
+        buster_23
+    );
+    assert!(l.targets["bullseye/amd64"].packages["docker-ce"]
+        .version
+        .starts_with("5:20.10.23"));
+
+    let out = p.run(&["update", "--pr-body", "pr.md"]);
+    assert_eq!(out.status.code(), Some(10), "{}", stderr(&out));
+    let l = p.lock();
+    assert_eq!(
+        l.targets["buster/amd64"].packages["docker-ce"].version,
+        NEW_DOCKER
+    );
+    assert_eq!(
+        l.targets["bullseye/amd64"].packages["docker-ce"].version,
+        "5:24.0.2-1~debian.11~bullseye"
+    );
+    let md = std::fs::read_to_string(p.path().join("pr.md")).unwrap();
+    assert!(
+        md.contains("### bullseye/amd64") && md.contains("### buster/amd64"),
+        "{md}"
+    );
+    // buster was at 23.0.6 already (same containerd.io relation); bullseye comes from 20.10.
+    assert!(
+        md.contains("`containerd.io (>= 1.4.1)` → `containerd.io (>= 1.6.4)` (bullseye/amd64)\n"),
+        "{md}"
+    );
+    // The same finding in several targets is listed once.
+    assert!(
+        md.contains("`docker-ce` recommends `apparmor`: **not covered by the lock** (no configured source has it) (bullseye/amd64, buster/amd64)"),
+        "{md}"
+    );
+    // One playbook for both releases: versions come from the generated per-host variables.
+    let vars = std::fs::read_to_string(p.path().join("group_vars/all/pinlock.yml")).unwrap();
+    assert!(vars.contains("5:24.0.2-1~debian.11~bullseye"), "{vars}");
+    let play = std::fs::read_to_string(p.path().join("site.yml")).unwrap();
+    assert!(play.contains("pinlock_pins"), "{play}");
+}

@@ -20,7 +20,8 @@ use super::{Bump, UpdateError};
 pub struct UpdateOptions {
     /// Packages to move; empty means every requested package.
     pub packages: Vec<String>,
-    /// Move the one named package to exactly this version (in every target that serves it).
+    /// Move the one named package to exactly this version, in every target that serves it
+    /// (others keep their lock; an error when no target serves it).
     pub precise: Option<String>,
     /// Current time, unix seconds (for `min-age`).
     pub now: i64,
@@ -136,6 +137,8 @@ pub fn propose(
 
     let mut seed = previous.clone();
     let mut held = Vec::new();
+    let mut precise_found = false;
+    let mut precise_missing = None;
     for view in &views {
         let Some(t) = seed.targets.get_mut(&view.name) else {
             continue;
@@ -158,21 +161,29 @@ pub fn propose(
                         .iter()
                         .find(|c| c.pkg.version() == want && constraint.matches(&c.version));
                     match c {
-                        Some(c) => c,
+                        Some(c) => {
+                            precise_found = true;
+                            c
+                        }
                         None => {
-                            return Err(UpdateError::PreciseUnavailable {
-                                target: view.name.clone(),
-                                package: name.clone(),
-                                version: want.clone(),
-                                constraint: constraint.to_string(),
-                                available: view
-                                    .universe
-                                    .candidates(name)
-                                    .iter()
-                                    .map(|c| c.pkg.version().to_string())
-                                    .take(10)
-                                    .collect(),
-                            })
+                            // Versions carry the release (`~debian.10~buster`): a target
+                            // without this version keeps its lock.
+                            if precise_missing.is_none() {
+                                precise_missing = Some(UpdateError::PreciseUnavailable {
+                                    target: view.name.clone(),
+                                    package: name.clone(),
+                                    version: want.clone(),
+                                    constraint: constraint.to_string(),
+                                    available: view
+                                        .universe
+                                        .candidates(name)
+                                        .iter()
+                                        .map(|c| c.pkg.version().to_string())
+                                        .take(10)
+                                        .collect(),
+                                });
+                            }
+                            continue;
                         }
                     }
                 }
@@ -253,6 +264,9 @@ pub fn propose(
         }
     }
 
+    if let (false, Some(e)) = (precise_found, precise_missing) {
+        return Err(e);
+    }
     let mut new = lock(
         manifest,
         suites,
