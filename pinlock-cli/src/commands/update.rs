@@ -5,7 +5,7 @@
 //! commit on top of HEAD on a branch (`pinlock/update-<packages>` by default); the same proposal
 //! again leaves the branch as it is. `--pr-body FILE` writes the Markdown description when
 //! there is a proposal. `--json` prints `{"version": 1, "changed", "title", "commit_message",
-//! "packages", "changes", "findings", "held", "branch", "commit"}` on stdout.
+//! "packages", "changes", "findings", "held", "files", "branch", "commit"}` on stdout.
 //!
 //! Exit codes: 0 nothing to update; 10 a proposal was made; 2 an error.
 
@@ -72,6 +72,14 @@ pub fn run(g: &Global, args: UpdateArgs, out: &Reporter) -> anyhow::Result<ExitC
             ),
         );
     }
+    let shown = |f: &std::path::Path| -> String {
+        f.strip_prefix(&manifest.dir)
+            .unwrap_or(f)
+            .display()
+            .to_string()
+    };
+    let mut files_changed: Vec<String> = vec![shown(&path)];
+    files_changed.extend(rewritten.iter().map(|f| shown(&f.path)));
     let mut branch = None;
     let mut commit = None;
     if args.commit {
@@ -125,8 +133,11 @@ pub fn run(g: &Global, args: UpdateArgs, out: &Reporter) -> anyhow::Result<ExitC
     }
     if changed {
         if let Some(file) = &args.pr_body {
-            pinlock_core::fsutil::write_atomic(file, prbody::render(&proposal).as_bytes())
-                .with_context(|| format!("cannot write {}", file.display()))?;
+            pinlock_core::fsutil::write_atomic(
+                file,
+                prbody::render(&proposal, &files_changed).as_bytes(),
+            )
+            .with_context(|| format!("cannot write {}", file.display()))?;
             out.status("Wrote", file.display());
         }
     } else {
@@ -142,6 +153,7 @@ pub fn run(g: &Global, args: UpdateArgs, out: &Reporter) -> anyhow::Result<ExitC
             "changes": proposal.changes,
             "findings": proposal.findings,
             "held": proposal.held,
+            "files": if changed { files_changed.clone() } else { Vec::new() },
             "branch": branch,
             "commit": commit,
         });

@@ -102,10 +102,14 @@ pub fn branch_name(named: &[String], all: bool) -> String {
     format!("pinlock/update-{}", clean.trim_end_matches(['.', '-']))
 }
 
-/// Renders the Markdown description: title, changes per target, review findings, held versions.
-pub fn render(p: &Proposal) -> String {
+/// Renders the Markdown description: title, the `files` the change touches (as the caller
+/// wants them shown), changes per target, review findings, held versions.
+pub fn render(p: &Proposal, files: &[String]) -> String {
     let mut md = format!("# {}\n\n", title(p));
     md.push_str("Proposed by `pinlock update`: review the changes below before merging; nothing is installed until the playbooks run with the new lockfile.\n\n");
+    if !files.is_empty() {
+        md.push_str(&format!("Files: `{}`\n\n", files.join("`, `")));
+    }
     md.push_str("## Changes\n\n");
     let mut by_target: BTreeMap<&str, Vec<&super::Change>> = BTreeMap::new();
     for c in &p.changes {
@@ -141,7 +145,34 @@ pub fn render(p: &Proposal) -> String {
     md.push_str("## Review\n\n");
     // Identical findings in several targets are listed once, with their targets.
     let mut grouped: BTreeMap<(u8, &str, String), Vec<&str>> = BTreeMap::new();
+    // Recommends no source has: one line per package and targets.
+    let mut uncovered: BTreeMap<(&str, Vec<&str>), Vec<&str>> = BTreeMap::new();
+    {
+        let mut per: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
+        for f in &p.findings {
+            if let Finding::Uncovered {
+                target,
+                package,
+                relation,
+                ..
+            } = f
+            {
+                per.entry((package.as_str(), relation.as_str()))
+                    .or_default()
+                    .push(target.as_str());
+            }
+        }
+        for ((package, relation), targets) in per {
+            uncovered
+                .entry((package, targets))
+                .or_default()
+                .push(relation);
+        }
+    }
     for f in &p.findings {
+        if matches!(f, Finding::Uncovered { .. }) {
+            continue;
+        }
         let rank = match f {
             Finding::Rebuilt { .. } => 0,
             Finding::RelationAdded { covered: false, .. } | Finding::Uncovered { .. } => 1,
@@ -158,8 +189,16 @@ pub fn render(p: &Proposal) -> String {
     }
     let added: Vec<&super::Change> = p.changes.iter().filter(|c| c.old.is_none()).collect();
     let removed: Vec<&super::Change> = p.changes.iter().filter(|c| c.new.is_none()).collect();
-    if grouped.is_empty() && added.is_empty() && removed.is_empty() {
+    if grouped.is_empty() && added.is_empty() && removed.is_empty() && uncovered.is_empty() {
         md.push_str("No dependency, conflict or format changes in the package metadata.\n");
+    }
+    for ((package, targets), relations) in &uncovered {
+        md.push_str(&format!(
+            "- `{package}` recommends `{}`: **not covered by the lock** (no configured source has {it}; apt installs {it} from elsewhere or skips {it}) ({})\n",
+            relations.join("`, `"),
+            targets.join(", "),
+            it = if relations.len() == 1 { "it" } else { "them" },
+        ));
     }
     for ((_, _, text), targets) in &grouped {
         md.push_str(&format!("- {text} ({})\n", targets.join(", ")));
