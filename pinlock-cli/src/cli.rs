@@ -87,6 +87,17 @@ pub enum Command {
         after_help = "Examples:\n  pinlock init site.yml roles/\n  pinlock init --force          # overwrite an existing pinlock.yml"
     )]
     Init(InitArgs),
+    /// Show locked packages with newer versions: allowed by the manifest, and overall.
+    #[command(
+        after_help = "Exit codes: 0 listed (also when outdated); with --exit-code, 1 when something is outdated; 2 error.\n\nExamples:\n  pinlock outdated\n  pinlock outdated --json --exit-code"
+    )]
+    Outdated(OutdatedArgs),
+    /// Propose upgrades: move packages to the newest allowed versions, write the lockfile or a
+    /// commit on a branch, and a pull-request description.
+    #[command(
+        after_help = "Exit codes: 0 nothing to update; 10 a proposal was made (lockfile written or branch committed); 2 error.\n\nExamples:\n  pinlock update                          # every requested package\n  pinlock update docker-ce --pr-body pr.md\n  pinlock update containerd.io --precise 1.6.20-1\n  pinlock update --commit --pr-body pr.md  # CI: branch pinlock/update-all, working tree untouched"
+    )]
+    Update(UpdateArgs),
 }
 
 #[derive(Debug, Args)]
@@ -167,4 +178,57 @@ pub struct InitArgs {
     /// Overwrite an existing manifest.
     #[arg(long)]
     pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct OutdatedArgs {
+    /// The manifest.
+    #[arg(long, short = 'm', default_value = "pinlock.yml", value_name = "FILE")]
+    pub manifest: PathBuf,
+    /// The lockfile [default: pinlock.lock next to the manifest].
+    #[arg(long, value_name = "FILE")]
+    pub lockfile: Option<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Exit 1 when something is outdated.
+    #[arg(long)]
+    pub exit_code: bool,
+    /// The current time in seconds since the epoch (for tests and reproducible reports).
+    #[arg(long, env = "PINLOCK_NOW", hide = true, value_name = "SECS")]
+    pub now: Option<i64>,
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// Packages to update (default: every package in the manifest).
+    #[arg(value_name = "PKG")]
+    pub packages: Vec<String>,
+    /// The manifest.
+    #[arg(long, short = 'm', default_value = "pinlock.yml", value_name = "FILE")]
+    pub manifest: PathBuf,
+    /// The lockfile [default: pinlock.lock next to the manifest].
+    #[arg(long, value_name = "FILE")]
+    pub lockfile: Option<PathBuf>,
+    /// Move the one named package to exactly this version.
+    #[arg(long, value_name = "VERSION")]
+    pub precise: Option<String>,
+    /// Write a Markdown pull-request description to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub pr_body: Option<PathBuf>,
+    /// Print the proposal as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Commit the changes on a branch (HEAD, index and working tree stay untouched).
+    #[arg(long)]
+    pub commit: bool,
+    /// Branch for --commit [default: pinlock/update-<packages>].
+    #[arg(long, value_name = "NAME", requires = "commit")]
+    pub branch: Option<String>,
+    /// Accept a source whose Release Date is older than the lockfile's.
+    #[arg(long)]
+    pub allow_rollback: bool,
+    /// The current time in seconds since the epoch (for tests and reproducible reports).
+    #[arg(long, env = "PINLOCK_NOW", hide = true, value_name = "SECS")]
+    pub now: Option<i64>,
 }

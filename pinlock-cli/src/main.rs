@@ -1,7 +1,7 @@
 //! `pinlock`: pin apt packages for Ansible fleets.
 //!
 //! Exit codes: 0 success; 1 a check found a difference (`--check`, `--locked`,
-//! `outdated --exit-code`); 2 an error.
+//! `outdated --exit-code`); 2 an error; `update` exits 10 when it made a proposal.
 
 mod cli;
 mod commands;

@@ -25,4 +25,5 @@ pub mod repository;
 pub mod resolve;
 pub mod signature;
 pub mod source;
+pub mod update;
 pub mod version;

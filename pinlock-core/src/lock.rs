@@ -105,6 +105,29 @@ pub fn targets(manifest: &Manifest, suites: &[SuiteSnapshot]) -> BTreeMap<String
     out
 }
 
+/// The packages one target (`release/arch`) sees: the indexes of `suite_ids` (from
+/// [`targets`]) for `arch` and `all`, at each suite's apt priority, sorted.
+pub fn target_universe<'a>(
+    suites: &'a [SuiteSnapshot],
+    suite_ids: &[usize],
+    arch: &str,
+) -> Universe<'a> {
+    let mut universe = Universe::default();
+    for &i in suite_ids {
+        let s = &suites[i];
+        let prio = suite_priority(s);
+        for idx in s
+            .indexes
+            .iter()
+            .filter(|x| x.architecture == arch || x.architecture == "all")
+        {
+            universe.add_index(idx.packages.iter(), prio);
+        }
+    }
+    universe.finish();
+    universe
+}
+
 /// Resolves `manifest` against `suites` (as returned by
 /// [`read_sources`](crate::repository::read_sources) for `manifest.specs()`), keeping what
 /// `previous` locked where it still fits.
@@ -123,6 +146,7 @@ pub fn lock(
         constraints.insert(name.clone(), c);
     }
     let mut lock = Lockfile::new();
+    lock.first_seen = previous.map(|p| p.first_seen.clone()).unwrap_or_default();
     for s in suites {
         let date = s.release.date.clone().unwrap_or_default();
         if let Some(prev) = previous.and_then(|p| {

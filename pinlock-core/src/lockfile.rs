@@ -27,6 +27,11 @@ pub struct Lockfile {
     pub sources: Vec<LockedSource>,
     /// Per target (`<release>/<arch>`).
     pub targets: BTreeMap<String, LockedTarget>,
+    /// When pinlock first saw each version of a package: package → version → the RFC 2822
+    /// Release `Date` of the first snapshot that served it. Kept for update policies
+    /// (`min-age`) and `pinlock outdated`; optional, so older lockfiles read unchanged.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub first_seen: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 /// A repository suite as it was when locked.
@@ -132,6 +137,7 @@ impl Lockfile {
             version: LOCKFILE_VERSION,
             sources: Vec::new(),
             targets: BTreeMap::new(),
+            first_seen: BTreeMap::new(),
         }
     }
 

@@ -14,6 +14,11 @@
 //!   containerd.io: ">= 1.6.18"
 //! recommends: true
 //! playbooks: [site.yml, roles/]
+//! update:                  # policies for `pinlock update` (see `update::UpdatePolicy`)
+//!   groups: [[docker-ce, containerd.io]]
+//!   min-age: 7d
+//!   ignore: {docker-ce: ["= 5:24.0.0-1~debian.10~buster"]}
+//!   allow: {containerd.io: patch}
 //! ```
 //!
 //! Relative `signed-by` paths, local repository paths and `playbooks` are relative to the
@@ -94,6 +99,8 @@ pub struct Manifest {
     pub recommends: bool,
     /// Playbooks and directories `pinlock pin` rewrites, relative to `dir`.
     pub playbooks: Vec<PathBuf>,
+    /// Update policies (`update:`): groups, min-age, ignore, allow.
+    pub update: crate::update::UpdatePolicy,
 }
 
 #[derive(Deserialize)]
@@ -106,6 +113,8 @@ struct Raw {
     recommends: bool,
     #[serde(default)]
     playbooks: Vec<PathBuf>,
+    #[serde(default)]
+    update: crate::update::UpdatePolicy,
 }
 
 fn yes() -> bool {
@@ -266,6 +275,7 @@ impl Manifest {
             packages,
             recommends: raw.recommends,
             playbooks: raw.playbooks,
+            update: raw.update,
         })
     }
 

@@ -2,7 +2,9 @@
 
 mod init;
 mod lock;
+mod outdated;
 mod pin;
+mod update;
 mod versions;
 
 use std::process::ExitCode;
@@ -23,6 +25,8 @@ pub fn run(cli: Cli, out: &Reporter) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Versions(args) => versions::run(&cli.global, args, out),
         Command::Lock(args) => lock::run(&cli.global, args, out),
+        Command::Outdated(args) => outdated::run(&cli.global, args, out),
+        Command::Update(args) => update::run(&cli.global, args, out),
         Command::Pin(args) => pin::run(&cli.global, args, out),
         Command::Init(args) => init::run(args, out),
     }

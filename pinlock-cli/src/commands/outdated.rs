@@ -1,0 +1,118 @@
+//! `pinlock outdated`: locked packages with newer versions.
+//!
+//! `--json` prints `{"version": 1, "outdated": bool, "packages": [OutdatedRow...]}` where each
+//! row has `target`, `package`, `constraint`, `locked`, `allowed`, `latest`, `bump`,
+//! `allowed_bump` (`none|patch|minor|major|other`), `latest_held`
+//! (`ignored|not-allowed|too-young|constraint` or null), `latest_first_seen` (`YYYY-MM-DD`),
+//! `latest_age_days` and `outdated`. Fields are only ever added.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use pinlock_core::lockfile::Lockfile;
+use pinlock_core::manifest::Manifest;
+use pinlock_core::repository::read_sources_blocking;
+use pinlock_core::update::{outdated, OutdatedRow};
+
+use crate::cli::{Global, OutdatedArgs};
+use crate::report::Reporter;
+
+/// Seconds since the epoch: `--now`/`PINLOCK_NOW`, else the clock.
+pub fn now(arg: Option<i64>) -> i64 {
+    arg.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64)
+    })
+}
+
+/// The lockfile, or an error telling to run `pinlock lock` first.
+pub fn load_lock(path: &std::path::Path) -> anyhow::Result<Lockfile> {
+    Lockfile::load(path)?.ok_or_else(|| {
+        anyhow::anyhow!(
+            "no lockfile at {}\nhint: run `pinlock lock` first",
+            path.display()
+        )
+    })
+}
+
+pub fn run(g: &Global, args: OutdatedArgs, out: &Reporter) -> anyhow::Result<ExitCode> {
+    let manifest = Manifest::load(&args.manifest)?;
+    let path = super::lock::lockfile_path(&manifest, args.lockfile.as_ref());
+    let lock = load_lock(&path)?;
+    let opts = super::read_options(g, &manifest.dir, out)?;
+    let suites =
+        read_sources_blocking(&manifest.specs(), &opts).context("cannot read the repositories")?;
+    let rows = outdated(&manifest, &suites, &lock, now(args.now))?;
+    let any = rows.iter().any(|r| r.outdated);
+    if args.json {
+        let doc = serde_json::json!({"version": 1, "outdated": any, "packages": rows});
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    } else {
+        print!("{}", table(&rows));
+    }
+    Ok(if args.exit_code && any {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn table(rows: &[OutdatedRow]) -> String {
+    let head = [
+        "TARGET",
+        "PACKAGE",
+        "LOCKED",
+        "ALLOWED",
+        "LATEST",
+        "BUMP",
+        "FIRST SEEN",
+        "AGE",
+    ];
+    let dash = || "-".to_string();
+    let mut cells: Vec<Vec<String>> = vec![head.iter().map(|s| s.to_string()).collect()];
+    for r in rows {
+        let bump = match (&r.latest_held, r.outdated) {
+            (_, false) => "-".to_string(),
+            (Some(h), true) => format!(
+                "{} (held: {})",
+                r.bump,
+                serde_json::to_value(h)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default()
+            ),
+            (None, true) => r.bump.to_string(),
+        };
+        cells.push(vec![
+            r.target.clone(),
+            r.package.clone(),
+            r.locked.clone().unwrap_or_else(dash),
+            r.allowed.clone().unwrap_or_else(dash),
+            r.latest.clone().unwrap_or_else(dash),
+            bump,
+            r.latest_first_seen.clone().unwrap_or_else(dash),
+            r.latest_age_days.map_or_else(dash, |d| format!("{d}d")),
+        ]);
+    }
+    let widths: Vec<usize> = (0..head.len())
+        .map(|i| {
+            cells
+                .iter()
+                .map(|c| c[i].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut s = String::new();
+    for c in cells {
+        let line: Vec<String> = c
+            .iter()
+            .zip(&widths)
+            .map(|(x, w)| format!("{x:<w$}"))
+            .collect();
+        s.push_str(line.join("  ").trim_end());
+        s.push('\n');
+    }
+    s
+}

@@ -1,0 +1,347 @@
+//! `pinlock update`: the proposal.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::constraint::Constraint;
+use crate::lock::{lock, LockError, LockOptions};
+use crate::lockfile::{LockedPackage, Lockfile};
+use crate::manifest::Manifest;
+use crate::repository::SuiteSnapshot;
+
+use super::policy::{Held, Policy};
+use super::review::{review, Finding};
+use super::view::{choose, record_first_seen, views};
+use super::{Bump, UpdateError};
+
+/// What to update.
+#[derive(Debug, Clone, Default)]
+pub struct UpdateOptions {
+    /// Packages to move; empty means every requested package.
+    pub packages: Vec<String>,
+    /// Move the one named package to exactly this version, in every target that serves it
+    /// (others keep their lock; an error when no target serves it).
+    pub precise: Option<String>,
+    /// Current time, unix seconds (for `min-age`).
+    pub now: i64,
+    /// Accept a source whose Release Date is older than the locked one.
+    pub allow_rollback: bool,
+}
+
+/// One package whose lock entry changes, in one target.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    /// Target.
+    pub target: String,
+    /// Package.
+    pub package: String,
+    /// Locked version before (`None`: added to the closure).
+    pub old: Option<String>,
+    /// Locked version after (`None`: removed from the closure).
+    pub new: Option<String>,
+    /// Upstream bump, when both versions exist.
+    pub bump: Option<Bump>,
+    /// True for packages the manifest requests.
+    pub requested: bool,
+}
+
+/// A newer version a policy keeps back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HeldVersion {
+    /// Target.
+    pub target: String,
+    /// Package.
+    pub package: String,
+    /// The version not proposed.
+    pub version: String,
+    /// Why.
+    pub reason: Held,
+}
+
+/// The result of [`propose`].
+#[derive(Debug, Clone)]
+pub struct Proposal {
+    /// The packages asked for, groups expanded, sorted.
+    pub packages: Vec<String>,
+    /// The lock before.
+    pub old: Lockfile,
+    /// The lock after (also carries refreshed first-seen records).
+    pub lockfile: Lockfile,
+    /// Changed lock entries, sorted by target and package.
+    pub changes: Vec<Change>,
+    /// Review findings from the old and new package metadata, sorted.
+    pub findings: Vec<Finding>,
+    /// Newer versions held back by policies.
+    pub held: Vec<HeldVersion>,
+}
+
+impl Proposal {
+    /// True when a locked package changes version, joins or leaves the lock, or is re-served
+    /// with another SHA256 (a proposal to review); false when only bookkeeping (first-seen
+    /// records, constraint texts) changed or nothing did.
+    pub fn has_changes(&self) -> bool {
+        !self.changes.is_empty()
+            || self
+                .findings
+                .iter()
+                .any(|f| matches!(f, Finding::Rebuilt { .. }))
+    }
+}
+
+/// Computes the update of `previous` on the snapshots `suites` of `manifest`'s sources.
+///
+/// Named requested packages go to the newest version their constraint and the policies allow
+/// (or `opts.precise`); their co-versioned siblings follow; lock entries pulled in only by
+/// moved packages are re-resolved; every other entry keeps its version if it still fits.
+pub fn propose(
+    manifest: &Manifest,
+    suites: &[SuiteSnapshot],
+    previous: &Lockfile,
+    opts: &UpdateOptions,
+) -> Result<Proposal, UpdateError> {
+    let policy = Policy::new(&manifest.update)?;
+    let mut constraints = BTreeMap::new();
+    for (name, text) in &manifest.packages {
+        let c = Constraint::parse(text).map_err(|source| LockError::Constraint {
+            package: name.clone(),
+            source,
+        })?;
+        constraints.insert(name.clone(), c);
+    }
+    if opts.precise.is_some() && opts.packages.len() != 1 {
+        return Err(UpdateError::PreciseNeedsOne {
+            count: opts.packages.len(),
+        });
+    }
+    for p in &opts.packages {
+        let locked = previous
+            .targets
+            .values()
+            .any(|t| t.packages.contains_key(p));
+        if !constraints.contains_key(p) && !locked {
+            return Err(UpdateError::UnknownPackage { package: p.clone() });
+        }
+    }
+    let named = if opts.packages.is_empty() {
+        constraints.keys().cloned().collect()
+    } else {
+        policy.expand_groups(&opts.packages)
+    };
+    let mut interest: BTreeSet<String> = constraints.keys().cloned().collect();
+    interest.extend(named.iter().cloned());
+    for t in previous.targets.values() {
+        interest.extend(t.packages.keys().cloned());
+    }
+    let views = views(manifest, suites, &interest);
+
+    let mut seed = previous.clone();
+    let mut held = Vec::new();
+    let mut precise_found = false;
+    let mut precise_missing = None;
+    for view in &views {
+        let Some(t) = seed.targets.get_mut(&view.name) else {
+            continue;
+        };
+        let mut moved: BTreeSet<String> = BTreeSet::new();
+        for name in &named {
+            let locked = t.packages.get(name).map(|p| p.version.clone());
+            let Some(constraint) = constraints.get(name) else {
+                // A dependency: forget its version so it is chosen afresh.
+                if t.packages.remove(name).is_some() {
+                    moved.insert(name.clone());
+                }
+                continue;
+            };
+            let cand = match &opts.precise {
+                Some(want) => {
+                    let c = view
+                        .universe
+                        .candidates(name)
+                        .iter()
+                        .find(|c| c.pkg.version() == want && constraint.matches(&c.version));
+                    match c {
+                        Some(c) => {
+                            precise_found = true;
+                            c
+                        }
+                        None => {
+                            // Versions carry the release (`~debian.10~buster`): a target
+                            // without this version keeps its lock.
+                            if precise_missing.is_none() {
+                                precise_missing = Some(UpdateError::PreciseUnavailable {
+                                    target: view.name.clone(),
+                                    package: name.clone(),
+                                    version: want.clone(),
+                                    constraint: constraint.to_string(),
+                                    available: view
+                                        .universe
+                                        .candidates(name)
+                                        .iter()
+                                        .map(|c| c.pkg.version().to_string())
+                                        .take(10)
+                                        .collect(),
+                                });
+                            }
+                            continue;
+                        }
+                    }
+                }
+                None => {
+                    let choice = choose(
+                        view,
+                        previous,
+                        name,
+                        constraint,
+                        locked.as_deref(),
+                        &policy,
+                        opts.now,
+                    );
+                    for (c, why) in &choice.held {
+                        held.push(HeldVersion {
+                            target: view.name.clone(),
+                            package: name.clone(),
+                            version: c.pkg.version().to_string(),
+                            reason: why.clone(),
+                        });
+                    }
+                    match choice.allowed {
+                        Some(c) => c,
+                        None => continue,
+                    }
+                }
+            };
+            if locked.as_deref() == Some(cand.pkg.version()) {
+                continue;
+            }
+            set_version(t, name, cand.pkg.version());
+            moved.insert(name.clone());
+            // Co-versioned siblings follow to the same source version.
+            let (src, src_ver) = cand.source;
+            if src_ver == cand.pkg.version() {
+                let siblings: Vec<String> = t
+                    .packages
+                    .iter()
+                    .filter(|(n, p)| *n != name && p.source == src)
+                    .map(|(n, _)| n.clone())
+                    .collect();
+                for s in siblings {
+                    let sib = view
+                        .universe
+                        .candidates(&s)
+                        .iter()
+                        .find(|c| c.source == (src, src_ver) && c.source.1 == c.pkg.version());
+                    match sib {
+                        Some(c) => set_version(t, &s, c.pkg.version()),
+                        None => {
+                            t.packages.remove(&s);
+                        }
+                    }
+                    moved.insert(s);
+                }
+            }
+        }
+        // Release what only moved packages pulled in, transitively.
+        loop {
+            let free: Vec<String> = t
+                .packages
+                .iter()
+                .filter(|(n, p)| {
+                    p.requested.is_none()
+                        && !moved.contains(*n)
+                        && !p.required_by.is_empty()
+                        && p.required_by.iter().all(|r| moved.contains(r))
+                })
+                .map(|(n, _)| n.clone())
+                .collect();
+            if free.is_empty() {
+                break;
+            }
+            for n in free {
+                t.packages.remove(&n);
+                moved.insert(n);
+            }
+        }
+    }
+
+    if let (false, Some(e)) = (precise_found, precise_missing) {
+        return Err(e);
+    }
+    let mut new = lock(
+        manifest,
+        suites,
+        Some(&seed),
+        LockOptions {
+            allow_rollback: opts.allow_rollback,
+            allow_rebuilt: true,
+        },
+    )?;
+    if new.targets == previous.targets {
+        new.sources = previous.sources.clone();
+    }
+    new.first_seen = previous.first_seen.clone();
+    record_first_seen(&mut new, &views, &manifest.packages);
+
+    let mut changes = Vec::new();
+    let all_targets: BTreeSet<&String> =
+        previous.targets.keys().chain(new.targets.keys()).collect();
+    for tname in all_targets {
+        let (o, n) = (previous.targets.get(tname), new.targets.get(tname));
+        let pkgs: BTreeSet<&String> = o
+            .iter()
+            .flat_map(|x| x.packages.keys())
+            .chain(n.iter().flat_map(|x| x.packages.keys()))
+            .collect();
+        for p in pkgs {
+            let ov = o.and_then(|x| x.packages.get(p));
+            let nv = n.and_then(|x| x.packages.get(p));
+            if ov.map(|x| &x.version) == nv.map(|x| &x.version) {
+                continue;
+            }
+            changes.push(Change {
+                target: tname.clone(),
+                package: p.clone(),
+                old: ov.map(|x| x.version.clone()),
+                new: nv.map(|x| x.version.clone()),
+                bump: match (ov, nv) {
+                    (Some(a), Some(b)) => Some(Bump::between_str(&a.version, &b.version)),
+                    _ => None,
+                },
+                requested: constraints.contains_key(p),
+            });
+        }
+    }
+    let findings = review(&views, previous, &new);
+    held.sort_by(|a, b| {
+        (&a.target, &a.package, &a.version).cmp(&(&b.target, &b.package, &b.version))
+    });
+    Ok(Proposal {
+        packages: named,
+        old: previous.clone(),
+        lockfile: new,
+        changes,
+        findings,
+        held,
+    })
+}
+
+fn set_version(t: &mut crate::lockfile::LockedTarget, name: &str, version: &str) {
+    match t.packages.get_mut(name) {
+        Some(p) => p.version = version.to_string(),
+        None => {
+            t.packages.insert(
+                name.to_string(),
+                LockedPackage {
+                    version: version.to_string(),
+                    architecture: String::new(),
+                    source: String::new(),
+                    filename: String::new(),
+                    size: 0,
+                    sha256: String::new(),
+                    requested: None,
+                    required_by: Vec::new(),
+                },
+            );
+        }
+    }
+}

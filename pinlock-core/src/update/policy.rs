@@ -1,0 +1,249 @@
+//! Update policies from the manifest's `update:` section.
+//!
+//! ```yaml
+//! update:
+//!   groups: [[docker-ce, containerd.io]]   # always proposed together
+//!   min-age: 7d                            # s, m, h, d or w; first-seen from the lockfile
+//!   ignore:                                # versions or ranges never proposed
+//!     docker-ce: ["= 5:24.0.0-1~debian.10~buster", "^25"]
+//!   allow:                                 # largest upstream bump proposed: patch|minor|major
+//!     containerd.io: patch
+//! ```
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::constraint::Constraint;
+use crate::version::Version;
+
+use super::{Bump, UpdateError};
+
+/// The largest upstream bump `allow` permits for a package.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Allow {
+    /// Same major and minor.
+    Patch,
+    /// Same major.
+    Minor,
+    /// Anything.
+    Major,
+}
+
+/// The manifest's `update:` section. Every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct UpdatePolicy {
+    /// Packages always proposed together: naming one updates all of its group.
+    #[serde(default)]
+    pub groups: Vec<Vec<String>>,
+    /// Minimum time since pinlock first saw a version before it is proposed (`7d`, `12h`).
+    #[serde(default)]
+    pub min_age: Option<String>,
+    /// Package → constraints (exact versions or ranges) whose versions are never proposed.
+    #[serde(default)]
+    pub ignore: BTreeMap<String, Vec<String>>,
+    /// Package → the largest upstream bump proposed.
+    #[serde(default)]
+    pub allow: BTreeMap<String, Allow>,
+}
+
+/// Why a version is not proposed although the manifest constraint admits it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Held {
+    /// Matches an `ignore` entry.
+    Ignored,
+    /// A bigger bump than `allow` permits.
+    NotAllowed,
+    /// First seen less than `min-age` ago.
+    TooYoung,
+    /// The manifest constraint excludes it.
+    Constraint,
+}
+
+/// [`UpdatePolicy`] with its texts parsed.
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    groups: Vec<Vec<String>>,
+    min_age_secs: Option<i64>,
+    ignore: BTreeMap<String, Vec<Constraint>>,
+    allow: BTreeMap<String, Allow>,
+}
+
+/// Parses `7d`, `12h`, `30m`, `90s`, `2w` into seconds; `None` when malformed.
+pub fn parse_duration(text: &str) -> Option<i64> {
+    let t = text.trim();
+    let unit = t.chars().last()?;
+    let mult = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86400,
+        'w' => 7 * 86400,
+        _ => return None,
+    };
+    let n: i64 = t[..t.len() - 1].trim().parse().ok()?;
+    (n >= 0).then_some(n * mult)
+}
+
+impl Policy {
+    /// Parses the texts of `p`. Errors name the policy entry.
+    pub fn new(p: &UpdatePolicy) -> Result<Policy, UpdateError> {
+        let min_age_secs = match &p.min_age {
+            None => None,
+            Some(t) => Some(parse_duration(t).ok_or_else(|| UpdateError::Policy {
+                message: format!("update.min-age: invalid duration {t:?}\nhint: write a number and a unit: `7d`, `12h`, `2w`"),
+            })?),
+        };
+        let mut ignore = BTreeMap::new();
+        for (pkg, list) in &p.ignore {
+            let mut cs = Vec::new();
+            for text in list {
+                cs.push(Constraint::parse(text).map_err(|e| UpdateError::Policy {
+                    message: format!("update.ignore.{pkg}: {e}"),
+                })?);
+            }
+            ignore.insert(pkg.clone(), cs);
+        }
+        Ok(Policy {
+            groups: p.groups.clone(),
+            min_age_secs,
+            ignore,
+            allow: p.allow.clone(),
+        })
+    }
+
+    /// `names` plus every member of a group that contains one of them, sorted.
+    pub fn expand_groups(&self, names: &[String]) -> Vec<String> {
+        let mut out: Vec<String> = names.to_vec();
+        for g in &self.groups {
+            if g.iter().any(|m| names.contains(m)) {
+                out.extend(g.iter().cloned());
+            }
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Whether `candidate` of `package` may be proposed over `locked`; `first_seen` is its
+    /// first-seen time (unix seconds) and `now` the current time. Returns why not.
+    pub fn check(
+        &self,
+        package: &str,
+        locked: Option<&Version>,
+        candidate: &Version,
+        first_seen: Option<i64>,
+        now: i64,
+    ) -> Result<(), Held> {
+        if self
+            .ignore
+            .get(package)
+            .is_some_and(|cs| cs.iter().any(|c| c.matches(candidate)))
+        {
+            return Err(Held::Ignored);
+        }
+        if let (Some(allow), Some(locked)) = (self.allow.get(package), locked) {
+            let ok = match Bump::between(locked, candidate) {
+                Bump::None | Bump::Patch => true,
+                Bump::Minor => *allow >= Allow::Minor,
+                Bump::Major | Bump::Other => *allow >= Allow::Major,
+            };
+            if !ok {
+                return Err(Held::NotAllowed);
+            }
+        }
+        if let Some(min) = self.min_age_secs {
+            // A version with no record was first seen now.
+            let seen = first_seen.unwrap_or(now);
+            if now - seen < min {
+                return Err(Held::TooYoung);
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(s: &str) -> Version {
+        Version::parse(s).unwrap()
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("7d"), Some(7 * 86400));
+        assert_eq!(parse_duration("12h"), Some(12 * 3600));
+        assert_eq!(parse_duration("2w"), Some(14 * 86400));
+        assert_eq!(parse_duration("7"), None);
+        assert_eq!(parse_duration("d"), None);
+    }
+
+    #[test]
+    fn policies_hold_versions() {
+        let p = Policy::new(&UpdatePolicy {
+            groups: vec![vec!["a".into(), "b".into()]],
+            min_age: Some("7d".into()),
+            ignore: [("docker-ce".to_string(), vec!["^24".to_string()])].into(),
+            allow: [("containerd.io".to_string(), Allow::Patch)].into(),
+        })
+        .unwrap();
+        assert_eq!(p.expand_groups(&["b".into()]), ["a", "b"]);
+        let old = v("5:20.10.23~3-0~debian-buster");
+        let new = v("5:24.0.2-1~debian.10~buster");
+        assert_eq!(
+            p.check("docker-ce", Some(&old), &new, Some(0), 30 * 86400),
+            Err(Held::Ignored)
+        );
+        let c_old = v("1.6.18-1");
+        assert_eq!(
+            p.check(
+                "containerd.io",
+                Some(&c_old),
+                &v("1.7.0-1"),
+                Some(0),
+                30 * 86400
+            ),
+            Err(Held::NotAllowed)
+        );
+        assert_eq!(
+            p.check(
+                "containerd.io",
+                Some(&c_old),
+                &v("1.6.21-1"),
+                Some(0),
+                30 * 86400
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            p.check(
+                "containerd.io",
+                Some(&c_old),
+                &v("1.6.21-1"),
+                Some(29 * 86400),
+                30 * 86400
+            ),
+            Err(Held::TooYoung)
+        );
+        assert_eq!(
+            p.check(
+                "containerd.io",
+                Some(&c_old),
+                &v("1.6.21-1"),
+                None,
+                30 * 86400
+            ),
+            Err(Held::TooYoung)
+        );
+        assert!(Policy::new(&UpdatePolicy {
+            min_age: Some("soon".into()),
+            ..Default::default()
+        })
+        .is_err());
+    }
+}

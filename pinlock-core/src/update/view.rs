@@ -1,0 +1,163 @@
+//! What one target sees: its universe and when each version of interest was first served.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use crate::constraint::Constraint;
+use crate::lock::{target_universe, targets};
+use crate::lockfile::Lockfile;
+use crate::manifest::Manifest;
+use crate::release::{format_rfc2822, parse_rfc2822};
+use crate::repository::SuiteSnapshot;
+use crate::resolve::{Candidate, Universe};
+use crate::version::Version;
+
+use super::policy::{Held, Policy};
+
+/// One target's packages.
+pub(crate) struct TargetView<'a> {
+    pub name: String,
+    pub universe: Universe<'a>,
+    /// (package, version) → Release Date (unix) of the first suite of the target serving it.
+    pub dates: HashMap<(&'a str, &'a str), i64>,
+}
+
+/// Views of every target of `manifest`, with dates for the packages in `names`.
+pub(crate) fn views<'a>(
+    manifest: &Manifest,
+    suites: &'a [SuiteSnapshot],
+    names: &BTreeSet<String>,
+) -> Vec<TargetView<'a>> {
+    let mut out = Vec::new();
+    for (name, ids) in targets(manifest, suites) {
+        let arch = name.rsplit('/').next().unwrap_or_default().to_string();
+        let universe = target_universe(suites, &ids, &arch);
+        let mut dates = HashMap::new();
+        for &i in &ids {
+            let s = &suites[i];
+            let Some(date) = s.release.date_unix else {
+                continue;
+            };
+            for idx in s
+                .indexes
+                .iter()
+                .filter(|x| x.architecture == arch || x.architecture == "all")
+            {
+                for p in idx.packages.iter() {
+                    if names.contains(p.name()) {
+                        dates.entry((p.name(), p.version())).or_insert(date);
+                    }
+                }
+            }
+        }
+        out.push(TargetView {
+            name,
+            universe,
+            dates,
+        });
+    }
+    out
+}
+
+/// First-seen time of `package` `version`: the lockfile's record, else the Release Date of
+/// the snapshot serving it now (this run is the first to see it).
+pub(crate) fn first_seen(
+    lock: &Lockfile,
+    view: &TargetView<'_>,
+    package: &str,
+    version: &str,
+) -> Option<i64> {
+    lock.first_seen
+        .get(package)
+        .and_then(|m| m.get(version))
+        .and_then(|d| parse_rfc2822(d))
+        .or_else(|| view.dates.get(&(package, version)).copied())
+}
+
+/// The versions of one requested package in one target.
+pub(crate) struct Choice<'v, 'a> {
+    /// apt's candidate (highest priority, then highest version).
+    pub latest: Option<&'v Candidate<'a>>,
+    /// The newest version the constraint and policies allow (possibly the locked one).
+    pub allowed: Option<&'v Candidate<'a>>,
+    /// Versions newer than the locked one the constraint admits but a policy holds back.
+    pub held: Vec<(&'v Candidate<'a>, Held)>,
+}
+
+/// Evaluates the candidates of `package` against its constraint and the policies.
+pub(crate) fn choose<'v, 'a>(
+    view: &'v TargetView<'a>,
+    lock: &Lockfile,
+    package: &str,
+    constraint: &Constraint,
+    locked: Option<&str>,
+    policy: &Policy,
+    now: i64,
+) -> Choice<'v, 'a> {
+    let cands = view.universe.candidates(package);
+    let locked_v = locked.and_then(|l| Version::parse(l).ok());
+    let mut allowed = None;
+    let mut held = Vec::new();
+    for c in cands {
+        if !constraint.matches(&c.version) {
+            continue;
+        }
+        let newer = locked_v.as_ref().is_none_or(|l| c.version > *l);
+        if !newer {
+            allowed = Some(c);
+            break;
+        }
+        let seen = first_seen(lock, view, package, c.pkg.version());
+        match policy.check(package, locked_v.as_ref(), &c.version, seen, now) {
+            Ok(()) => {
+                allowed = Some(c);
+                break;
+            }
+            Err(h) => held.push((c, h)),
+        }
+    }
+    Choice {
+        latest: cands.first(),
+        allowed,
+        held,
+    }
+}
+
+/// Records in `lock.first_seen` every version of a requested package served now that has no
+/// record yet, dated by the Release Date of its snapshot, and drops records of versions older
+/// than every locked version of the package (and of packages no longer requested).
+pub(crate) fn record_first_seen(
+    lock: &mut Lockfile,
+    views: &[TargetView<'_>],
+    requested: &BTreeMap<String, String>,
+) {
+    for view in views {
+        for ((name, version), date) in &view.dates {
+            if requested.contains_key(*name) {
+                lock.first_seen
+                    .entry(name.to_string())
+                    .or_default()
+                    .entry(version.to_string())
+                    .or_insert_with(|| format_rfc2822(*date));
+            }
+        }
+    }
+    let mut min_locked: BTreeMap<String, Version> = BTreeMap::new();
+    for t in lock.targets.values() {
+        for (name, p) in &t.packages {
+            if let Ok(v) = Version::parse(&p.version) {
+                let e = min_locked.entry(name.clone()).or_insert_with(|| v.clone());
+                if v < *e {
+                    *e = v;
+                }
+            }
+        }
+    }
+    lock.first_seen
+        .retain(|name, _| requested.contains_key(name));
+    for (name, versions) in lock.first_seen.iter_mut() {
+        if let Some(min) = min_locked.get(name) {
+            versions.retain(|v, _| Version::parse(v).is_ok_and(|v| v >= *min));
+        }
+    }
+    lock.first_seen.retain(|_, v| !v.is_empty());
+}

@@ -1,0 +1,537 @@
+//! `pinlock outdated` and `pinlock update` end to end: a lock made against the March 2023 Docker
+//! snapshot, then the June 2023 snapshot served at the same URL (real signed repositories over
+//! loopback HTTP, the real `pinlock` binary, the real `git`).
+//!
+//! The binary is `$PINLOCK_BIN` if set, else `pinlock` next to the test executable's directory
+//! (`target/<profile>/pinlock`): build it first (`cargo build -p pinlock-cli`; `cargo test
+//! --workspace` does).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use pinlock_core::lockfile::Lockfile;
+use pinlock_tests::{fixture, parse_rfc2822, require_tool, BuiltRepo, RepoBuilder, Server};
+
+/// Local helper until the harness has a shared one: the `pinlock` binary.
+fn pinlock_bin() -> PathBuf {
+    if let Some(p) = std::env::var_os("PINLOCK_BIN") {
+        return PathBuf::from(p);
+    }
+    let exe = std::env::current_exe().expect("test executable path");
+    let p = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>/deps")
+        .join("pinlock");
+    assert!(
+        p.is_file(),
+        "no pinlock binary at {}\nhint: run `cargo build -p pinlock-cli` first, or set PINLOCK_BIN",
+        p.display()
+    );
+    p
+}
+
+struct Project {
+    dir: tempfile::TempDir,
+    srv: Server,
+    old: BuiltRepo,
+    new: BuiltRepo,
+    /// Release Date of the June snapshot (unix seconds).
+    new_date: i64,
+}
+
+impl Project {
+    /// Locks `docker-ce: "^20.10"` and `containerd.io: "*"` against the March snapshot, then
+    /// serves the June snapshot at the same URL and writes `manifest` (with `{URL}` and `{KEY}`
+    /// replaced). Returns None (test skipped) when gpg is missing outside CI.
+    fn new(manifest_after: &str) -> Option<Project> {
+        if !require_tool("gpg") {
+            return None;
+        }
+        let old = RepoBuilder::new(fixture("docker-debian-2023-03"))
+            .build()
+            .unwrap();
+        let new = RepoBuilder::new(fixture("docker-debian")).build().unwrap();
+        let release = String::from_utf8(new.read("dists/buster/Release").unwrap()).unwrap();
+        let date_line = release
+            .lines()
+            .find_map(|l| l.strip_prefix("Date: "))
+            .unwrap();
+        let new_date = parse_rfc2822(date_line).unwrap();
+        let srv = Server::serve(old.path());
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("keys")).unwrap();
+        std::fs::copy(&old.key_asc, dir.path().join("keys/test.asc")).unwrap();
+        std::fs::write(dir.path().join("site.yml"), PLAYBOOK).unwrap();
+        let p = Project {
+            dir,
+            srv,
+            old,
+            new,
+            new_date,
+        };
+        p.write_manifest(
+            "sources:\n  - \"deb [arch=amd64 signed-by=keys/test.asc] {URL} buster stable\"\npackages:\n  docker-ce: \"^20.10\"\n  containerd.io: \"*\"\n",
+        );
+        let out = p.run(&["lock"]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let lock = p.lock();
+        assert_eq!(
+            lock.targets["buster/amd64"].packages["docker-ce"].version,
+            "5:20.10.23~3-0~debian-buster"
+        );
+        p.srv.set_root(p.new.path());
+        p.write_manifest(manifest_after);
+        let _ = &p.old;
+        Some(p)
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn write_manifest(&self, text: &str) {
+        let text = text.replace("{URL}", &self.srv.url());
+        std::fs::write(self.path().join("pinlock.yml"), text).unwrap();
+    }
+
+    /// Runs pinlock in the project with no cache, `PINLOCK_NOW` = June snapshot + `days`.
+    fn run_at(&self, days: i64, args: &[&str]) -> Output {
+        Command::new(pinlock_bin())
+            .current_dir(self.path())
+            .args(["--no-cache", "--color", "never"])
+            .args(args)
+            .env("PINLOCK_NOW", (self.new_date + days * 86400).to_string())
+            .env_remove("PINLOCK_CACHE_DIR")
+            .output()
+            .unwrap()
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.run_at(3, args)
+    }
+
+    fn lock(&self) -> Lockfile {
+        Lockfile::load(&self.path().join("pinlock.lock"))
+            .unwrap()
+            .unwrap()
+    }
+
+    /// Output with the server URL and temp paths replaced by placeholders.
+    fn scrub(&self, text: &str) -> String {
+        text.replace(&self.srv.url(), "http://[SERVER]")
+            .replace(&self.path().display().to_string(), "[PROJECT]")
+    }
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let o = Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@localhost")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@localhost")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "git {args:?}: {}", stderr(&o));
+    stdout(&o).trim().to_string()
+}
+
+const RELAXED: &str = "sources:\n  - \"deb [arch=amd64 signed-by=keys/test.asc] {URL} buster stable\"\npackages:\n  docker-ce: \"*\"\n  containerd.io: \"*\"\nplaybooks: [site.yml]\n";
+
+/// The task that took the swarm down.
+const PLAYBOOK: &str = "- hosts: docker_hosts\n  become: true\n  tasks:\n    - name: install docker\n      ansible.builtin.apt:\n        name: [docker-ce, docker-ce-cli, containerd.io]\n        state: latest\n";
+
+const NEW_DOCKER: &str = "5:24.0.2-1~debian.10~buster";
+
+#[test]
+fn outdated_lists_newer_versions() {
+    let Some(p) = Project::new(RELAXED) else {
+        return;
+    };
+    let out = p.run(&["outdated"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let table = stdout(&out);
+    assert!(table.contains(NEW_DOCKER), "{table}");
+    insta::assert_snapshot!("outdated_table", table);
+
+    let out = p.run(&["outdated", "--json", "--exit-code"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let json = stdout(&out);
+    assert!(json.contains("\"bump\": \"major\""), "{json}");
+    insta::assert_snapshot!("outdated_json", p.scrub(&json));
+}
+
+#[test]
+fn update_moves_siblings_writes_pr_body_and_is_idempotent() {
+    let Some(p) = Project::new(RELAXED) else {
+        return;
+    };
+    let before = p.lock();
+    let out = p.run(&["update", "docker-ce", "--pr-body", "pr.md", "--json"]);
+    assert_eq!(out.status.code(), Some(10), "{}", stderr(&out));
+    let after = p.lock();
+    let t = &after.targets["buster/amd64"];
+    assert_eq!(t.packages["docker-ce"].version, NEW_DOCKER);
+    assert_eq!(t.packages["docker-ce-cli"].version, NEW_DOCKER);
+    // containerd.io is requested but not named: it stays (1.6.18 satisfies >= 1.6.4).
+    assert_eq!(
+        t.packages["containerd.io"].version,
+        before.targets["buster/amd64"].packages["containerd.io"].version
+    );
+    assert!(t.packages.contains_key("docker-buildx-plugin"));
+    assert!(t.packages.contains_key("docker-compose-plugin"));
+    assert!(after.first_seen["docker-ce"].contains_key(NEW_DOCKER));
+    let play = std::fs::read_to_string(p.path().join("site.yml")).unwrap();
+    assert!(play.contains(&format!("docker-ce={NEW_DOCKER}")), "{play}");
+    assert!(
+        play.contains(&format!("docker-ce-cli={NEW_DOCKER}")),
+        "{play}"
+    );
+    assert!(play.contains("containerd.io=1.6.18-1"), "{play}");
+    assert!(!play.contains("state: latest"), "{play}");
+
+    let md = std::fs::read_to_string(p.path().join("pr.md")).unwrap();
+    assert!(
+        md.starts_with(
+            "# Update docker-ce 5:20.10.23~3-0~debian-buster → 5:24.0.2-1~debian.10~buster (major)\n"
+        ),
+        "{md}"
+    );
+    assert!(
+        md.contains("`containerd.io (>= 1.4.1)` → `containerd.io (>= 1.6.4)`"),
+        "{md}"
+    );
+    assert!(
+        md.contains("`docker-ce-cli` gained Recommends `docker-buildx-plugin` (in the lock)"),
+        "{md}"
+    );
+    assert!(
+        md.contains("`docker-ce-cli` gained Recommends `docker-compose-plugin` (in the lock)"),
+        "{md}"
+    );
+    assert!(
+        md.contains("version format changed: `~3-0~debian-buster` → `-1~debian.10~buster`"),
+        "{md}"
+    );
+    assert!(
+        md.contains("- `docker-ce` recommends `apparmor`, `ca-certificates`, `git`, `libltdl7`, `pigz`, `procps`, `xz-utils`: **not covered by the lock**"),
+        "{md}"
+    );
+    insta::assert_snapshot!("update_pr_body", md);
+    insta::assert_snapshot!("update_json", p.scrub(&stdout(&out)));
+
+    // The lock agrees with `pinlock lock --locked`, and a second run proposes nothing.
+    let out = p.run(&["lock", "--locked"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = std::fs::read(p.path().join("pinlock.lock")).unwrap();
+    std::fs::remove_file(p.path().join("pr.md")).unwrap();
+    let out = p.run(&["update", "docker-ce", "--pr-body", "pr.md"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("nothing to update"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(std::fs::read(p.path().join("pinlock.lock")).unwrap(), text);
+    assert!(!p.path().join("pr.md").exists());
+    let out = p.run(&["outdated", "--json"]);
+    let json = stdout(&out);
+    assert!(
+        json.contains(&format!("\"locked\": \"{NEW_DOCKER}\"")),
+        "{json}"
+    );
+}
+
+#[test]
+fn update_commit_builds_a_branch_without_touching_the_worktree() {
+    if !require_tool("git") {
+        return;
+    }
+    let Some(p) = Project::new(RELAXED) else {
+        return;
+    };
+    let dir = p.path();
+    git(dir, &["init", "-q", "-b", "main"]);
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "initial"]);
+    let head = git(dir, &["rev-parse", "HEAD"]);
+    let lock_before = std::fs::read(dir.join("pinlock.lock")).unwrap();
+    let out_dir = tempfile::tempdir().unwrap();
+    let pr = out_dir.path().join("pr.md");
+    let pr_arg = pr.display().to_string();
+
+    let out = p.run(&["update", "docker-ce", "--commit", "--pr-body", &pr_arg]);
+    assert_eq!(out.status.code(), Some(10), "{}", stderr(&out));
+    let branch = "pinlock/update-docker-ce";
+    let tip = git(dir, &["rev-parse", branch]);
+    assert_eq!(git(dir, &["rev-parse", &format!("{tip}^")]), head);
+    assert_eq!(
+        git(dir, &["log", "-1", "--format=%s", branch]),
+        format!("chore(deps): update docker-ce to {NEW_DOCKER}")
+    );
+    assert_eq!(
+        git(dir, &["diff", "--name-only", &head, branch]),
+        "pinlock.lock\nsite.yml"
+    );
+    let play = git(dir, &["show", &format!("{branch}:site.yml")]);
+    assert!(play.contains(&format!("docker-ce={NEW_DOCKER}")), "{play}");
+    let committed = git(dir, &["show", &format!("{branch}:pinlock.lock")]);
+    let committed = Lockfile::parse(&committed, Path::new("pinlock.lock")).unwrap();
+    assert_eq!(
+        committed.targets["buster/amd64"].packages["docker-ce-cli"].version,
+        NEW_DOCKER
+    );
+    // HEAD, the current branch, the index and the working tree are as they were.
+    assert_eq!(git(dir, &["rev-parse", "HEAD"]), head);
+    assert_eq!(git(dir, &["symbolic-ref", "--short", "HEAD"]), "main");
+    assert_eq!(git(dir, &["status", "--porcelain"]), "");
+    assert_eq!(
+        std::fs::read(dir.join("pinlock.lock")).unwrap(),
+        lock_before
+    );
+    assert!(std::fs::read_to_string(&pr).unwrap().contains(NEW_DOCKER));
+
+    // The same proposal again: the branch stays where it is.
+    let out = p.run(&["update", "docker-ce", "--commit", "--branch", branch]);
+    assert_eq!(out.status.code(), Some(10), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("already holds this proposal"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(git(dir, &["rev-parse", branch]), tip);
+    assert_eq!(git(dir, &["rev-list", "--count", "--all"]), "2");
+}
+
+#[test]
+fn policies_hold_versions_back() {
+    // ignore: no 24.x; min-age 7d: versions first seen in the June snapshot are too young at
+    // day 3 and old enough at day 8 (first-seen kept in the lockfile in between).
+    let manifest = format!(
+        "{RELAXED}update:\n  min-age: 7d\n  ignore:\n    docker-ce: [\"^24\"]\n  allow:\n    containerd.io: minor\n"
+    );
+    let Some(p) = Project::new(&manifest) else {
+        return;
+    };
+    let before = p.lock();
+    let out = p.run_at(3, &["update"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let held = p.lock();
+    let versions = |l: &Lockfile| -> Vec<(String, String)> {
+        l.targets["buster/amd64"]
+            .packages
+            .iter()
+            .map(|(n, p)| (n.clone(), p.version.clone()))
+            .collect()
+    };
+    assert_eq!(versions(&held), versions(&before));
+    assert!(
+        stderr(&out).contains("nothing to update"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        held.first_seen["docker-ce"].contains_key(NEW_DOCKER),
+        "first-seen recorded: {:?}",
+        held.first_seen
+    );
+    let out = p.run_at(3, &["outdated"]);
+    assert!(stdout(&out).contains("held: too-young"), "{}", stdout(&out));
+
+    let out = p.run_at(8, &["update", "--json"]);
+    assert_eq!(out.status.code(), Some(10), "{}", stderr(&out));
+    let t = &p.lock().targets["buster/amd64"];
+    let docker = &t.packages["docker-ce"].version;
+    assert!(
+        docker.starts_with("5:23.0."),
+        "ignore ^24 keeps 23.x: {docker}"
+    );
+    assert_eq!(t.packages["docker-ce-cli"].version, *docker);
+    assert_eq!(t.packages["containerd.io"].version, "1.6.21-1");
+    assert!(
+        stdout(&out).contains("\"reason\": \"ignored\""),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn precise_pins_one_version_and_rejects_unknown_ones() {
+    let Some(p) = Project::new(RELAXED) else {
+        return;
+    };
+    let out = p.run(&["update", "containerd.io", "--precise", "1.6.20-1"]);
+    assert_eq!(out.status.code(), Some(10), "{}", stderr(&out));
+    let t = &p.lock().targets["buster/amd64"];
+    assert_eq!(t.packages["containerd.io"].version, "1.6.20-1");
+    assert_eq!(
+        t.packages["docker-ce"].version,
+        "5:20.10.23~3-0~debian-buster"
+    );
+
+    let out = p.run(&["update", "containerd.io", "--precise", "9.9.9-1"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("9.9.9-1 is not available"),
+        "{}",
+        stderr(&out)
+    );
+    let out = p.run(&["update", "no-such-package"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("neither in the manifest"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// Copies a fixture directory (for a modified snapshot).
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let p = e.path();
+        if p.is_dir() {
+            copy_dir(&p, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_version_re_served_with_new_bytes_is_a_proposal_to_review() {
+    let Some(p) = Project::new(
+        "sources:\n  - \"deb [arch=amd64 signed-by=keys/test.asc] {URL} buster stable\"\npackages:\n  docker-ce: \"^20.10\"\n  containerd.io: \"*\"\n",
+    ) else {
+        return;
+    };
+    // The March snapshot again, with containerd.io 1.6.18-1 rebuilt in place.
+    let fx = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("docker-debian-2023-03"), fx.path());
+    let idx = fx.path().join("buster/stable/amd64.Packages");
+    let text = std::fs::read_to_string(&idx).unwrap();
+    let locked = p.lock();
+    let old_sha = &locked.targets["buster/amd64"].packages["containerd.io"].sha256;
+    assert!(text.contains(old_sha.as_str()));
+    let new_sha = "0".repeat(64);
+    std::fs::write(&idx, text.replace(old_sha.as_str(), &new_sha)).unwrap();
+    let rebuilt = RepoBuilder::new(fx.path()).build().unwrap();
+    p.srv.set_root(rebuilt.path());
+
+    let out = p.run(&["lock"]);
+    assert_eq!(out.status.code(), Some(2), "lock refuses: {}", stderr(&out));
+    let out = p.run(&["update", "--pr-body", "pr.md", "--json"]);
+    assert_eq!(out.status.code(), Some(10), "{}", stderr(&out));
+    let json = stdout(&out);
+    assert!(json.contains("\"kind\": \"rebuilt\""), "{json}");
+    let md = std::fs::read_to_string(p.path().join("pr.md")).unwrap();
+    assert!(
+        md.contains("**`containerd.io` 1.6.18-1 is re-served with a new SHA256**"),
+        "{md}"
+    );
+    assert_eq!(
+        p.lock().targets["buster/amd64"].packages["containerd.io"].sha256,
+        new_sha
+    );
+}
+
+#[test]
+fn groups_are_proposed_together_on_a_branch_named_after_the_request() {
+    if !require_tool("git") {
+        return;
+    }
+    let manifest = format!("{RELAXED}update:\n  groups: [[docker-ce, containerd.io]]\n");
+    let Some(p) = Project::new(&manifest) else {
+        return;
+    };
+    let dir = p.path();
+    git(dir, &["init", "-q", "-b", "main"]);
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "initial"]);
+    let out = p.run(&["update", "docker-ce", "--commit"]);
+    assert_eq!(out.status.code(), Some(10), "{}", stderr(&out));
+    let branch = "pinlock/update-containerd.io-docker-ce";
+    let committed = git(dir, &["show", &format!("{branch}:pinlock.lock")]);
+    let committed = Lockfile::parse(&committed, Path::new("pinlock.lock")).unwrap();
+    let t = &committed.targets["buster/amd64"];
+    assert_eq!(t.packages["docker-ce"].version, NEW_DOCKER);
+    assert_eq!(t.packages["containerd.io"].version, "1.6.21-1");
+    assert_eq!(
+        git(dir, &["log", "-1", "--format=%s", branch]),
+        "chore(deps): update containerd.io, docker-ce"
+    );
+}
+
+#[test]
+fn several_targets_move_together_and_precise_applies_where_the_version_exists() {
+    let manifest = "sources:\n  - \"deb [arch=amd64 signed-by=keys/test.asc] {URL} buster stable\"\n  - \"deb [arch=amd64 signed-by=keys/test.asc] {URL} bullseye stable\"\npackages:\n  docker-ce: \"*\"\n  containerd.io: \"*\"\nplaybooks: [site.yml]\n";
+    let Some(p) = Project::new(manifest) else {
+        return;
+    };
+    // The initial lock had only buster; lock both releases at the March versions first.
+    p.write_manifest(&manifest.replace("\"*\"\n  containerd", "\"^20.10\"\n  containerd"));
+    p.srv.set_root(p.old.path());
+    let out = p.run(&["lock"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    p.srv.set_root(p.new.path());
+    p.write_manifest(manifest);
+
+    let buster_23 = "5:23.0.6-1~debian.10~buster";
+    let out = p.run(&["update", "docker-ce", "--precise", buster_23]);
+    assert_eq!(out.status.code(), Some(10), "{}", stderr(&out));
+    let l = p.lock();
+    assert_eq!(
+        l.targets["buster/amd64"].packages["docker-ce"].version,
+        buster_23
+    );
+    assert_eq!(
+        l.targets["buster/amd64"].packages["docker-ce-cli"].version,
+        buster_23
+    );
+    assert!(l.targets["bullseye/amd64"].packages["docker-ce"]
+        .version
+        .starts_with("5:20.10.23"));
+
+    let out = p.run(&["update", "--pr-body", "pr.md"]);
+    assert_eq!(out.status.code(), Some(10), "{}", stderr(&out));
+    let l = p.lock();
+    assert_eq!(
+        l.targets["buster/amd64"].packages["docker-ce"].version,
+        NEW_DOCKER
+    );
+    assert_eq!(
+        l.targets["bullseye/amd64"].packages["docker-ce"].version,
+        "5:24.0.2-1~debian.11~bullseye"
+    );
+    let md = std::fs::read_to_string(p.path().join("pr.md")).unwrap();
+    assert!(
+        md.contains("### bullseye/amd64") && md.contains("### buster/amd64"),
+        "{md}"
+    );
+    // buster was at 23.0.6 already (same containerd.io relation); bullseye comes from 20.10.
+    assert!(
+        md.contains("`containerd.io (>= 1.4.1)` → `containerd.io (>= 1.6.4)` (bullseye/amd64)\n"),
+        "{md}"
+    );
+    // The same finding in several targets is listed once.
+    assert!(
+        md.contains("skips them) (bullseye/amd64, buster/amd64)\n"),
+        "{md}"
+    );
+    // One playbook for both releases: versions come from the generated per-host variables.
+    let vars = std::fs::read_to_string(p.path().join("group_vars/all/pinlock.yml")).unwrap();
+    assert!(vars.contains("5:24.0.2-1~debian.11~bullseye"), "{vars}");
+    let play = std::fs::read_to_string(p.path().join("site.yml")).unwrap();
+    assert!(play.contains("pinlock_pins"), "{play}");
+}
