@@ -2,9 +2,7 @@
 //! snapshot, then the June 2023 snapshot served at the same URL (real signed repositories over
 //! loopback HTTP, the real `pinlock` binary, the real `git`).
 //!
-//! The binary is `$PINLOCK_BIN` if set, else `pinlock` next to the test executable's directory
-//! (`target/<profile>/pinlock`): build it first (`cargo build -p pinlock-cli`; `cargo test
-//! --workspace` does).
+//! The binary comes from the harness (`pinlock_tests::pinlock_bin`, `$PINLOCK_BIN` overrides).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -12,23 +10,9 @@ use std::process::{Command, Output};
 use pinlock_core::lockfile::Lockfile;
 use pinlock_tests::{fixture, parse_rfc2822, require_tool, BuiltRepo, RepoBuilder, Server};
 
-/// Local helper until the harness has a shared one: the `pinlock` binary.
+/// The `pinlock` binary, built and located by the harness.
 fn pinlock_bin() -> PathBuf {
-    if let Some(p) = std::env::var_os("PINLOCK_BIN") {
-        return PathBuf::from(p);
-    }
-    let exe = std::env::current_exe().expect("test executable path");
-    let p = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>/deps")
-        .join("pinlock");
-    assert!(
-        p.is_file(),
-        "no pinlock binary at {}\nhint: run `cargo build -p pinlock-cli` first, or set PINLOCK_BIN",
-        p.display()
-    );
-    p
+    pinlock_tests::pinlock_bin().to_path_buf()
 }
 
 struct Project {
