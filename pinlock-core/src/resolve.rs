@@ -230,6 +230,20 @@ pub enum ResolveError {
         /// Its version.
         other_version: String,
     },
+    /// A relationship field of a locked package cannot be parsed (apt refuses such an index).
+    #[error("{target}: {package} {version}: {field}: {reason}")]
+    BadRelation {
+        /// Target.
+        target: String,
+        /// Package.
+        package: String,
+        /// Its version.
+        version: String,
+        /// Field name.
+        field: &'static str,
+        /// Why.
+        reason: String,
+    },
     /// A dependency exists but no version satisfies the relation.
     #[error("{target}: {package} {version} {kind} {relation}, but no available version satisfies it (available: {})", .available.join(", "))]
     BrokenDependency {
@@ -246,6 +260,21 @@ pub enum ResolveError {
         /// Versions of the dependency, newest first.
         available: Vec<String>,
     },
+}
+
+fn bad_relation(
+    req: &Request<'_>,
+    c: &Candidate<'_>,
+    field: PkgField,
+    e: crate::relation::RelationError,
+) -> ResolveError {
+    ResolveError::BadRelation {
+        target: req.target.into(),
+        package: c.pkg.name().into(),
+        version: c.pkg.version().into(),
+        field: field.name(),
+        reason: e.to_string(),
+    }
 }
 
 fn suggest(s: &[String]) -> String {
