@@ -387,9 +387,7 @@ pub fn resolve(universe: &Universe<'_>, req: &Request<'_>) -> Result<LockedTarge
             let Some(text) = cand.pkg.get(field) else {
                 continue;
             };
-            let Ok(groups) = parse_relations(text) else {
-                continue;
-            };
+            let groups = parse_relations(text).map_err(|e| bad_relation(req, &cand, field, e))?;
             for group in groups {
                 let group: Alternatives = group
                     .into_iter()
@@ -672,9 +670,7 @@ fn check_conflicts(
             let Some(text) = c.cand.pkg.get(field) else {
                 continue;
             };
-            let Ok(groups) = parse_relations(text) else {
-                continue;
-            };
+            let groups = parse_relations(text).map_err(|e| bad_relation(req, &c.cand, field, e))?;
             for r in groups
                 .into_iter()
                 .flatten()
