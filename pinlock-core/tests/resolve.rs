@@ -1,6 +1,8 @@
 //! Resolver rules on small hand-written indexes: candidates and priorities, siblings,
 //! alternatives, virtual packages, unresolved dependencies, Conflicts/Breaks.
 
+#![allow(clippy::result_large_err)] // ResolveError carries its context by value
+
 use std::collections::BTreeMap;
 
 use pinlock_core::constraint::Constraint;
