@@ -11,25 +11,6 @@ use pinlock_core::manifest::Manifest;
 use crate::cli::{Global, PinArgs};
 use crate::report::Reporter;
 
-/// The pins of a lockfile: every locked package of every target.
-pub fn pins_of(lock: &Lockfile) -> Pins {
-    Pins {
-        targets: lock
-            .targets
-            .iter()
-            .map(|(t, lt)| {
-                (
-                    t.clone(),
-                    lt.packages
-                        .iter()
-                        .map(|(n, p)| (n.clone(), p.version.clone()))
-                        .collect(),
-                )
-            })
-            .collect(),
-    }
-}
-
 pub fn run(_g: &Global, args: PinArgs, out: &Reporter) -> anyhow::Result<ExitCode> {
     let manifest = if args.manifest.exists() {
         Some(Manifest::load(&args.manifest)?)
@@ -67,7 +48,7 @@ pub fn run(_g: &Global, args: PinArgs, out: &Reporter) -> anyhow::Result<ExitCod
     };
     let report = pin_paths(
         &paths,
-        &pins_of(&lock),
+        &Pins::from(&lock),
         &PinOptions {
             target: args.target.clone(),
         },

@@ -70,6 +70,25 @@ pub struct Pins {
     pub targets: BTreeMap<String, BTreeMap<String, String>>,
 }
 
+impl From<&crate::lockfile::Lockfile> for Pins {
+    /// Every locked package of every target of a lockfile.
+    fn from(lock: &crate::lockfile::Lockfile) -> Pins {
+        Pins {
+            targets: lock
+                .targets
+                .iter()
+                .map(|(t, lt)| {
+                    let pkgs = lt
+                        .packages
+                        .iter()
+                        .map(|(n, p)| (n.clone(), p.version.clone()));
+                    (t.clone(), pkgs.collect())
+                })
+                .collect(),
+        }
+    }
+}
+
 /// Options for pinning.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PinOptions {

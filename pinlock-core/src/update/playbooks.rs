@@ -24,25 +24,6 @@ pub struct Repinned {
     pub warnings: Vec<PinWarning>,
 }
 
-/// Every locked package of every target of `lock`.
-pub fn pins_of(lock: &Lockfile) -> Pins {
-    Pins {
-        targets: lock
-            .targets
-            .iter()
-            .map(|(t, lt)| {
-                (
-                    t.clone(),
-                    lt.packages
-                        .iter()
-                        .map(|(n, p)| (n.clone(), p.version.clone()))
-                        .collect(),
-                )
-            })
-            .collect(),
-    }
-}
-
 /// Re-pins the files and directories `playbooks` (relative to `manifest_dir`) to `lock`, as
 /// `pinlock pin` does with its defaults: with several targets the per-host versions file
 /// `group_vars/all/pinlock.yml` next to the manifest is part of the result. Nothing is written.
@@ -56,7 +37,7 @@ pub fn repin(
         return Ok(Repinned::default());
     }
     let paths: Vec<PathBuf> = playbooks.iter().map(|p| manifest_dir.join(p)).collect();
-    let report = pin_paths(&paths, &pins_of(lock), &PinOptions::default())?;
+    let report = pin_paths(&paths, &Pins::from(lock), &PinOptions::default())?;
     let mut files: Vec<RewrittenFile> = report
         .changes
         .into_iter()
