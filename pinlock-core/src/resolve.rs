@@ -121,6 +121,8 @@ pub struct Universe<'a> {
 impl<'a> Universe<'a> {
     /// Adds the stanzas of one index. `priority` is the apt priority of its suite.
     pub fn add_index(&mut self, packages: impl Iterator<Item = PackageRef<'a>>, priority: i32) {
+        let packages = packages.into_iter();
+        self.by_name.reserve(packages.size_hint().0);
         for pkg in packages {
             let list = &mut self.by_name.entry(pkg.name()).or_default().raw;
             list.push((pkg, priority));
