@@ -157,6 +157,20 @@ pub fn lock(
     previous: Option<&Lockfile>,
     opts: LockOptions,
 ) -> Result<Lockfile, LockError> {
+    lock_and_next(manifest, suites, previous, opts, false).map(|(l, _)| l)
+}
+
+/// [`lock`], and when `next` is true also what the next [`lock`] would return with the result
+/// as `previous` (same suites), from the same in-memory package universes: building those is
+/// most of the cost, so the second resolution is nearly free. The second result is `None` when
+/// `next` is false or that resolution fails.
+pub fn lock_and_next(
+    manifest: &Manifest,
+    suites: &[SuiteSnapshot],
+    previous: Option<&Lockfile>,
+    opts: LockOptions,
+    next: bool,
+) -> Result<(Lockfile, Option<Lockfile>), LockError> {
     let mut constraints = BTreeMap::new();
     for (name, text) in &manifest.packages {
         let c = Constraint::parse(text).map_err(|source| LockError::Constraint {
@@ -165,44 +179,8 @@ pub fn lock(
         })?;
         constraints.insert(name.clone(), c);
     }
-    let mut lock = Lockfile::new();
-    for s in suites {
-        let date = s.release.date.clone().unwrap_or_default();
-        if let Some(prev) = previous.and_then(|p| {
-            p.sources
-                .iter()
-                .find(|l| l.url == s.uri && l.suite == s.suite)
-        }) {
-            if !opts.allow_rollback {
-                if let (Some(old), Some(new)) = (parse_rfc2822(&prev.date), s.release.date_unix) {
-                    if new < old {
-                        return Err(LockError::Rollback {
-                            url: s.uri.clone(),
-                            suite: s.suite.clone(),
-                            locked: prev.date.clone(),
-                            served: date,
-                        });
-                    }
-                }
-            }
-        }
-        lock.sources.push(LockedSource {
-            url: s.uri.clone(),
-            suite: s.suite.clone(),
-            components: {
-                let mut c: Vec<String> = s.indexes.iter().map(|i| i.component.clone()).collect();
-                c.dedup();
-                c
-            },
-            date,
-            inrelease_sha256: s.release_sha256.clone(),
-            signed_by: s.signer.clone(),
-        });
-    }
     let targets = targets(manifest, suites);
-    if targets.is_empty() && !constraints.is_empty() {
-        return Err(LockError::NoTargets);
-    }
+    let mut universes = Vec::with_capacity(targets.len());
     for (target, suite_ids) in targets {
         let arch = target.rsplit('/').next().unwrap_or_default().to_string();
         let mut universe = Universe::default();
@@ -218,48 +196,95 @@ pub fn lock(
             }
         }
         universe.finish();
-        let prev_target = previous.and_then(|p| p.targets.get(&target));
-        let resolved = resolve(
-            &universe,
-            &Request {
-                target: &target,
-                arch: &arch,
-                packages: &constraints,
-                recommends: manifest.recommends,
-                previous: prev_target,
-            },
-        )?;
-        if let (Some(prev), false) = (prev_target, opts.allow_rebuilt) {
-            for (name, p) in &resolved.packages {
-                if let Some(old) = prev.packages.get(name) {
-                    if old.version == p.version && old.sha256 != p.sha256 {
-                        return Err(LockError::Rebuilt {
-                            target: target.clone(),
-                            package: name.clone(),
-                            version: p.version.clone(),
-                            locked: old.sha256.clone(),
-                            served: p.sha256.clone(),
-                        });
+        universes.push((target, arch, universe));
+    }
+    let pass = |previous: Option<&Lockfile>| -> Result<Lockfile, LockError> {
+        let mut lock = Lockfile::new();
+        for s in suites {
+            let date = s.release.date.clone().unwrap_or_default();
+            if let Some(prev) = previous.and_then(|p| {
+                p.sources
+                    .iter()
+                    .find(|l| l.url == s.uri && l.suite == s.suite)
+            }) {
+                if !opts.allow_rollback {
+                    if let (Some(old), Some(new)) = (parse_rfc2822(&prev.date), s.release.date_unix)
+                    {
+                        if new < old {
+                            return Err(LockError::Rollback {
+                                url: s.uri.clone(),
+                                suite: s.suite.clone(),
+                                locked: prev.date.clone(),
+                                served: date,
+                            });
+                        }
                     }
                 }
             }
-        }
-        lock.targets.insert(target, resolved);
-    }
-    // Minimal churn: when the pins did not change, keep the snapshots they were resolved from,
-    // so a repository publishing unrelated packages does not rewrite the lockfile.
-    if let Some(prev) = previous {
-        let same_sources = prev.sources.len() == lock.sources.len()
-            && lock.sources.iter().all(|s| {
-                prev.sources
-                    .iter()
-                    .any(|p| p.url == s.url && p.suite == s.suite)
+            lock.sources.push(LockedSource {
+                url: s.uri.clone(),
+                suite: s.suite.clone(),
+                components: {
+                    let mut c: Vec<String> =
+                        s.indexes.iter().map(|i| i.component.clone()).collect();
+                    c.dedup();
+                    c
+                },
+                date,
+                inrelease_sha256: s.release_sha256.clone(),
+                signed_by: s.signer.clone(),
             });
-        if same_sources && prev.targets == lock.targets {
-            lock.sources = prev.sources.clone();
         }
-    }
-    Ok(lock)
+        if universes.is_empty() && !constraints.is_empty() {
+            return Err(LockError::NoTargets);
+        }
+        for (target, arch, universe) in &universes {
+            let prev_target = previous.and_then(|p| p.targets.get(target));
+            let resolved = resolve(
+                universe,
+                &Request {
+                    target,
+                    arch,
+                    packages: &constraints,
+                    recommends: manifest.recommends,
+                    previous: prev_target,
+                },
+            )?;
+            if let (Some(prev), false) = (prev_target, opts.allow_rebuilt) {
+                for (name, p) in &resolved.packages {
+                    if let Some(old) = prev.packages.get(name) {
+                        if old.version == p.version && old.sha256 != p.sha256 {
+                            return Err(LockError::Rebuilt {
+                                target: target.clone(),
+                                package: name.clone(),
+                                version: p.version.clone(),
+                                locked: old.sha256.clone(),
+                                served: p.sha256.clone(),
+                            });
+                        }
+                    }
+                }
+            }
+            lock.targets.insert(target.clone(), resolved);
+        }
+        // Minimal churn: when the pins did not change, keep the snapshots they were resolved
+        // from, so a repository publishing unrelated packages does not rewrite the lockfile.
+        if let Some(prev) = previous {
+            let same_sources = prev.sources.len() == lock.sources.len()
+                && lock.sources.iter().all(|s| {
+                    prev.sources
+                        .iter()
+                        .any(|p| p.url == s.url && p.suite == s.suite)
+                });
+            if same_sources && prev.targets == lock.targets {
+                lock.sources = prev.sources.clone();
+            }
+        }
+        Ok(lock)
+    };
+    let first = pass(previous)?;
+    let second = if next { pass(Some(&first)).ok() } else { None };
+    Ok((first, second))
 }
 
 /// Human-readable differences between two lockfiles, one line each, sorted

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use pinlock_core::lock::{diff, lock, memo_key, LockOptions};
+use pinlock_core::lock::{diff, lock_and_next, memo_key, LockOptions};
 use pinlock_core::lockfile::Lockfile;
 use pinlock_core::manifest::Manifest;
 use pinlock_core::repository::{
@@ -66,16 +66,16 @@ fn remembered(
         .and_then(|text| Lockfile::parse(&text, &args.manifest).ok()))
 }
 
-/// After a full run: remembers its result, and also the result of the next run (the same
-/// inputs with the new lockfile as the previous one), which costs one more resolution against
-/// the indexes already in memory and makes the next `pinlock lock` skip them. Failures to
-/// write the memo are ignored (it is only a cache).
+/// After a full run: remembers its result `new`, and also `next`, the result of the next run
+/// (the same inputs with the new lockfile as the previous one, from [`lock_and_next`]), so
+/// that the next `pinlock lock` skips the indexes. Failures to write the memo are ignored (it
+/// is only a cache).
 fn remember(
     args: &LockArgs,
     manifest: &Manifest,
     previous: Option<&Lockfile>,
     suites: &[SuiteSnapshot],
-    new: &Lockfile,
+    (new, next): (&Lockfile, Option<&Lockfile>),
     opts: &ReadOptions,
     lock_opts: LockOptions,
 ) {
@@ -90,7 +90,7 @@ fn remember(
     if previous.is_some() {
         let _ = cache.store_lock_memo(&key(previous), &new.render());
     }
-    if let Ok(next) = lock(manifest, suites, Some(new), lock_opts) {
+    if let Some(next) = next {
         let _ = cache.store_lock_memo(&key(Some(new)), &next.render());
     }
 }
@@ -109,16 +109,20 @@ pub fn run(g: &Global, args: LockArgs, out: &Reporter) -> anyhow::Result<ExitCod
         None => {
             let suites = read_sources_blocking(&manifest.specs(), &opts)
                 .context("cannot read the repositories")?;
-            let new = lock(&manifest, &suites, previous.as_ref(), lock_opts)?;
-            remember(
-                &args,
-                &manifest,
-                previous.as_ref(),
-                &suites,
-                &new,
-                &opts,
-                lock_opts,
-            );
+            let memo = opts.cache.is_some() && !opts.offline;
+            let (new, next) =
+                lock_and_next(&manifest, &suites, previous.as_ref(), lock_opts, memo)?;
+            if memo {
+                remember(
+                    &args,
+                    &manifest,
+                    previous.as_ref(),
+                    &suites,
+                    (&new, next.as_ref()),
+                    &opts,
+                    lock_opts,
+                );
+            }
             new
         }
     };
