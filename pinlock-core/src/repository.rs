@@ -22,7 +22,7 @@ use crate::packages::PackageIndex;
 use crate::release::{format_rfc2822, FileEntry, Release, ReleaseError};
 use crate::signature::{self, Keyring, SignatureError};
 use crate::source::{SignedBy, SourceSpec};
-use crate::version::{Version, VersionError};
+use crate::version::VersionError;
 
 /// How far a Release `Date` may lie in the future (clock skew between mirror and client).
 /// apt itself allows none by default; pinlock allows a few minutes so that a freshly published
@@ -843,7 +843,8 @@ fn parse_index(text: Vec<u8>, url: &str) -> Result<PackageIndex, RepoError> {
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     let index = PackageIndex::parse(text, url)?;
     for p in index.iter() {
-        if let Err(source) = Version::parse(p.version()) {
+        // `compare` runs the same checks as `Version::parse` without allocating
+        if let Err(source) = crate::version::compare(p.version(), p.version()) {
             return Err(RepoError::InvalidVersion {
                 url: url.to_string(),
                 line: p.line(),
