@@ -143,4 +143,22 @@ impl Cache {
         }
         Ok(())
     }
+
+    fn memo_path(&self, key: &str) -> Option<PathBuf> {
+        (key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then(|| self.root.join("locks").join(key.to_ascii_lowercase()))
+    }
+
+    /// The lockfile text remembered under `key` (see [`crate::lock::memo_key`]), if any.
+    pub fn load_lock_memo(&self, key: &str) -> Option<String> {
+        std::fs::read_to_string(self.memo_path(key)?).ok()
+    }
+
+    /// Remembers the lockfile text that locking produced for the inputs hashed into `key`.
+    pub fn store_lock_memo(&self, key: &str, lockfile_text: &str) -> std::io::Result<()> {
+        match self.memo_path(key) {
+            Some(path) => write_atomic(&path, lockfile_text.as_bytes()).map(|_| ()),
+            None => Ok(()),
+        }
+    }
 }

@@ -22,7 +22,7 @@ use crate::packages::PackageIndex;
 use crate::release::{format_rfc2822, FileEntry, Release, ReleaseError};
 use crate::signature::{self, Keyring, SignatureError};
 use crate::source::{SignedBy, SourceSpec};
-use crate::version::{Version, VersionError};
+use crate::version::VersionError;
 
 /// How far a Release `Date` may lie in the future (clock skew between mirror and client).
 /// apt itself allows none by default; pinlock allows a few minutes so that a freshly published
@@ -405,22 +405,113 @@ pub fn read_sources_blocking(
     }
 }
 
-async fn read_suite(
-    ctx: Arc<Ctx>,
-    spec: SourceSpec,
-    suite: String,
-    keyring: Arc<Keyring>,
-) -> Result<SuiteSnapshot, RepoError> {
+/// A verified suite without its indexes: what [`read_releases`] returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReleaseSnapshot {
+    /// Repository root URL as configured, without credentials (as in [`SuiteSnapshot::uri`]).
+    pub uri: String,
+    /// The suite as configured.
+    pub suite: String,
+    /// SHA256 of the InRelease (or Release) file.
+    pub release_sha256: String,
+    /// Fingerprint of the primary key that signed it.
+    pub signer: String,
+}
+
+impl From<&SuiteSnapshot> for ReleaseSnapshot {
+    fn from(s: &SuiteSnapshot) -> Self {
+        ReleaseSnapshot {
+            uri: s.uri.clone(),
+            suite: s.suite.clone(),
+            release_sha256: s.release_sha256.clone(),
+            signer: s.signer.clone(),
+        }
+    }
+}
+
+/// Like [`read_sources`], but stops after each suite's InRelease: fetched (a conditional
+/// request when it is cached), signature verified and Release checked exactly as
+/// [`read_sources`] does (same errors and warnings), no index read. Returns the suites in the
+/// same order as [`read_sources`]. Nothing is written to the cache. When the InRelease is
+/// unchanged this costs one 304 round trip per suite, which lets a caller skip reading the
+/// indexes altogether (see [`crate::lock::memo_key`]).
+pub async fn read_releases(
+    specs: &[SourceSpec],
+    opts: &ReadOptions,
+) -> Result<Vec<ReleaseSnapshot>, RepoError> {
+    let fetcher = Fetcher::new(opts.fetch.clone(), opts.auth.clone())?;
+    let ctx = Arc::new(Ctx {
+        fetcher,
+        opts: opts.clone(),
+    });
+    let mut jobs = Vec::new();
+    for spec in specs {
+        let keyring = Arc::new(load_keyring(spec, &opts.base_dir)?);
+        for suite in &spec.suites {
+            let (ctx, spec, suite, keyring) =
+                (ctx.clone(), spec.clone(), suite.clone(), keyring.clone());
+            jobs.push(async move {
+                let v = verify_suite(&ctx, &spec, &suite, &keyring).await?;
+                Ok::<_, RepoError>(ReleaseSnapshot {
+                    uri: spec.display_uri().trim_end_matches('/').to_string(),
+                    suite,
+                    release_sha256: v.release_sha256,
+                    signer: v.signer,
+                })
+            });
+        }
+    }
+    futures_util::future::try_join_all(jobs).await
+}
+
+/// [`read_releases`] for callers without an async runtime (see [`read_sources_blocking`]).
+pub fn read_releases_blocking(
+    specs: &[SourceSpec],
+    opts: &ReadOptions,
+) -> Result<Vec<ReleaseSnapshot>, RepoError> {
+    let run = || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("cannot start the async runtime");
+        rt.block_on(read_releases(specs, opts))
+    };
+    if tokio::runtime::Handle::try_current().is_ok() {
+        std::thread::scope(|s| s.spawn(run).join().expect("reader thread panicked"))
+    } else {
+        run()
+    }
+}
+
+/// A suite's InRelease fetched (or taken from the cache after a 304), its signature verified
+/// and its Release checked; the first half of reading a suite.
+struct VerifiedSuite {
+    signed: CachedRelease,
+    release: Release,
+    release_sha256: String,
+    signer: String,
+    shown_root: String,
+    dist: String,
+    shown_dist: String,
+    /// (component, architecture, uncompressed index entry) of every index to read.
+    planned: Vec<(String, String, FileEntry)>,
+}
+
+async fn verify_suite(
+    ctx: &Ctx,
+    spec: &SourceSpec,
+    suite: &str,
+    keyring: &Keyring,
+) -> Result<VerifiedSuite, RepoError> {
     let root = root_url(&spec.uri, &ctx.opts.base_dir);
     let shown_root = crate::source::redact_uri(&root);
     let dist = format!("{root}/dists/{suite}");
     let shown_dist = format!("{shown_root}/dists/{suite}");
-    let (signed, verified_url) =
-        fetch_release(&ctx, &dist, &shown_dist, &shown_root, &suite).await?;
+    let (signed, verified_url) = fetch_release(ctx, &dist, &shown_dist, &shown_root, suite).await?;
     let now = ctx.opts.now;
     let verified = match &signed.detached_signature {
-        None => signature::verify_inrelease(&keyring, &signed.release, now),
-        Some(sig) => signature::verify_detached(&keyring, &signed.release, sig, now),
+        None => signature::verify_inrelease(keyring, &signed.release, now),
+        Some(sig) => signature::verify_detached(keyring, &signed.release, sig, now),
     }
     .map_err(|source| RepoError::Signature {
         url: verified_url.clone(),
@@ -431,7 +522,7 @@ async fn read_suite(
         url: verified_url.clone(),
         source,
     })?;
-    check_release(&release, &spec, &verified_url, now)?;
+    check_release(&release, spec, &verified_url, now)?;
     let release_sha256 = sha256_hex(&signed.release);
 
     let mut archs: Vec<String> = if spec.architectures.is_empty() {
@@ -447,7 +538,7 @@ async fn read_suite(
     if release.architectures.iter().any(|a| a == "all") {
         archs.push("all".to_string());
     }
-    let mut jobs = Vec::new();
+    let mut planned = Vec::new();
     for comp in &spec.components {
         if !release.components.is_empty() && !release.components.contains(comp) {
             ctx.progress(Progress::Warning {
@@ -470,23 +561,46 @@ async fn read_suite(
                 }
                 continue;
             };
-            jobs.push(read_index(
-                ctx.clone(),
-                release.clone(),
-                dist.clone(),
-                shown_dist.clone(),
-                comp.clone(),
-                arch.clone(),
-                plain.clone(),
-            ));
+            planned.push((comp.clone(), arch.clone(), plain.clone()));
         }
+    }
+    Ok(VerifiedSuite {
+        signed,
+        release,
+        release_sha256,
+        signer: verified.signer_fingerprint,
+        shown_root,
+        dist,
+        shown_dist,
+        planned,
+    })
+}
+
+async fn read_suite(
+    ctx: Arc<Ctx>,
+    spec: SourceSpec,
+    suite: String,
+    keyring: Arc<Keyring>,
+) -> Result<SuiteSnapshot, RepoError> {
+    let v = verify_suite(&ctx, &spec, &suite, &keyring).await?;
+    let mut jobs = Vec::new();
+    for (comp, arch, plain) in v.planned {
+        jobs.push(read_index(
+            ctx.clone(),
+            v.release.clone(),
+            v.dist.clone(),
+            v.shown_dist.clone(),
+            comp,
+            arch,
+            plain,
+        ));
     }
     let mut indexes = futures_util::future::try_join_all(jobs).await?;
     indexes.sort_by(|a, b| (&a.component, &a.architecture).cmp(&(&b.component, &b.architecture)));
 
     if let (Some(cache), false) = (&ctx.opts.cache, ctx.opts.offline) {
         cache
-            .store_release(&shown_root, &suite, &signed)
+            .store_release(&v.shown_root, &suite, &v.signed)
             .map_err(|source| RepoError::CacheWrite {
                 path: cache.root().to_path_buf(),
                 source,
@@ -495,9 +609,9 @@ async fn read_suite(
     Ok(SuiteSnapshot {
         uri: spec.display_uri().trim_end_matches('/').to_string(),
         suite,
-        release,
-        release_sha256,
-        signer: verified.signer_fingerprint,
+        release: v.release,
+        release_sha256: v.release_sha256,
+        signer: v.signer,
         indexes,
     })
 }
@@ -729,7 +843,8 @@ fn parse_index(text: Vec<u8>, url: &str) -> Result<PackageIndex, RepoError> {
         .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
     let index = PackageIndex::parse(text, url)?;
     for p in index.iter() {
-        if let Err(source) = Version::parse(p.version()) {
+        // `compare` runs the same checks as `Version::parse` without allocating
+        if let Err(source) = crate::version::compare(p.version(), p.version()) {
             return Err(RepoError::InvalidVersion {
                 url: url.to_string(),
                 line: p.line(),

@@ -16,6 +16,7 @@
 //!   never dropped.
 //! - **Conflicts/Breaks** inside the locked set are errors.
 
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use crate::constraint::Constraint;
@@ -47,48 +48,98 @@ impl Candidate<'_> {
     }
 }
 
-/// A real package providing a virtual name: (index into its candidates, its name, the provided
-/// version if the Provides entry is versioned).
+/// A fast, non-cryptographic hasher for the package-name maps (FxHash's multiply-rotate; the
+/// keys come from signed indexes, and SipHash dominated building a 63,000-package universe).
+#[derive(Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0xf135_7aea_2e62_a9c5;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+            self.0 = (self.0.rotate_left(26) ^ w).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(26) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+    fn write_u8(&mut self, b: u8) {
+        self.write(&[b]);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
+
+/// The stanzas of one package name, in the order they were added, and (computed on first use)
+/// its candidates sorted best first.
+#[derive(Debug, Default)]
+struct NameEntry<'a> {
+    /// (stanza, priority of its source), in insertion order.
+    raw: Vec<(PackageRef<'a>, i32)>,
+    sorted: OnceCell<Sorted<'a>>,
+}
+
+#[derive(Debug)]
+struct Sorted<'a> {
+    /// Candidates, best first.
+    cands: Vec<Candidate<'a>>,
+    /// For each `raw` stanza, its position in `cands` (`None`: invalid version, or the same
+    /// version and architecture was added before — the first source wins, as in apt).
+    pos: Vec<Option<usize>>,
+}
+
+/// A provided name's raw entries: (position in the provider's `raw`, provider name, provided
+/// version).
+type RawProvider<'a> = (usize, &'a str, Option<String>);
+
+/// A provided name's providers: (position in `candidates(provider)`, provider name, provided
+/// version), sorted by provider name then candidate position.
 type Provider<'a> = (usize, &'a str, Option<String>);
 
+#[derive(Debug, Default)]
+struct ProvEntry<'a> {
+    raw: Vec<RawProvider<'a>>,
+    sorted: OnceCell<Vec<Provider<'a>>>,
+}
+
 /// The packages available to one target.
+///
+/// Adding an index only records each stanza under its name (and its Provides); versions are
+/// parsed and candidates sorted lazily, the first time a name is looked up, so a lock touches
+/// only the few hundred names in its closure out of tens of thousands.
 #[derive(Debug, Default)]
 pub struct Universe<'a> {
-    by_name: HashMap<&'a str, Vec<Candidate<'a>>>,
-    providers: HashMap<&'a str, Vec<Provider<'a>>>,
+    by_name: FastMap<&'a str, NameEntry<'a>>,
+    providers: FastMap<&'a str, ProvEntry<'a>>,
 }
 
 impl<'a> Universe<'a> {
     /// Adds the stanzas of one index. `priority` is the apt priority of its suite.
     pub fn add_index(&mut self, packages: impl Iterator<Item = PackageRef<'a>>, priority: i32) {
+        let packages = packages.into_iter();
+        self.by_name.reserve(packages.size_hint().0);
         for pkg in packages {
-            let Ok(version) = Version::parse(pkg.version()) else {
-                continue;
-            };
-            let list = self.by_name.entry(pkg.name()).or_default();
-            if list
-                .iter()
-                .any(|c| c.version == version && c.pkg.architecture() == pkg.architecture())
-            {
-                continue; // same version from another suite: the first source wins, as in apt
-            }
-            list.push(Candidate {
-                source: pkg.source(),
-                pkg,
-                version,
-                priority,
-            });
+            let list = &mut self.by_name.entry(pkg.name()).or_default().raw;
+            list.push((pkg, priority));
             let idx = list.len() - 1;
             if let Some(prov) = pkg.get(PkgField::Provides) {
                 if let Ok(rels) = parse_relations(prov) {
+                    let mut cursor = 0;
                     for alt in rels {
                         for r in alt {
                             let v = r.version.map(|(_, v)| v);
                             // Leak-free: provided names borrow from the index text.
-                            let name: &'a str = prov_name(prov, &r.name);
+                            let (name, end) = prov_name(prov, &r.name, cursor);
+                            cursor = end;
                             self.providers
                                 .entry(name)
                                 .or_default()
+                                .raw
                                 .push((idx, pkg.name(), v));
                         }
                     }
@@ -97,11 +148,36 @@ impl<'a> Universe<'a> {
         }
     }
 
-    /// Sorts candidates: best first (priority, then version, descending).
-    pub fn finish(&mut self) {
-        // Providers hold indexes into by_name lists; remap them after sorting.
-        let mut remap: HashMap<&'a str, Vec<usize>> = HashMap::new();
-        for (name, list) in self.by_name.iter_mut() {
+    /// Kept for API compatibility: candidates are sorted lazily on first lookup, so there is
+    /// nothing left to do here.
+    pub fn finish(&mut self) {}
+
+    fn sorted(&self, name: &str) -> Option<&Sorted<'a>> {
+        let e = self.by_name.get(name)?;
+        Some(e.sorted.get_or_init(|| {
+            let mut list: Vec<Candidate<'a>> = Vec::with_capacity(e.raw.len());
+            let mut pos = Vec::with_capacity(e.raw.len());
+            for &(pkg, priority) in &e.raw {
+                let Ok(version) = Version::parse(pkg.version()) else {
+                    pos.push(None);
+                    continue;
+                };
+                if list
+                    .iter()
+                    .any(|c| c.version == version && c.pkg.architecture() == pkg.architecture())
+                {
+                    pos.push(None);
+                    continue;
+                }
+                pos.push(Some(list.len()));
+                list.push(Candidate {
+                    source: pkg.source(),
+                    pkg,
+                    version,
+                    priority,
+                });
+            }
+            // best first: priority, then version, descending (stable for equal keys)
             let mut order: Vec<usize> = (0..list.len()).collect();
             order.sort_by(|&a, &b| {
                 (list[b].priority, &list[b].version).cmp(&(list[a].priority, &list[a].version))
@@ -110,55 +186,77 @@ impl<'a> Universe<'a> {
             for (new, &old) in order.iter().enumerate() {
                 new_pos[old] = new;
             }
-            let sorted: Vec<Candidate<'a>> = order.iter().map(|&i| list[i].clone()).collect();
-            *list = sorted;
-            remap.insert(name, new_pos);
-        }
-        for provs in self.providers.values_mut() {
-            for (idx, pkg, _) in provs.iter_mut() {
-                *idx = remap[pkg][*idx];
-            }
-            provs.sort_by(|a, b| a.1.cmp(b.1).then(a.0.cmp(&b.0)));
-        }
+            let mut slots: Vec<Option<Candidate<'a>>> = list.into_iter().map(Some).collect();
+            let cands = order
+                .iter()
+                .map(|&i| slots[i].take().expect("each candidate moved once"))
+                .collect();
+            let pos = pos.into_iter().map(|p| p.map(|p| new_pos[p])).collect();
+            Sorted { cands, pos }
+        }))
     }
 
     /// Candidates of a real package, best first.
     pub fn candidates(&self, name: &str) -> &[Candidate<'a>] {
-        self.by_name.get(name).map_or(&[], Vec::as_slice)
+        self.sorted(name).map_or(&[], |s| s.cands.as_slice())
+    }
+
+    /// The real packages that provide `name`: (position in `candidates(provider)`, provider
+    /// name, provided version), sorted by provider name then position. Empty when none does.
+    fn providers(&self, name: &str) -> &[Provider<'a>] {
+        let Some(e) = self.providers.get(name) else {
+            return &[];
+        };
+        e.sorted.get_or_init(|| {
+            let mut v: Vec<Provider<'a>> = e
+                .raw
+                .iter()
+                .filter_map(|(raw_idx, pname, pv)| {
+                    let pos = self.sorted(pname)?.pos[*raw_idx]?;
+                    Some((pos, *pname, pv.clone()))
+                })
+                .collect();
+            v.sort_by(|a, b| a.1.cmp(b.1).then(a.0.cmp(&b.0)));
+            v
+        })
     }
 
     /// Names of real packages that provide `name`.
     pub fn provider_names(&self, name: &str) -> Vec<&'a str> {
-        let mut v: Vec<&str> = self
-            .providers
-            .get(name)
-            .map(|p| p.iter().map(|(_, n, _)| *n).collect())
-            .unwrap_or_default();
+        let mut v: Vec<&str> = self.providers(name).iter().map(|(_, n, _)| *n).collect();
         v.dedup();
         v
     }
 
-    /// All real package names (for suggestions).
+    /// All real package names (for suggestions): names with at least one stanza whose version
+    /// is valid.
     pub fn names(&self) -> impl Iterator<Item = &'a str> + '_ {
-        self.by_name.keys().copied()
+        self.by_name
+            .keys()
+            .copied()
+            .filter(|n| !self.candidates(n).is_empty())
     }
 }
 
-/// Finds `name` inside the Provides text so the result borrows from the index.
-fn prov_name<'a>(field: &'a str, name: &str) -> &'a str {
-    let mut start = 0;
-    while let Some(i) = field[start..].find(name) {
-        let s = start + i;
-        let e = s + name.len();
-        let before_ok = s == 0 || !is_name_byte(field.as_bytes()[s - 1]);
-        let after_ok = e == field.len() || !is_name_byte(field.as_bytes()[e]);
-        if before_ok && after_ok {
-            return &field[s..e];
+/// Finds `name` inside the Provides text at or after `from`, as a whole word, so the result
+/// borrows from the index; returns it and the offset just past it. Names come out of the field
+/// in order, so scanning on from the previous one keeps this linear in the field's length.
+fn prov_name<'a>(field: &'a str, name: &str, from: usize) -> (&'a str, usize) {
+    for start0 in [from, 0] {
+        let mut start = start0;
+        while let Some(i) = field.get(start..).and_then(|f| f.find(name)) {
+            let s = start + i;
+            let e = s + name.len();
+            let before_ok = s == 0 || !is_name_byte(field.as_bytes()[s - 1]);
+            let after_ok = e == field.len() || !is_name_byte(field.as_bytes()[e]);
+            if before_ok && after_ok {
+                return (&field[s..e], e);
+            }
+            start = s + 1;
         }
-        start = s + 1;
     }
     // Unreachable for names parsed out of `field`; fall back to an empty name.
-    ""
+    ("", from)
 }
 
 fn is_name_byte(b: u8) -> bool {
@@ -533,14 +631,12 @@ fn satisfied_by_chosen(
         return true;
     }
     universe
-        .providers
-        .get(r.name.as_str())
-        .is_some_and(|provs| {
-            provs.iter().any(|(idx, pname, pv)| {
-                chosen.get(*pname).is_some_and(|c| {
-                    universe.candidates(pname)[*idx].version == c.cand.version
-                        && provides_satisfy(pv, r)
-                })
+        .providers(r.name.as_str())
+        .iter()
+        .any(|(idx, pname, pv)| {
+            chosen.get(*pname).is_some_and(|c| {
+                universe.candidates(pname)[*idx].version == c.cand.version
+                    && provides_satisfy(pv, r)
             })
         })
 }
@@ -551,11 +647,11 @@ enum Pick<'a> {
     Missing,
 }
 
-fn pick_alternative<'a>(
+fn pick_alternative<'a, 'p>(
     universe: &Universe<'a>,
     chosen: &BTreeMap<String, Chosen<'a>>,
     group: &[Relation],
-    prev_version: impl Fn(&str) -> Option<&'a str> + Copy,
+    prev_version: impl Fn(&str) -> Option<&'p str> + Copy,
 ) -> Pick<'a> {
     let mut broken = None;
     for r in group {
@@ -583,11 +679,10 @@ fn pick_alternative<'a>(
             }
             continue;
         }
-        if let Some(provs) = universe.providers.get(r.name.as_str()) {
-            if let Some((idx, pname, _)) = provs.iter().find(|(_, _, pv)| provides_satisfy(pv, r)) {
-                let c = &universe.candidates(pname)[*idx];
-                return Pick::Found(c.clone());
-            }
+        let provs = universe.providers(r.name.as_str());
+        if let Some((idx, pname, _)) = provs.iter().find(|(_, _, pv)| provides_satisfy(pv, r)) {
+            let c = &universe.candidates(pname)[*idx];
+            return Pick::Found(c.clone());
         }
     }
     match broken {
@@ -682,8 +777,8 @@ fn check_conflicts(
                     }
                 }
                 if r.version.is_none() {
-                    if let Some(provs) = universe.providers.get(r.name.as_str()) {
-                        for (idx, pname, _) in provs {
+                    {
+                        for (idx, pname, _) in universe.providers(r.name.as_str()) {
                             if *pname == name.as_str() {
                                 continue; // a package may conflict with what it provides
                             }

@@ -4,10 +4,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use pinlock_core::lock::{diff, lock, LockOptions};
+use pinlock_core::lock::{diff, lock_and_next, memo_key, LockOptions};
 use pinlock_core::lockfile::Lockfile;
 use pinlock_core::manifest::Manifest;
-use pinlock_core::repository::read_sources_blocking;
+use pinlock_core::repository::{
+    read_releases_blocking, read_sources_blocking, ReadOptions, ReleaseSnapshot, SuiteSnapshot,
+};
 
 use crate::cli::{Global, LockArgs};
 use crate::report::Reporter;
@@ -18,22 +20,112 @@ pub fn lockfile_path(manifest: &Manifest, arg: Option<&PathBuf>) -> PathBuf {
         .unwrap_or_else(|| manifest.dir.join("pinlock.lock"))
 }
 
+/// Identifies this build of pinlock for [`memo_key`]: version plus the executable's size and
+/// modification time (a rebuilt binary may resolve differently, so its memos must not match).
+fn build_id() -> Option<String> {
+    let exe = std::env::current_exe().ok()?;
+    let m = std::fs::metadata(exe).ok()?;
+    let mtime = m
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_nanos();
+    Some(format!("{} {} {mtime}", env!("CARGO_PKG_VERSION"), m.len()))
+}
+
+/// The warm path: when the cache remembers what locking produced for exactly this manifest,
+/// this previous lockfile and these (verified, unchanged) InRelease files, returns that result
+/// without reading or parsing any index. Locking is deterministic in those inputs, so the
+/// result is what a full run would compute. `None` when there is no cache or no such memo.
+fn remembered(
+    args: &LockArgs,
+    manifest: &Manifest,
+    previous: Option<&Lockfile>,
+    opts: &ReadOptions,
+    lock_opts: LockOptions,
+) -> anyhow::Result<Option<Lockfile>> {
+    let (Some(cache), Some(build), Some(_)) = (&opts.cache, build_id(), previous) else {
+        return Ok(None);
+    };
+    let Ok(bytes) = std::fs::read(&args.manifest) else {
+        return Ok(None);
+    };
+    let releases =
+        read_releases_blocking(&manifest.specs(), opts).context("cannot read the repositories")?;
+    let key = memo_key(
+        &build,
+        &bytes,
+        &manifest.dir,
+        previous,
+        &releases,
+        lock_opts,
+    );
+    Ok(cache
+        .load_lock_memo(&key)
+        .and_then(|text| Lockfile::parse(&text, &args.manifest).ok()))
+}
+
+/// After a full run: remembers its result `new`, and also `next`, the result of the next run
+/// (the same inputs with the new lockfile as the previous one, from [`lock_and_next`]), so
+/// that the next `pinlock lock` skips the indexes. Failures to write the memo are ignored (it
+/// is only a cache).
+fn remember(
+    args: &LockArgs,
+    manifest: &Manifest,
+    previous: Option<&Lockfile>,
+    suites: &[SuiteSnapshot],
+    (new, next): (&Lockfile, Option<&Lockfile>),
+    opts: &ReadOptions,
+    lock_opts: LockOptions,
+) {
+    let (Some(cache), Some(build), false) = (&opts.cache, build_id(), opts.offline) else {
+        return;
+    };
+    let Ok(bytes) = std::fs::read(&args.manifest) else {
+        return;
+    };
+    let releases: Vec<ReleaseSnapshot> = suites.iter().map(ReleaseSnapshot::from).collect();
+    let key = |prev| memo_key(&build, &bytes, &manifest.dir, prev, &releases, lock_opts);
+    if previous.is_some() {
+        let _ = cache.store_lock_memo(&key(previous), &new.render());
+    }
+    if let Some(next) = next {
+        let _ = cache.store_lock_memo(&key(Some(new)), &next.render());
+    }
+}
+
 pub fn run(g: &Global, args: LockArgs, out: &Reporter) -> anyhow::Result<ExitCode> {
     let manifest = Manifest::load(&args.manifest)?;
     let path = lockfile_path(&manifest, args.lockfile.as_ref());
     let previous = Lockfile::load(&path)?;
     let opts = super::read_options(g, &manifest.dir, out)?;
-    let suites =
-        read_sources_blocking(&manifest.specs(), &opts).context("cannot read the repositories")?;
-    let new = lock(
-        &manifest,
-        &suites,
-        previous.as_ref(),
-        LockOptions {
-            allow_rollback: args.allow_rollback,
-            allow_rebuilt: args.allow_rebuilt,
-        },
-    )?;
+    let lock_opts = LockOptions {
+        allow_rollback: args.allow_rollback,
+        allow_rebuilt: args.allow_rebuilt,
+    };
+    let new = match remembered(&args, &manifest, previous.as_ref(), &opts, lock_opts)? {
+        Some(l) => l,
+        None => {
+            let suites = read_sources_blocking(&manifest.specs(), &opts)
+                .context("cannot read the repositories")?;
+            let memo = opts.cache.is_some() && !opts.offline;
+            let (new, next) =
+                lock_and_next(&manifest, &suites, previous.as_ref(), lock_opts, memo)?;
+            if memo {
+                remember(
+                    &args,
+                    &manifest,
+                    previous.as_ref(),
+                    &suites,
+                    (&new, next.as_ref()),
+                    &opts,
+                    lock_opts,
+                );
+            }
+            new
+        }
+    };
     for (target, t) in &new.targets {
         out.status(
             "Locked",
