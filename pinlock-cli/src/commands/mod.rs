@@ -1,5 +1,6 @@
 //! One module per command; each is a thin wrapper over pinlock-core.
 
+mod generate;
 mod init;
 mod lock;
 mod outdated;
@@ -29,6 +30,8 @@ pub fn run(cli: Cli, out: &Reporter) -> anyhow::Result<ExitCode> {
         Command::Update(args) => update::run(&cli.global, args, out),
         Command::Pin(args) => pin::run(&cli.global, args, out),
         Command::Init(args) => init::run(args, out),
+        Command::Completions(args) => generate::completions(args),
+        Command::Man(args) => generate::man(args, out),
     }
 }
 
