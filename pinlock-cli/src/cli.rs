@@ -41,7 +41,7 @@ Exit codes:
 Environment:
   PINLOCK_CACHE_DIR  cache directory (same as --cache-dir)
   NO_COLOR           set to anything to turn colour off (unless --color always)
-  RUST_LOG           log filter for -v lines, e.g. RUST_LOG=debug (same as -vv)";
+  RUST_LOG           RUST_LOG=debug is -v, RUST_LOG=trace is -vv (detail lines on stderr)";
 
 /// Options every command takes.
 #[derive(Debug, Args, Clone)]
@@ -50,7 +50,7 @@ pub struct Global {
     /// Print less: no status lines.
     #[arg(short, long, global = true)]
     pub quiet: bool,
-    /// Print more: -v shows each download, -vv more detail.
+    /// Print more: -v shows each download, -vv each parsed index (also RUST_LOG=debug/trace).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// Read only the cache, never the network.

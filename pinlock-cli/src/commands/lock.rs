@@ -25,6 +25,7 @@ pub fn run(g: &Global, args: LockArgs, out: &Reporter) -> anyhow::Result<ExitCod
     let opts = super::read_options(g, &manifest.dir, out)?;
     let suites =
         read_sources_blocking(&manifest.specs(), &opts).context("cannot read the repositories")?;
+    out.progress_finish();
     let new = lock(
         &manifest,
         &suites,

@@ -33,6 +33,7 @@ pub fn run(g: &Global, args: VersionsArgs, out: &Reporter) -> anyhow::Result<Exi
     };
     let opts = super::read_options(g, &base, out)?;
     let suites = read_sources_blocking(&specs, &opts).context("cannot read the repositories")?;
+    out.progress_finish();
     let found = query::versions(&suites, &args.packages);
     let mut stdout = std::io::stdout().lock();
     use std::io::Write;
