@@ -96,18 +96,18 @@ pub enum Command {
     Versions(VersionsArgs),
     /// Resolve the manifest (pinlock.yml) into the lockfile (pinlock.lock).
     #[command(
-        after_help = "Examples:\n  pinlock lock                 # write pinlock.lock from pinlock.yml\n  pinlock lock --locked        # CI: fail if pinlock.lock is out of date\n  pinlock lock --offline       # resolve from the cache only"
+        after_help = "Examples:\n  pinlock lock                 # write pinlock.lock from pinlock.yml\n  pinlock lock --locked        # CI: fail if pinlock.lock is out of date\n  pinlock lock --offline       # resolve from the cache only\n  pinlock lock --json          # what was locked, changed and left unresolved"
     )]
     Lock(LockArgs),
     /// Rewrite Ansible apt tasks to the locked versions and add hold tasks.
     #[command(
-        after_help = "Examples:\n  pinlock pin                       # the manifest's `playbooks:` (or the current directory)\n  pinlock pin site.yml roles/docker --diff\n  pinlock pin --check               # CI/pre-commit: exit 1 if anything is not pinned\n  pinlock pin --target buster/amd64 # literal versions of one target"
+        after_help = "Examples:\n  pinlock pin                       # the manifest's `playbooks:` (or the current directory)\n  pinlock pin site.yml roles/docker --diff\n  pinlock pin --check               # CI/pre-commit: exit 1 if anything is not pinned\n  pinlock pin --target buster/amd64 # literal versions of one target\n  pinlock pin --check --json        # files, edits and warnings as JSON"
     )]
     Pin(PinArgs),
     /// Write a starter pinlock.yml from existing playbooks (apt_repository / deb822_repository
     /// tasks and the apt tasks next to them).
     #[command(
-        after_help = "Examples:\n  pinlock init site.yml roles/\n  pinlock init --force          # overwrite an existing pinlock.yml"
+        after_help = "Examples:\n  pinlock init site.yml roles/\n  pinlock init --force          # overwrite an existing pinlock.yml\n  pinlock init roles/ --json    # sources, packages and notes as JSON"
     )]
     Init(InitArgs),
     /// Show locked packages with newer versions: allowed by the manifest, and overall.
@@ -173,7 +173,7 @@ pub struct VersionsArgs {
     /// is given].
     #[arg(long, short = 'm', value_name = "FILE")]
     pub manifest: Option<PathBuf>,
-    /// Print JSON.
+    /// Print JSON on stdout (shape: docs/json.md).
     #[arg(long)]
     pub json: bool,
 }
@@ -195,6 +195,9 @@ pub struct LockArgs {
     /// Accept a locked version now served with another SHA256.
     #[arg(long)]
     pub allow_rebuilt: bool,
+    /// Print what was done as JSON on stdout (shape: docs/json.md).
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -222,6 +225,9 @@ pub struct PinArgs {
     /// [default: group_vars/all/pinlock.yml next to the manifest].
     #[arg(long, value_name = "FILE")]
     pub vars_file: Option<PathBuf>,
+    /// Print what was done as JSON on stdout (shape: docs/json.md).
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -235,6 +241,9 @@ pub struct InitArgs {
     /// Overwrite an existing manifest.
     #[arg(long)]
     pub force: bool,
+    /// Print what was done as JSON on stdout (shape: docs/json.md).
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -245,7 +254,7 @@ pub struct OutdatedArgs {
     /// The lockfile [default: pinlock.lock next to the manifest].
     #[arg(long, value_name = "FILE")]
     pub lockfile: Option<PathBuf>,
-    /// Print JSON.
+    /// Print JSON on stdout (shape: docs/json.md).
     #[arg(long)]
     pub json: bool,
     /// Exit 1 when something is outdated.
@@ -273,7 +282,7 @@ pub struct UpdateArgs {
     /// Write a Markdown pull-request description to FILE.
     #[arg(long, value_name = "FILE")]
     pub pr_body: Option<PathBuf>,
-    /// Print the proposal as JSON.
+    /// Print the proposal as JSON on stdout (shape: docs/json.md).
     #[arg(long)]
     pub json: bool,
     /// Commit the changes on a branch (HEAD, index and working tree stay untouched).

@@ -135,4 +135,9 @@ fn shared_flags_have_the_same_names_in_every_command() {
         assert!(help.contains("-m, --manifest <FILE>"), "{name}:\n{help}");
         assert!(help.contains("--lockfile <FILE>"), "{name}:\n{help}");
     }
+    // Every command that reports something takes --json.
+    for name in ["versions", "lock", "pin", "outdated", "update", "init"] {
+        let help = p.run(&["help", name]).stdout;
+        assert!(help.contains("--json"), "{name} has no --json:\n{help}");
+    }
 }

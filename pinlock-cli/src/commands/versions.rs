@@ -38,7 +38,10 @@ pub fn run(g: &Global, args: VersionsArgs, out: &Reporter) -> anyhow::Result<Exi
     let mut stdout = std::io::stdout().lock();
     use std::io::Write;
     if args.json {
-        serde_json::to_writer_pretty(&mut stdout, &serde_json::json!({ "packages": found }))?;
+        serde_json::to_writer_pretty(
+            &mut stdout,
+            &serde_json::json!({ "version": 1, "packages": found }),
+        )?;
         writeln!(stdout)?;
     } else {
         for (name, list) in &found {
