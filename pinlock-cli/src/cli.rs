@@ -12,7 +12,8 @@ use clap::{Args, Parser, Subcommand};
     name = "pinlock",
     version,
     propagate_version = true,
-    max_term_width = 100
+    max_term_width = 100,
+    after_help = TOP_AFTER_HELP
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -21,13 +22,35 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Shown after `pinlock --help`: the workflow, exit codes and environment.
+const TOP_AFTER_HELP: &str = "\
+Examples:
+  pinlock init site.yml roles/      # write a starter pinlock.yml from your playbooks
+  pinlock lock                      # resolve pinlock.yml into pinlock.lock
+  pinlock pin                       # pin the apt tasks to pinlock.lock and hold them
+  pinlock outdated                  # what could be upgraded
+  pinlock update docker-ce          # propose an upgrade on purpose
+  pinlock help lock                 # more about one command
+
+Exit codes:
+  0  success
+  1  a check found a difference (pin --check, lock --locked, outdated --exit-code)
+  2  an error (the message ends with `hint:` lines on how to fix it)
+  10 update made a proposal
+
+Environment:
+  PINLOCK_CACHE_DIR  cache directory (same as --cache-dir)
+  NO_COLOR           set to anything to turn colour off (unless --color always)
+  RUST_LOG           RUST_LOG=debug is -v, RUST_LOG=trace is -vv (detail lines on stderr)";
+
 /// Options every command takes.
 #[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "Global options")]
 pub struct Global {
     /// Print less: no status lines.
     #[arg(short, long, global = true)]
     pub quiet: bool,
-    /// Print more: -v shows each download, -vv more detail.
+    /// Print more: -v shows each download, -vv each parsed index (also RUST_LOG=debug/trace).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// Read only the cache, never the network.
@@ -68,23 +91,23 @@ pub enum ColorChoice {
 pub enum Command {
     /// List every available version of packages, newest first (like `apt-cache madison`).
     #[command(
-        after_help = "Examples:\n  pinlock versions docker-ce --source \"deb [arch=amd64 signed-by=keys/docker.asc] https://download.docker.com/linux/debian buster stable\"\n  pinlock versions docker-ce containerd.io -m pinlock.yml --json"
+        after_help = "Examples:\n  pinlock versions docker-ce containerd.io       # sources from ./pinlock.yml\n  pinlock versions docker-ce -m pinlock.yml --json\n  pinlock versions docker-ce \\\n    -s 'deb [arch=amd64 signed-by=docker.asc] https://example.org/debian buster stable'"
     )]
     Versions(VersionsArgs),
     /// Resolve the manifest (pinlock.yml) into the lockfile (pinlock.lock).
     #[command(
-        after_help = "Examples:\n  pinlock lock                 # write pinlock.lock from pinlock.yml\n  pinlock lock --locked        # CI: fail if pinlock.lock is out of date\n  pinlock lock --offline       # resolve from the cache only"
+        after_help = "Examples:\n  pinlock lock                 # write pinlock.lock from pinlock.yml\n  pinlock lock --locked        # CI: fail if pinlock.lock is out of date\n  pinlock lock --offline       # resolve from the cache only\n  pinlock lock --json          # what was locked, changed and left unresolved"
     )]
     Lock(LockArgs),
     /// Rewrite Ansible apt tasks to the locked versions and add hold tasks.
     #[command(
-        after_help = "Examples:\n  pinlock pin                       # the manifest's `playbooks:` (or the current directory)\n  pinlock pin site.yml roles/docker --diff\n  pinlock pin --check               # CI/pre-commit: exit 1 if anything is not pinned\n  pinlock pin --target buster/amd64 # literal versions of one target"
+        after_help = "Examples:\n  pinlock pin                       # the manifest's `playbooks:` (or the current directory)\n  pinlock pin site.yml roles/docker --diff\n  pinlock pin --check               # CI/pre-commit: exit 1 if anything is not pinned\n  pinlock pin --target buster/amd64 # literal versions of one target\n  pinlock pin --check --json        # files, edits and warnings as JSON"
     )]
     Pin(PinArgs),
     /// Write a starter pinlock.yml from existing playbooks (apt_repository / deb822_repository
     /// tasks and the apt tasks next to them).
     #[command(
-        after_help = "Examples:\n  pinlock init site.yml roles/\n  pinlock init --force          # overwrite an existing pinlock.yml"
+        after_help = "Examples:\n  pinlock init site.yml roles/\n  pinlock init --force          # overwrite an existing pinlock.yml\n  pinlock init roles/ --json    # sources, packages and notes as JSON"
     )]
     Init(InitArgs),
     /// Show locked packages with newer versions: allowed by the manifest, and overall.
@@ -98,6 +121,39 @@ pub enum Command {
         after_help = "Exit codes: 0 nothing to update; 10 a proposal was made (lockfile written or branch committed); 2 error.\n\nExamples:\n  pinlock update                          # every requested package\n  pinlock update docker-ce --pr-body pr.md\n  pinlock update containerd.io --precise 1.6.20-1\n  pinlock update --commit --pr-body pr.md  # CI: branch pinlock/update-all, working tree untouched"
     )]
     Update(UpdateArgs),
+    /// Print a shell completion script (bash, zsh or fish) on stdout.
+    #[command(
+        after_help = "Examples:\n  source <(pinlock completions bash)                       # try it in this shell\n  pinlock completions bash > ~/.local/share/bash-completion/completions/pinlock\n  pinlock completions zsh > \"${fpath[1]}/_pinlock\"\n  pinlock completions fish > ~/.config/fish/completions/pinlock.fish"
+    )]
+    Completions(CompletionsArgs),
+    /// Write man pages: pinlock.1 on stdout, or with --dir one page per command.
+    #[command(
+        after_help = "Examples:\n  pinlock man | man -l -\n  pinlock man --dir ~/.local/share/man/man1   # pinlock.1, pinlock-lock.1, ..."
+    )]
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_name = "SHELL")]
+    pub shell: Shell,
+}
+
+/// Shells `pinlock completions` writes scripts for.
+#[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write pinlock.1 and pinlock-COMMAND.1 into this directory (created if missing) instead of
+    /// printing pinlock.1.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -113,10 +169,11 @@ pub struct VersionsArgs {
         conflicts_with = "manifest"
     )]
     pub sources: Vec<String>,
-    /// Take the sources from this manifest.
+    /// Take the sources from this manifest [default: pinlock.yml when it exists and no --source
+    /// is given].
     #[arg(long, short = 'm', value_name = "FILE")]
     pub manifest: Option<PathBuf>,
-    /// Print JSON.
+    /// Print JSON on stdout (shape: docs/json.md).
     #[arg(long)]
     pub json: bool,
 }
@@ -138,6 +195,9 @@ pub struct LockArgs {
     /// Accept a locked version now served with another SHA256.
     #[arg(long)]
     pub allow_rebuilt: bool,
+    /// Print what was done as JSON on stdout (shape: docs/json.md).
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -165,6 +225,9 @@ pub struct PinArgs {
     /// [default: group_vars/all/pinlock.yml next to the manifest].
     #[arg(long, value_name = "FILE")]
     pub vars_file: Option<PathBuf>,
+    /// Print what was done as JSON on stdout (shape: docs/json.md).
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -178,6 +241,9 @@ pub struct InitArgs {
     /// Overwrite an existing manifest.
     #[arg(long)]
     pub force: bool,
+    /// Print what was done as JSON on stdout (shape: docs/json.md).
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -188,7 +254,7 @@ pub struct OutdatedArgs {
     /// The lockfile [default: pinlock.lock next to the manifest].
     #[arg(long, value_name = "FILE")]
     pub lockfile: Option<PathBuf>,
-    /// Print JSON.
+    /// Print JSON on stdout (shape: docs/json.md).
     #[arg(long)]
     pub json: bool,
     /// Exit 1 when something is outdated.
@@ -216,7 +282,7 @@ pub struct UpdateArgs {
     /// Write a Markdown pull-request description to FILE.
     #[arg(long, value_name = "FILE")]
     pub pr_body: Option<PathBuf>,
-    /// Print the proposal as JSON.
+    /// Print the proposal as JSON on stdout (shape: docs/json.md).
     #[arg(long)]
     pub json: bool,
     /// Commit the changes on a branch (HEAD, index and working tree stay untouched).

@@ -1,9 +1,110 @@
 //! pinlock-core: read apt repositories the way apt does, resolve pins into a lockfile,
 //! and rewrite Ansible apt tasks to those pins.
+//!
+//! This is the library behind the `pinlock` command. It never prints (progress comes through a
+//! callback, [`ReadOptions::progress`]), keeps no global state, and returns typed errors that
+//! carry their context (URL, file, line, package); messages that have a fix end with a
+//! `hint:` line.
+//!
+//! # A tour
+//!
+//! ## Read a source, resolve, write a lockfile
+//!
+//! A [`Manifest`] (`pinlock.yml`) names the apt sources and the packages with their
+//! constraints. [`read_sources_blocking`] reads every source as apt does — the InRelease is
+//! verified against the source's `signed-by` key, every index is checked against the signed
+//! digests — and [`lock()`] resolves the manifest against what was read into a [`Lockfile`]:
+//! exact versions with their SHA256 for every `release/arch` target, the dependency closure
+//! included and what no source provides listed under `unresolved`.
+//!
+//! The example reads the bundled example repository (a signed copy of Docker's buster
+//! repository as of March 2023) from a local directory, so it needs no network:
+//!
+//! ```
+//! use pinlock_core::{lock, read_sources_blocking, LockOptions, Lockfile, Manifest, ReadOptions};
+//!
+//! let manifest = Manifest::load(
+//!     concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/docker-buster/pinlock.yml").as_ref(),
+//! )?;
+//! let opts = ReadOptions {
+//!     cache: None,                      // no cache: read the repository directly
+//!     base_dir: manifest.dir.clone(),   // relative paths (repo/, keys/) are the manifest's
+//!     ..ReadOptions::default()
+//! };
+//! let suites = read_sources_blocking(&manifest.specs(), &opts)?;
+//! let locked: Lockfile = lock(&manifest, &suites, None, LockOptions::default())?;
+//!
+//! let amd64 = &locked.targets["buster/amd64"];
+//! // `docker-ce: "^20.10"` keeps Docker off 23.0.1, the release that took the swarm down.
+//! assert_eq!(amd64.packages["docker-ce"].version, "5:20.10.23~3-0~debian-buster");
+//! // AppArmor is recommended by docker-ce but in no configured source: listed, not dropped.
+//! assert!(amd64.unresolved.contains_key("apparmor"));
+//!
+//! // Write it (atomically, only when the text changes).
+//! let dir = std::env::temp_dir().join(format!("pinlock-doctest-{}", std::process::id()));
+//! std::fs::create_dir_all(&dir)?;
+//! let path = dir.join("pinlock.lock");
+//! assert!(locked.write(&path)?);        // written
+//! assert!(!locked.write(&path)?);       // identical: left alone
+//! assert_eq!(Lockfile::load(&path)?.as_ref(), Some(&locked));
+//! # std::fs::remove_dir_all(&dir)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! [`read_sources`] is the async form of the same (for use inside a tokio runtime);
+//! [`read_sources_blocking`] runs its own runtime and works inside a tokio runtime too (it then
+//! runs on a separate thread).
+//!
+//! ## Version ordering
+//!
+//! [`Version`] orders Debian versions exactly as `dpkg --compare-versions` does (epoch first,
+//! `~` sorts before everything, even the end of the string); [`version::compare`] compares
+//! two strings without allocating:
+//!
+//! ```
+//! use std::cmp::Ordering;
+//! use pinlock_core::Version;
+//!
+//! let mut v: Vec<Version> = ["5:20.10.23~3-0~debian-buster", "5:23.0.1-1~debian.10~buster", "1:99"]
+//!     .iter()
+//!     .map(|s| Version::parse(s))
+//!     .collect::<Result<_, _>>()?;
+//! v.sort();
+//! assert_eq!(v.last().unwrap().to_string(), "5:23.0.1-1~debian.10~buster");
+//! assert_eq!(pinlock_core::version::compare("1.0~rc1", "1.0")?, Ordering::Less);
+//! assert!(Version::parse("1.0 beta").is_err());
+//! # Ok::<(), pinlock_core::version::VersionError>(())
+//! ```
+//!
+//! ## Sources
+//!
+//! [`source::parse_one_line`] reads apt's one-line form (as in sources.list or Ansible's
+//! `apt_repository`) into a [`SourceSpec`]; [`source::parse_deb822`] reads `.sources` files:
+//!
+//! ```
+//! let spec = pinlock_core::source::parse_one_line(
+//!     "deb [arch=amd64 signed-by=/etc/apt/keyrings/docker.asc] https://example.org/debian buster stable",
+//! )?
+//! .expect("a deb line");
+//! assert_eq!(spec.uri, "https://example.org/debian");
+//! assert_eq!(spec.suites, ["buster"]);
+//! assert_eq!(spec.components, ["stable"]);
+//! assert_eq!(spec.architectures, ["amd64"]);
+//! # Ok::<(), pinlock_core::source::SourceError>(())
+//! ```
+//!
+//! ## Where to go next
+//!
+//! - [`ansible`]: rewrite apt tasks to the locked versions and add hold tasks.
+//! - [`update`]: propose upgrades; [`query`]: every available version, what is outdated.
+//! - [`constraint`]: the manifest's version constraints; [`relation`]: Debian relations.
+//! - The crate's `examples/`: `embed.rs` (read, resolve, write a lockfile) and `versions.rs`
+//!   (version ordering and source parsing only).
 
 // Errors carry their context (URL, file, line, package) by value; they are returned once per run,
 // so their size does not matter and boxing every variant would only add noise.
 #![allow(clippy::result_large_err)]
+#![warn(missing_docs)]
 
 pub mod ansible;
 pub mod auth;
@@ -27,3 +128,15 @@ pub mod signature;
 pub mod source;
 pub mod update;
 pub mod version;
+
+// The main types, flat. The modules stay public for everything else.
+pub use ansible::{pin_paths, PinError, PinOptions, PinReport, Pins};
+pub use constraint::Constraint;
+pub use lock::{lock, LockError, LockOptions};
+pub use lockfile::{LockedPackage, LockedTarget, Lockfile, LockfileError};
+pub use manifest::{Manifest, ManifestError};
+pub use repository::{
+    read_sources, read_sources_blocking, Progress, ReadOptions, RepoError, SuiteSnapshot,
+};
+pub use source::{SourceError, SourceSpec};
+pub use version::{Version, VersionError};

@@ -1,4 +1,6 @@
 //! `pinlock init`: a starter manifest from existing playbooks.
+//!
+//! `--json` prints `{"version": 1, "manifest", "sources", "packages", "notes"}` on stdout.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -57,6 +59,16 @@ pub fn run(args: InitArgs, out: &Reporter) -> anyhow::Result<ExitCode> {
     );
     for n in &found.notes {
         out.warn(n);
+    }
+    if args.json {
+        let doc = serde_json::json!({
+            "version": 1,
+            "manifest": args.manifest.display().to_string(),
+            "sources": found.sources,
+            "packages": found.packages,
+            "notes": found.notes,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
     }
     Ok(ExitCode::SUCCESS)
 }

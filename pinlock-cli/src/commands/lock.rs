@@ -1,5 +1,9 @@
 //! `pinlock lock`: resolve the manifest into the lockfile.
+//!
+//! `--json` prints `{"version": 1, "lockfile", "up_to_date", "written", "targets",
+//! "changes", "unresolved"}` on stdout (docs/json.md), also with `--locked`.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -126,6 +130,7 @@ pub fn run(g: &Global, args: LockArgs, out: &Reporter) -> anyhow::Result<ExitCod
             new
         }
     };
+    out.progress_finish();
     for (target, t) in &new.targets {
         out.status(
             "Locked",
@@ -152,11 +157,28 @@ pub fn run(g: &Global, args: LockArgs, out: &Reporter) -> anyhow::Result<ExitCod
         }
     }
     let changes = diff(previous.as_ref(), &new);
+    let json_doc = |written: bool, up_to_date: bool| {
+        serde_json::json!({
+            "version": 1,
+            "lockfile": path.display().to_string(),
+            "up_to_date": up_to_date,
+            "written": written,
+            "targets": json_targets(&new),
+            "changes": json_changes(previous.as_ref(), &new),
+            "unresolved": json_unresolved(&new),
+        })
+    };
     let same_text = previous
         .as_ref()
         .is_some_and(|p| p.render() == new.render())
         && std::fs::read_to_string(&path).is_ok_and(|t| t == new.render());
     if args.locked {
+        if args.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json_doc(false, same_text))?
+            );
+        }
         if same_text {
             return Ok(ExitCode::SUCCESS);
         }
@@ -183,5 +205,86 @@ pub fn run(g: &Global, args: LockArgs, out: &Reporter) -> anyhow::Result<ExitCod
     } else {
         out.verbose(1, format!("{} is up to date", path.display()));
     }
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json_doc(wrote, !wrote))?
+        );
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `{"buster/amd64": {"docker-ce": "5:20.10.23~3-0~debian-buster", ...}}`.
+fn json_targets(lock: &Lockfile) -> serde_json::Value {
+    lock.targets
+        .iter()
+        .map(|(t, lt)| {
+            let pkgs: serde_json::Map<String, serde_json::Value> = lt
+                .packages
+                .iter()
+                .map(|(n, p)| (n.clone(), p.version.clone().into()))
+                .collect();
+            (t.clone(), serde_json::Value::Object(pkgs))
+        })
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
+
+/// Per-package changes against the previous lockfile, sorted by target then package:
+/// `{"target", "package", "change": "add|remove|upgrade|downgrade|metadata", "old", "new"}`.
+fn json_changes(old: Option<&Lockfile>, new: &Lockfile) -> Vec<serde_json::Value> {
+    let empty = Lockfile::new();
+    let old = old.unwrap_or(&empty);
+    let targets: BTreeSet<&String> = old.targets.keys().chain(new.targets.keys()).collect();
+    let mut out = Vec::new();
+    for t in targets {
+        let (o, n) = (old.targets.get(t), new.targets.get(t));
+        let names: BTreeSet<&String> = o
+            .iter()
+            .flat_map(|x| x.packages.keys())
+            .chain(n.iter().flat_map(|x| x.packages.keys()))
+            .collect();
+        for name in names {
+            let ov = o.and_then(|x| x.packages.get(name));
+            let nv = n.and_then(|x| x.packages.get(name));
+            let change = match (ov, nv) {
+                (None, Some(_)) => "add",
+                (Some(_), None) => "remove",
+                (Some(a), Some(b)) if a.version != b.version => {
+                    match pinlock_core::version::compare(&a.version, &b.version) {
+                        Ok(std::cmp::Ordering::Greater) => "downgrade",
+                        _ => "upgrade",
+                    }
+                }
+                (Some(a), Some(b)) if a != b => "metadata",
+                _ => continue,
+            };
+            out.push(serde_json::json!({
+                "target": t,
+                "package": name,
+                "change": change,
+                "old": ov.map(|p| p.version.clone()),
+                "new": nv.map(|p| p.version.clone()),
+            }));
+        }
+    }
+    out
+}
+
+/// Dependencies in no configured source: `{"target", "package", "relation", "kind",
+/// "required_by"}`, sorted by target then package.
+fn json_unresolved(lock: &Lockfile) -> Vec<serde_json::Value> {
+    let mut out = Vec::new();
+    for (t, lt) in &lock.targets {
+        for (name, u) in &lt.unresolved {
+            out.push(serde_json::json!({
+                "target": t,
+                "package": name,
+                "relation": u.relation,
+                "kind": u.kind,
+                "required_by": u.required_by,
+            }));
+        }
+    }
+    out
 }

@@ -1,5 +1,6 @@
 //! One module per command; each is a thin wrapper over pinlock-core.
 
+mod generate;
 mod init;
 mod lock;
 mod outdated;
@@ -29,10 +30,14 @@ pub fn run(cli: Cli, out: &Reporter) -> anyhow::Result<ExitCode> {
         Command::Update(args) => update::run(&cli.global, args, out),
         Command::Pin(args) => pin::run(&cli.global, args, out),
         Command::Init(args) => init::run(args, out),
+        Command::Completions(args) => generate::completions(args),
+        Command::Man(args) => generate::man(args, out),
     }
 }
 
-/// Reader options from the global flags. Progress events become `-v` lines and warnings.
+/// Reader options from the global flags. Progress events become `-v` lines and warnings, and
+/// drive the progress bar when stderr is a terminal (call [`Reporter::progress_finish`] once the
+/// repositories are read).
 pub fn read_options(
     g: &Global,
     base_dir: &std::path::Path,
@@ -53,25 +58,58 @@ pub fn read_options(
     if g.offline && cache.is_none() {
         anyhow::bail!("--offline needs a cache\nhint: drop --no-cache, or set --cache-dir");
     }
-    let verbose = g.verbose;
-    let quiet = g.quiet;
-    let progress = Arc::new(move |p: &Progress| match p {
-        Progress::Warning { message } => eprintln!("warning: {message}"),
-        Progress::Fetched { url, bytes } if verbose >= 1 && !quiet => {
-            eprintln!("{:>12} {url} ({bytes} bytes)", "Downloaded")
+    let verbose = out.verbosity();
+    let quiet = out.is_quiet();
+    out.progress_start();
+    let bar = out.progress_bar();
+    // Lines go above the bar when one is drawn.
+    let line = {
+        let bar = bar.clone();
+        move |text: String| match &bar {
+            Some(pb) => pb.suspend(|| eprintln!("{text}")),
+            None => eprintln!("{text}"),
         }
-        Progress::NotModified { url } if verbose >= 1 && !quiet => {
-            eprintln!("{:>12} {url}", "Unchanged")
+    };
+    let progress = Arc::new(move |p: &Progress| {
+        match p {
+            Progress::Warning { message } => line(format!("warning: {message}")),
+            Progress::Fetched { url, bytes } if verbose >= 1 && !quiet => {
+                line(format!("{:>12} {url} ({bytes} bytes)", "Downloaded"))
+            }
+            Progress::NotModified { url } if verbose >= 1 && !quiet => {
+                line(format!("{:>12} {url}", "Unchanged"))
+            }
+            Progress::FromCache { url } if verbose >= 1 && !quiet => {
+                line(format!("{:>12} {url}", "Cached"))
+            }
+            Progress::Parsed { url, packages } if verbose >= 2 && !quiet => {
+                line(format!("{:>12} {url} ({packages} packages)", "Parsed"))
+            }
+            _ => {}
         }
-        Progress::FromCache { url } if verbose >= 1 && !quiet => {
-            eprintln!("{:>12} {url}", "Cached")
+        if let Some(pb) = &bar {
+            match p {
+                Progress::Fetching { url } => {
+                    pb.inc_length(1);
+                    pb.set_prefix("Downloading");
+                    pb.set_message(url.clone());
+                }
+                Progress::Fetched { url, .. } | Progress::NotModified { url } => {
+                    pb.inc(1);
+                    pb.set_message(url.clone());
+                }
+                Progress::FromCache { url } => {
+                    pb.set_prefix("Cached");
+                    pb.set_message(url.clone());
+                }
+                Progress::Parsed { url, packages } => {
+                    pb.set_prefix("Parsed");
+                    pb.set_message(format!("{url} ({packages} packages)"));
+                }
+                Progress::Warning { .. } => {}
+            }
         }
-        Progress::Parsed { url, packages } if verbose >= 2 && !quiet => {
-            eprintln!("{:>12} {url} ({packages} packages)", "Parsed")
-        }
-        _ => {}
     });
-    let _ = out;
     Ok(ReadOptions {
         cache,
         offline: g.offline,

@@ -43,6 +43,7 @@ pub fn run(g: &Global, args: OutdatedArgs, out: &Reporter) -> anyhow::Result<Exi
     let opts = super::read_options(g, &manifest.dir, out)?;
     let suites =
         read_sources_blocking(&manifest.specs(), &opts).context("cannot read the repositories")?;
+    out.progress_finish();
     let rows = outdated(&manifest, &suites, &lock, now(args.now))?;
     let any = rows.iter().any(|r| r.outdated);
     if args.json {

@@ -1,4 +1,7 @@
 //! `pinlock pin`: rewrite Ansible apt tasks to the lockfile.
+//!
+//! `--json` prints `{"version": 1, "lockfile", "check", "up_to_date", "files", "edits",
+//! "warnings"}` on stdout (docs/json.md).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -85,7 +88,35 @@ pub fn run(_g: &Global, args: PinArgs, out: &Reporter) -> anyhow::Result<ExitCod
     for e in &report.edits {
         out.verbose(1, e);
     }
+    let json_doc = |written: bool| {
+        serde_json::json!({
+            "version": 1,
+            "lockfile": display(&lock_path),
+            "check": args.check,
+            "up_to_date": changes.is_empty(),
+            "files": changes.iter().map(|c| serde_json::json!({
+                "path": display(&c.path),
+                "written": written,
+            })).collect::<Vec<_>>(),
+            "edits": report.edits.iter().map(|e| serde_json::json!({
+                "path": display(&e.path),
+                "line": e.line,
+                "description": e.description,
+            })).collect::<Vec<_>>(),
+            "warnings": report.warnings.iter().map(|w| serde_json::json!({
+                "path": display(&w.path),
+                "line": w.line,
+                "message": w.message,
+            })).collect::<Vec<_>>(),
+        })
+    };
+    if args.json && args.diff {
+        anyhow::bail!("--json and --diff both print on stdout\nhint: pass only one of them");
+    }
     if args.check {
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&json_doc(false))?);
+        }
         if changes.is_empty() {
             out.status("Checked", "every apt task is pinned to the lockfile");
             return Ok(ExitCode::SUCCESS);
@@ -106,6 +137,9 @@ pub fn run(_g: &Global, args: PinArgs, out: &Reporter) -> anyhow::Result<ExitCod
     }
     if changes.is_empty() {
         out.status("Checked", "every apt task is already pinned");
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&json_doc(true))?);
     }
     Ok(ExitCode::SUCCESS)
 }

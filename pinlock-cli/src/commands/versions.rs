@@ -13,12 +13,17 @@ use crate::cli::{Global, VersionsArgs};
 use crate::report::Reporter;
 
 pub fn run(g: &Global, args: VersionsArgs, out: &Reporter) -> anyhow::Result<ExitCode> {
-    let (specs, base) = if let Some(m) = &args.manifest {
+    let default_manifest = PathBuf::from("pinlock.yml");
+    let manifest = args
+        .manifest
+        .as_ref()
+        .or((args.sources.is_empty() && default_manifest.exists()).then_some(&default_manifest));
+    let (specs, base) = if let Some(m) = manifest {
         let m = Manifest::load(m)?;
         (m.specs(), m.dir)
     } else {
         if args.sources.is_empty() {
-            anyhow::bail!("no source given\nhint: pass --source \"deb [signed-by=KEY] URL SUITE COMPONENT\" or -m pinlock.yml");
+            anyhow::bail!("no source given\nhint: pass --source \"deb [signed-by=KEY] URL SUITE COMPONENT\" or -m pinlock.yml (read by default when it exists)");
         }
         let mut specs = Vec::new();
         for s in &args.sources {
@@ -28,11 +33,15 @@ pub fn run(g: &Global, args: VersionsArgs, out: &Reporter) -> anyhow::Result<Exi
     };
     let opts = super::read_options(g, &base, out)?;
     let suites = read_sources_blocking(&specs, &opts).context("cannot read the repositories")?;
+    out.progress_finish();
     let found = query::versions(&suites, &args.packages);
     let mut stdout = std::io::stdout().lock();
     use std::io::Write;
     if args.json {
-        serde_json::to_writer_pretty(&mut stdout, &serde_json::json!({ "packages": found }))?;
+        serde_json::to_writer_pretty(
+            &mut stdout,
+            &serde_json::json!({ "version": 1, "packages": found }),
+        )?;
         writeln!(stdout)?;
     } else {
         for (name, list) in &found {

@@ -178,35 +178,52 @@ pub enum PinError {
     /// The YAML does not parse.
     #[error("{}:{line}:{col}: invalid YAML: {message}", path.display())]
     Syntax {
+        /// The file.
         path: PathBuf,
+        /// 1-based line of the error.
         line: usize,
+        /// 1-based column of the error.
         col: usize,
+        /// The parser's message.
         message: String,
     },
     /// The file is not UTF-8.
     #[error("{}:{line}:{col}: file is not valid UTF-8\nhint: Ansible files must be UTF-8; re-encode the file", path.display())]
     NotUtf8 {
+        /// The file.
         path: PathBuf,
+        /// 1-based line of the first invalid byte.
         line: usize,
+        /// 1-based column (byte) of the first invalid byte.
         col: usize,
     },
     /// A tab is used for indentation.
     #[error("{}:{line}:{col}: tab used for indentation\nhint: YAML indentation must be spaces", path.display())]
     TabIndent {
+        /// The file.
         path: PathBuf,
+        /// 1-based line of the tab.
         line: usize,
+        /// 1-based column of the tab.
         col: usize,
     },
     /// Reading, writing or walking failed.
     #[error("{}: {source}", path.display())]
     Io {
+        /// The file or directory.
         path: PathBuf,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
     /// The forced target is not in the pins.
     #[error("target {target} is not in the lockfile (it has: {known})\nhint: pass one of the lockfile's targets as release/arch")]
-    UnknownTarget { target: String, known: String },
+    UnknownTarget {
+        /// The target asked for (`release/arch`).
+        target: String,
+        /// The targets the pins have, comma-separated.
+        known: String,
+    },
     /// The pins have no target at all.
     #[error("the pins have no targets\nhint: run `pinlock lock` first")]
     NoTargets,

@@ -1,6 +1,6 @@
 //! OpenPGP verification of InRelease / Release.gpg against a signed-by keyring, as apt does it.
 //!
-//! apt splits the signed file itself (see [`armor`]), hands message and signatures to gpgv and
+//! apt splits the signed file itself (see the private `armor` module), hands message and signatures to gpgv and
 //! then judges gpgv's status lines (methods/gpgv.cc). This module reproduces both halves:
 //!
 //! - every signature whose issuer is in the keyring is checked cryptographically; one bad
