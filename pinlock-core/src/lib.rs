@@ -27,3 +27,4 @@ pub mod signature;
 pub mod source;
 pub mod update;
 pub mod version;
+pub mod yaml_guard;
