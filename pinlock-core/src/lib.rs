@@ -128,6 +128,7 @@ pub mod signature;
 pub mod source;
 pub mod update;
 pub mod version;
+pub mod yaml_guard;
 
 // The main types, flat. The modules stay public for everything else.
 pub use ansible::{pin_paths, PinError, PinOptions, PinReport, Pins};

@@ -147,6 +147,8 @@ impl Lockfile {
             path: path.to_path_buf(),
             message,
         };
+        crate::yaml_guard::check(text)
+            .map_err(|e| invalid(format!("line {} column {}: {}", e.line, e.col, e.message)))?;
         let value: serde_yaml::Value =
             serde_yaml::from_str(text).map_err(|e| invalid(e.to_string()))?;
         let found = value

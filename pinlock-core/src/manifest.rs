@@ -182,6 +182,11 @@ impl Manifest {
 
     /// Parses manifest text; `path` names it and anchors relative paths.
     pub fn parse(text: &str, path: &Path) -> Result<Manifest, ManifestError> {
+        crate::yaml_guard::check(text).map_err(|e| ManifestError::Yaml {
+            path: path.to_path_buf(),
+            location: format!("{}:{}: ", e.line, e.col),
+            message: e.message,
+        })?;
         let raw: Raw = serde_yaml::from_str(text).map_err(|e| ManifestError::Yaml {
             path: path.to_path_buf(),
             location: e

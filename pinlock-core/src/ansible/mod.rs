@@ -375,6 +375,7 @@ fn plan_loaded(
         unit: plan::detect_unit(&f.docs),
         plan: Default::default(),
         in_handlers: false,
+        line_starts: plan::line_starts(body),
     };
     planner.run();
     let plan = planner.plan;

@@ -1,0 +1,113 @@
+//! Hostile Packages indexes, served signed over loopback: a 1 MB field value, stanzas without
+//! Package or Version, duplicate entries, `Filename` with `..` or an absolute path, CR/LF line
+//! ends, a version that is not a Debian version. `pinlock versions` must end in a clear result
+//! or error (exit 0 or 2, within 30 s), and create nothing outside its cache directory.
+
+use std::path::Path;
+
+use pinlock_tests::{fixture, require_tool, Pinlock, RepoBuilder, Server};
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let (src, dst) = (e.path(), to.join(e.file_name()));
+        if src.is_dir() {
+            copy_dir(&src, &dst);
+        } else {
+            std::fs::copy(&src, &dst).unwrap();
+        }
+    }
+}
+
+/// Serves the docker-debian fixture with `extra` appended to amd64.Packages and runs
+/// `pinlock versions --json docker-ce evil` from an empty working directory.
+fn versions_with(extra: &str) -> (pinlock_tests::PinlockRun, tempfile::TempDir) {
+    let fx = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("docker-debian"), fx.path());
+    let p = fx.path().join("buster/stable/amd64.Packages");
+    let mut text = std::fs::read_to_string(&p).unwrap();
+    text.push('\n');
+    text.push_str(extra);
+    std::fs::write(&p, text).unwrap();
+    let repo = RepoBuilder::new(fx.path()).build().unwrap();
+    let srv = Server::serve(repo.path());
+    let cwd = tempfile::tempdir().unwrap();
+    let source = format!(
+        "deb [arch=amd64 signed-by={}] {} buster stable",
+        repo.key_asc.display(),
+        srv.url()
+    );
+    let run = Pinlock::new().current_dir(cwd.path()).run(&[
+        "-q",
+        "versions",
+        "--json",
+        "--source",
+        &source,
+        "docker-ce",
+        "evil",
+    ]);
+    assert!(run.code == 0 || run.code == 2, "crash: {run:?}");
+    assert!(run.elapsed.as_secs() < 30, "took {:?}", run.elapsed);
+    let left: Vec<_> = std::fs::read_dir(cwd.path()).unwrap().flatten().collect();
+    assert!(
+        left.is_empty(),
+        "created files in the working dir: {left:?}"
+    );
+    (run, cwd)
+}
+
+#[test]
+fn hostile_stanzas_do_not_break_reading() {
+    if !(require_tool("gpg") && require_tool("gpgconf")) {
+        return;
+    }
+    let big = "x".repeat(1024 * 1024);
+    let extra = format!(
+        "Package: evil\nVersion: 1.0\nArchitecture: amd64\nDescription: {big}\nFilename: ../../../../tmp/pinlock-evil.deb\nSize: 1\nSHA256: {z}\n\n\
+         Package: evil\nVersion: 1.0\nArchitecture: amd64\nFilename: /etc/pinlock-evil.deb\nSize: 1\nSHA256: {z}\n\n\
+         Version: 2.0\nArchitecture: amd64\n\n\
+         Package: noversion\nArchitecture: amd64\n\n\
+         Package: evil\r\nVersion: 3.0\r\nArchitecture: amd64\r\n\r\n",
+        z = "0".repeat(64)
+    );
+    let (run, _cwd) = versions_with(&extra);
+    eprintln!("exit {}: {}", run.code, run.stderr.trim());
+    // either a clear error naming the index, or docker-ce still read correctly
+    if run.code == 2 {
+        assert!(
+            run.stderr.contains("Packages"),
+            "names the index: {}",
+            run.stderr
+        );
+    } else {
+        assert!(
+            run.stdout.contains("5:24.0.2-1~debian.10~buster"),
+            "{}",
+            run.stdout
+        );
+    }
+    assert!(!Path::new("/tmp/pinlock-evil.deb").exists());
+    assert!(!Path::new("/etc/pinlock-evil.deb").exists());
+}
+
+#[test]
+fn invalid_debian_version_is_a_clear_result() {
+    if !(require_tool("gpg") && require_tool("gpgconf")) {
+        return;
+    }
+    let (run, _cwd) = versions_with("Package: evil\nVersion: 1:2:a b!\nArchitecture: amd64\n\n");
+    eprintln!("exit {}: {}", run.code, run.stderr.trim());
+    if run.code == 2 {
+        assert!(
+            run.stderr.contains("Packages"),
+            "names the index: {}",
+            run.stderr
+        );
+    } else {
+        assert!(
+            run.stdout.contains("5:24.0.2-1~debian.10~buster"),
+            "{}",
+            run.stdout
+        );
+    }
+}
