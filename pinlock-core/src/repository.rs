@@ -364,6 +364,17 @@ pub async fn read_sources(
     specs: &[SourceSpec],
     opts: &ReadOptions,
 ) -> Result<Vec<SuiteSnapshot>, RepoError> {
+    let jobs = per_suite(specs, opts, read_suite)?;
+    futures_util::future::try_join_all(jobs).await
+}
+
+/// Builds one future per (source, suite) with `job`, all sharing one fetcher (one connection
+/// pool). Fails before any network access when a keyring cannot be loaded.
+fn per_suite<Fut>(
+    specs: &[SourceSpec],
+    opts: &ReadOptions,
+    job: impl Fn(Arc<Ctx>, SourceSpec, String, Arc<Keyring>) -> Fut,
+) -> Result<Vec<Fut>, RepoError> {
     let fetcher = Fetcher::new(opts.fetch.clone(), opts.auth.clone())?;
     let ctx = Arc::new(Ctx {
         fetcher,
@@ -373,7 +384,7 @@ pub async fn read_sources(
     for spec in specs {
         let keyring = Arc::new(load_keyring(spec, &opts.base_dir)?);
         for suite in &spec.suites {
-            jobs.push(read_suite(
+            jobs.push(job(
                 ctx.clone(),
                 spec.clone(),
                 suite.clone(),
@@ -381,7 +392,30 @@ pub async fn read_sources(
             ));
         }
     }
-    futures_util::future::try_join_all(jobs).await
+    Ok(jobs)
+}
+
+/// Runs the future `make` returns on a runtime of its own; inside a caller's tokio runtime
+/// (where blocking on another runtime would panic) it does so on a separate thread.
+fn block_on<F, Fut, T>(make: F) -> T
+where
+    F: FnOnce() -> Fut + Send,
+    Fut: std::future::Future<Output = T>,
+    T: Send,
+{
+    let run = || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("cannot start the async runtime");
+        rt.block_on(make())
+    };
+    if tokio::runtime::Handle::try_current().is_ok() {
+        std::thread::scope(|s| s.spawn(run).join().expect("reader thread panicked"))
+    } else {
+        run()
+    }
 }
 
 /// [`read_sources`] for callers without an async runtime. Works inside a tokio runtime too
@@ -390,19 +424,7 @@ pub fn read_sources_blocking(
     specs: &[SourceSpec],
     opts: &ReadOptions,
 ) -> Result<Vec<SuiteSnapshot>, RepoError> {
-    let run = || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("cannot start the async runtime");
-        rt.block_on(read_sources(specs, opts))
-    };
-    if tokio::runtime::Handle::try_current().is_ok() {
-        std::thread::scope(|s| s.spawn(run).join().expect("reader thread panicked"))
-    } else {
-        run()
-    }
+    block_on(|| read_sources(specs, opts))
 }
 
 /// A verified suite without its indexes: what [`read_releases`] returns.
@@ -439,28 +461,15 @@ pub async fn read_releases(
     specs: &[SourceSpec],
     opts: &ReadOptions,
 ) -> Result<Vec<ReleaseSnapshot>, RepoError> {
-    let fetcher = Fetcher::new(opts.fetch.clone(), opts.auth.clone())?;
-    let ctx = Arc::new(Ctx {
-        fetcher,
-        opts: opts.clone(),
-    });
-    let mut jobs = Vec::new();
-    for spec in specs {
-        let keyring = Arc::new(load_keyring(spec, &opts.base_dir)?);
-        for suite in &spec.suites {
-            let (ctx, spec, suite, keyring) =
-                (ctx.clone(), spec.clone(), suite.clone(), keyring.clone());
-            jobs.push(async move {
-                let v = verify_suite(&ctx, &spec, &suite, &keyring).await?;
-                Ok::<_, RepoError>(ReleaseSnapshot {
-                    uri: spec.display_uri().trim_end_matches('/').to_string(),
-                    suite,
-                    release_sha256: v.release_sha256,
-                    signer: v.signer,
-                })
-            });
-        }
-    }
+    let jobs = per_suite(specs, opts, |ctx, spec, suite, keyring| async move {
+        let v = verify_suite(&ctx, &spec, &suite, &keyring).await?;
+        Ok::<_, RepoError>(ReleaseSnapshot {
+            uri: spec.display_uri().trim_end_matches('/').to_string(),
+            suite,
+            release_sha256: v.release_sha256,
+            signer: v.signer,
+        })
+    })?;
     futures_util::future::try_join_all(jobs).await
 }
 
@@ -469,18 +478,7 @@ pub fn read_releases_blocking(
     specs: &[SourceSpec],
     opts: &ReadOptions,
 ) -> Result<Vec<ReleaseSnapshot>, RepoError> {
-    let run = || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("cannot start the async runtime");
-        rt.block_on(read_releases(specs, opts))
-    };
-    if tokio::runtime::Handle::try_current().is_ok() {
-        std::thread::scope(|s| s.spawn(run).join().expect("reader thread panicked"))
-    } else {
-        run()
-    }
+    block_on(|| read_releases(specs, opts))
 }
 
 /// A suite's InRelease fetched (or taken from the cache after a 304), its signature verified
