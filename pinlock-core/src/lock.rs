@@ -171,6 +171,20 @@ pub fn memo_key(
         .collect::<String>()
 }
 
+/// The manifest's package constraints, parsed; the first invalid one is an error naming its
+/// package.
+pub fn constraints(manifest: &Manifest) -> Result<BTreeMap<String, Constraint>, LockError> {
+    let mut out = BTreeMap::new();
+    for (name, text) in &manifest.packages {
+        let c = Constraint::parse(text).map_err(|source| LockError::Constraint {
+            package: name.clone(),
+            source,
+        })?;
+        out.insert(name.clone(), c);
+    }
+    Ok(out)
+}
+
 /// Resolves `manifest` against `suites` (as returned by
 /// [`read_sources`](crate::repository::read_sources) for `manifest.specs()`), keeping what
 /// `previous` locked where it still fits.
@@ -194,14 +208,7 @@ pub fn lock_and_next(
     opts: LockOptions,
     next: bool,
 ) -> Result<(Lockfile, Option<Lockfile>), LockError> {
-    let mut constraints = BTreeMap::new();
-    for (name, text) in &manifest.packages {
-        let c = Constraint::parse(text).map_err(|source| LockError::Constraint {
-            package: name.clone(),
-            source,
-        })?;
-        constraints.insert(name.clone(), c);
-    }
+    let constraints = constraints(manifest)?;
     let targets = targets(manifest, suites);
     let mut universes = Vec::with_capacity(targets.len());
     for (target, suite_ids) in targets {

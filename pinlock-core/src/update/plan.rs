@@ -1,11 +1,10 @@
 //! `pinlock update`: the proposal.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use crate::constraint::Constraint;
-use crate::lock::{lock, LockError, LockOptions};
+use crate::lock::{lock, LockOptions};
 use crate::lockfile::{LockedPackage, Lockfile};
 use crate::manifest::Manifest;
 use crate::repository::SuiteSnapshot;
@@ -101,14 +100,7 @@ pub fn propose(
     opts: &UpdateOptions,
 ) -> Result<Proposal, UpdateError> {
     let policy = Policy::new(&manifest.update)?;
-    let mut constraints = BTreeMap::new();
-    for (name, text) in &manifest.packages {
-        let c = Constraint::parse(text).map_err(|source| LockError::Constraint {
-            package: name.clone(),
-            source,
-        })?;
-        constraints.insert(name.clone(), c);
-    }
+    let constraints = crate::lock::constraints(manifest)?;
     if opts.precise.is_some() && opts.packages.len() != 1 {
         return Err(UpdateError::PreciseNeedsOne {
             count: opts.packages.len(),
