@@ -178,14 +178,30 @@ pub struct VersionsArgs {
     pub json: bool,
 }
 
+/// `-m/--manifest` and `--lockfile`, shared by the commands that read both.
 #[derive(Debug, Args)]
-pub struct LockArgs {
-    /// The manifest.
+pub struct ProjectArgs {
+    /// The manifest (sources, packages, targets, `playbooks:`).
     #[arg(long, short = 'm', default_value = "pinlock.yml", value_name = "FILE")]
     pub manifest: PathBuf,
     /// The lockfile [default: pinlock.lock next to the manifest].
     #[arg(long, value_name = "FILE")]
     pub lockfile: Option<PathBuf>,
+}
+
+impl ProjectArgs {
+    /// The lockfile path: `--lockfile`, else `pinlock.lock` in `manifest_dir`.
+    pub fn lockfile_path(&self, manifest_dir: &std::path::Path) -> PathBuf {
+        self.lockfile
+            .clone()
+            .unwrap_or_else(|| manifest_dir.join("pinlock.lock"))
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct LockArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
     /// Fail (exit 1) instead of writing when the lockfile would change.
     #[arg(long)]
     pub locked: bool,
@@ -206,12 +222,8 @@ pub struct PinArgs {
     /// [default: the manifest's `playbooks:`, else the current directory].
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// The manifest (for `playbooks:` and the default lockfile location).
-    #[arg(long, short = 'm', default_value = "pinlock.yml", value_name = "FILE")]
-    pub manifest: PathBuf,
-    /// The lockfile [default: pinlock.lock next to the manifest].
-    #[arg(long, value_name = "FILE")]
-    pub lockfile: Option<PathBuf>,
+    #[command(flatten)]
+    pub project: ProjectArgs,
     /// Change nothing; exit 1 if anything would change.
     #[arg(long)]
     pub check: bool,
@@ -248,12 +260,8 @@ pub struct InitArgs {
 
 #[derive(Debug, Args)]
 pub struct OutdatedArgs {
-    /// The manifest.
-    #[arg(long, short = 'm', default_value = "pinlock.yml", value_name = "FILE")]
-    pub manifest: PathBuf,
-    /// The lockfile [default: pinlock.lock next to the manifest].
-    #[arg(long, value_name = "FILE")]
-    pub lockfile: Option<PathBuf>,
+    #[command(flatten)]
+    pub project: ProjectArgs,
     /// Print JSON on stdout (shape: docs/json.md).
     #[arg(long)]
     pub json: bool,
@@ -270,12 +278,8 @@ pub struct UpdateArgs {
     /// Packages to update (default: every package in the manifest).
     #[arg(value_name = "PKG")]
     pub packages: Vec<String>,
-    /// The manifest.
-    #[arg(long, short = 'm', default_value = "pinlock.yml", value_name = "FILE")]
-    pub manifest: PathBuf,
-    /// The lockfile [default: pinlock.lock next to the manifest].
-    #[arg(long, value_name = "FILE")]
-    pub lockfile: Option<PathBuf>,
+    #[command(flatten)]
+    pub project: ProjectArgs,
     /// Move the one named package to exactly this version.
     #[arg(long, value_name = "VERSION")]
     pub precise: Option<String>,

@@ -4,7 +4,6 @@
 //! "changes", "unresolved"}` on stdout (docs/json.md), also with `--locked`.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -17,12 +16,6 @@ use pinlock_core::repository::{
 
 use crate::cli::{Global, LockArgs};
 use crate::report::Reporter;
-
-/// The lockfile path: `--lockfile`, else `pinlock.lock` next to the manifest.
-pub fn lockfile_path(manifest: &Manifest, arg: Option<&PathBuf>) -> PathBuf {
-    arg.cloned()
-        .unwrap_or_else(|| manifest.dir.join("pinlock.lock"))
-}
 
 /// Identifies this build of pinlock for [`memo_key`]: version plus the executable's size and
 /// modification time (a rebuilt binary may resolve differently, so its memos must not match).
@@ -52,7 +45,7 @@ fn remembered(
     let (Some(cache), Some(build), Some(_)) = (&opts.cache, build_id(), previous) else {
         return Ok(None);
     };
-    let Ok(bytes) = std::fs::read(&args.manifest) else {
+    let Ok(bytes) = std::fs::read(&args.project.manifest) else {
         return Ok(None);
     };
     let releases =
@@ -67,7 +60,7 @@ fn remembered(
     );
     Ok(cache
         .load_lock_memo(&key)
-        .and_then(|text| Lockfile::parse(&text, &args.manifest).ok()))
+        .and_then(|text| Lockfile::parse(&text, &args.project.manifest).ok()))
 }
 
 /// After a full run: remembers its result `new`, and also `next`, the result of the next run
@@ -86,7 +79,7 @@ fn remember(
     let (Some(cache), Some(build), false) = (&opts.cache, build_id(), opts.offline) else {
         return;
     };
-    let Ok(bytes) = std::fs::read(&args.manifest) else {
+    let Ok(bytes) = std::fs::read(&args.project.manifest) else {
         return;
     };
     let releases: Vec<ReleaseSnapshot> = suites.iter().map(ReleaseSnapshot::from).collect();
@@ -100,8 +93,8 @@ fn remember(
 }
 
 pub fn run(g: &Global, args: LockArgs, out: &Reporter) -> anyhow::Result<ExitCode> {
-    let manifest = Manifest::load(&args.manifest)?;
-    let path = lockfile_path(&manifest, args.lockfile.as_ref());
+    let manifest = Manifest::load(&args.project.manifest)?;
+    let path = args.project.lockfile_path(&manifest.dir);
     let previous = Lockfile::load(&path)?;
     let opts = super::read_options(g, &manifest.dir, out)?;
     let lock_opts = LockOptions {
@@ -185,7 +178,7 @@ pub fn run(g: &Global, args: LockArgs, out: &Reporter) -> anyhow::Result<ExitCod
         let mut msg = format!(
             "{} is not up to date with {}",
             path.display(),
-            args.manifest.display()
+            args.project.manifest.display()
         );
         for c in &changes {
             msg.push_str(&format!("\n  {c}"));

@@ -37,8 +37,8 @@ pub fn load_lock(path: &std::path::Path) -> anyhow::Result<Lockfile> {
 }
 
 pub fn run(g: &Global, args: OutdatedArgs, out: &Reporter) -> anyhow::Result<ExitCode> {
-    let manifest = Manifest::load(&args.manifest)?;
-    let path = super::lock::lockfile_path(&manifest, args.lockfile.as_ref());
+    let manifest = Manifest::load(&args.project.manifest)?;
+    let path = args.project.lockfile_path(&manifest.dir);
     let lock = load_lock(&path)?;
     let opts = super::read_options(g, &manifest.dir, out)?;
     let suites =

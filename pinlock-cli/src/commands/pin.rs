@@ -15,18 +15,15 @@ use crate::cli::{Global, PinArgs};
 use crate::report::Reporter;
 
 pub fn run(_g: &Global, args: PinArgs, out: &Reporter) -> anyhow::Result<ExitCode> {
-    let manifest = if args.manifest.exists() {
-        Some(Manifest::load(&args.manifest)?)
+    let manifest = if args.project.manifest.exists() {
+        Some(Manifest::load(&args.project.manifest)?)
     } else {
         None
     };
     let base = manifest
         .as_ref()
         .map_or_else(|| PathBuf::from("."), |m| m.dir.clone());
-    let lock_path = args
-        .lockfile
-        .clone()
-        .unwrap_or_else(|| base.join("pinlock.lock"));
+    let lock_path = args.project.lockfile_path(&base);
     let lock = Lockfile::load(&lock_path)?.with_context(|| {
         format!(
             "no lockfile at {}\nhint: run `pinlock lock` first",

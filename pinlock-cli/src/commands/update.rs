@@ -25,8 +25,8 @@ use crate::report::Reporter;
 pub const PROPOSAL: u8 = 10;
 
 pub fn run(g: &Global, args: UpdateArgs, out: &Reporter) -> anyhow::Result<ExitCode> {
-    let manifest = Manifest::load(&args.manifest)?;
-    let path = super::lock::lockfile_path(&manifest, args.lockfile.as_ref());
+    let manifest = Manifest::load(&args.project.manifest)?;
+    let path = args.project.lockfile_path(&manifest.dir);
     let previous = super::outdated::load_lock(&path)?;
     let opts = super::read_options(g, &manifest.dir, out)?;
     let suites =
