@@ -72,6 +72,7 @@ mod date;
 mod error;
 mod gpg;
 mod pinlock;
+mod project;
 mod repo;
 mod server;
 
@@ -81,6 +82,7 @@ pub use apt::AptSandbox;
 pub use date::{format_release, parse_rfc2822};
 pub use error::{HarnessError, Result};
 pub use pinlock::{pinlock_bin, redact, Pinlock, PinlockRun};
+pub use project::{copy_dir, deb_line, Project};
 pub use repo::{
     BuiltRepo, Compression, HashKind, IndexInfo, RepoBuilder, SignMode, TestKey, DEFAULT_DATE,
 };
@@ -145,6 +147,11 @@ pub fn require_tool(tool: &str) -> bool {
     }
     eprintln!("skipping: required tool `{tool}` is not on PATH ({hint})");
     false
+}
+
+/// [`require_tool`] for what building a signed test repository needs: gpg and gpgconf.
+pub fn require_repo_tools() -> bool {
+    require_tool("gpg") && require_tool("gpgconf")
 }
 
 /// [`require_tool`] for every tool a full end-to-end test needs: gpg, gpgconf, apt-get,

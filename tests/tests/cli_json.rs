@@ -1,22 +1,9 @@
 //! `--json` shapes of lock and pin (documented in docs/json.md), run offline on a copy of the
 //! bundled example (a local signed repository).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use pinlock_tests::Pinlock;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
-}
+use pinlock_tests::{copy_dir, Pinlock};
 
 fn example_copy() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();

@@ -5,19 +5,7 @@
 
 use std::path::Path;
 
-use pinlock_tests::{fixture, require_tool, Pinlock, RepoBuilder, Server};
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let (src, dst) = (e.path(), to.join(e.file_name()));
-        if src.is_dir() {
-            copy_dir(&src, &dst);
-        } else {
-            std::fs::copy(&src, &dst).unwrap();
-        }
-    }
-}
+use pinlock_tests::{copy_dir, fixture, require_repo_tools, Pinlock, RepoBuilder, Server};
 
 /// Serves the docker-debian fixture with `extra` appended to amd64.Packages and runs
 /// `pinlock versions --json docker-ce evil` from an empty working directory.
@@ -58,7 +46,7 @@ fn versions_with(extra: &str) -> (pinlock_tests::PinlockRun, tempfile::TempDir) 
 
 #[test]
 fn hostile_stanzas_do_not_break_reading() {
-    if !(require_tool("gpg") && require_tool("gpgconf")) {
+    if !require_repo_tools() {
         return;
     }
     let big = "x".repeat(1024 * 1024);
@@ -92,7 +80,7 @@ fn hostile_stanzas_do_not_break_reading() {
 
 #[test]
 fn invalid_debian_version_is_a_clear_result() {
-    if !(require_tool("gpg") && require_tool("gpgconf")) {
+    if !require_repo_tools() {
         return;
     }
     let (run, _cwd) = versions_with("Package: evil\nVersion: 1:2:a b!\nArchitecture: amd64\n\n");

@@ -3,65 +3,15 @@
 //! source move together, missing dependencies are listed under `unresolved`, and a re-run is
 //! byte-identical and leaves the file untouched (`--locked` exits 0).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use pinlock_core::lockfile::{LockedTarget, Lockfile};
 use pinlock_tests::{
-    fixture, redact, require_apt_tools, require_tool, AptSandbox, BuiltRepo, Pinlock, PinlockRun,
-    RepoBuilder, Server,
+    deb_line, fixture, redact, require_apt_tools, require_repo_tools, AptSandbox, BuiltRepo,
+    Pinlock, Project, RepoBuilder, Server,
 };
 
-/// gpg builds the signed test repositories: skip (or fail under CI=true) without it.
-fn repo_tools() -> bool {
-    require_tool("gpg") && require_tool("gpgconf")
-}
-
 const PKGS: [&str; 3] = ["docker-ce", "docker-ce-cli", "containerd.io"];
-
-fn line(repo: &BuiltRepo, url: &str, arch: &str, suite: &str, comp: &str) -> String {
-    format!(
-        "deb [arch={arch} signed-by={}] {url} {suite} {comp}",
-        repo.key_asc.display()
-    )
-}
-
-/// A project directory with a `pinlock.yml`.
-struct Project {
-    dir: tempfile::TempDir,
-}
-
-impl Project {
-    fn new(sources: &[String], packages: &[(&str, &str)]) -> Project {
-        let dir = tempfile::tempdir().unwrap();
-        let mut text = String::from("sources:\n");
-        for s in sources {
-            text.push_str(&format!("  - \"{s}\"\n"));
-        }
-        text.push_str("packages:\n");
-        for (n, c) in packages {
-            text.push_str(&format!("  {n}: \"{c}\"\n"));
-        }
-        std::fs::write(dir.path().join("pinlock.yml"), text).unwrap();
-        Project { dir }
-    }
-    fn manifest(&self) -> String {
-        self.dir.path().join("pinlock.yml").display().to_string()
-    }
-    fn lockfile(&self) -> PathBuf {
-        self.dir.path().join("pinlock.lock")
-    }
-    fn lock(&self, pl: &Pinlock, flags: &[&str]) -> PinlockRun {
-        let m = self.manifest();
-        let mut args = vec!["lock", "-m", &m];
-        args.extend_from_slice(flags);
-        pl.run(&args)
-    }
-    fn parsed(&self) -> Lockfile {
-        Lockfile::load(&self.lockfile())
-            .unwrap()
-            .expect("lockfile exists")
-    }
-}
 
 fn target<'a>(lock: &'a Lockfile, name: &str) -> &'a LockedTarget {
     lock.targets
@@ -86,7 +36,7 @@ fn done_when_docker_buster_amd64() {
     }
     let repo = RepoBuilder::new(fixture("docker-debian")).build().unwrap();
     let srv = Server::serve(repo.path());
-    let src = [line(&repo, &srv.url(), "amd64", "buster", "stable")];
+    let src = [deb_line(&repo, &srv.url(), "amd64", "buster", "stable")];
     let proj = Project::new(&src, &PKGS.map(|p| (p, "*")));
     let pl = Pinlock::new();
     let run = proj.lock(&pl, &[]);
@@ -135,12 +85,12 @@ fn done_when_docker_buster_amd64() {
 
 #[test]
 fn locked_detects_a_changed_manifest() {
-    if !repo_tools() {
+    if !require_repo_tools() {
         return;
     }
     let repo = RepoBuilder::new(fixture("docker-debian")).build().unwrap();
     let srv = Server::serve(repo.path());
-    let src = [line(&repo, &srv.url(), "amd64", "buster", "stable")];
+    let src = [deb_line(&repo, &srv.url(), "amd64", "buster", "stable")];
     let proj = Project::new(&src, &PKGS.map(|p| (p, "*")));
     let pl = Pinlock::new();
     proj.lock(&pl, &[]).success();
@@ -179,8 +129,8 @@ fn with_debian(
     arch: &str,
 ) -> Vec<String> {
     vec![
-        line(docker, &dsrv.url(), arch, suite, "stable"),
-        line(debian, &bsrv.url(), arch, suite, "main"),
+        deb_line(docker, &dsrv.url(), arch, suite, "stable"),
+        deb_line(debian, &bsrv.url(), arch, suite, "main"),
     ]
 }
 

@@ -4,14 +4,9 @@
 //! YAML error with file:line:column, a lockfile of an unknown format version.
 
 use pinlock_tests::{
-    fixture, redact, require_tool, testdata_dir, BuiltRepo, Pinlock, PinlockRun, RepoBuilder,
+    fixture, redact, require_repo_tools, testdata_dir, BuiltRepo, Pinlock, PinlockRun, RepoBuilder,
     Server,
 };
-
-/// gpg builds the signed test repositories: skip (or fail under CI=true) without it.
-fn repo_tools() -> bool {
-    require_tool("gpg") && require_tool("gpgconf")
-}
 
 struct Case {
     _repo: BuiltRepo,
@@ -77,7 +72,7 @@ impl Case {
 
 #[test]
 fn unknown_package_suggests_a_close_name() {
-    if !repo_tools() {
+    if !require_repo_tools() {
         return;
     }
     let c = Case::new();
@@ -89,7 +84,7 @@ fn unknown_package_suggests_a_close_name() {
 
 #[test]
 fn unsatisfiable_constraint_lists_versions_newest_first() {
-    if !repo_tools() {
+    if !require_repo_tools() {
         return;
     }
     let c = Case::new();
@@ -107,7 +102,7 @@ fn unsatisfiable_constraint_lists_versions_newest_first() {
 
 #[test]
 fn constraint_syntax_error_shows_the_text() {
-    if !repo_tools() {
+    if !require_repo_tools() {
         return;
     }
     let c = Case::new();
@@ -125,7 +120,7 @@ fn constraint_syntax_error_shows_the_text() {
 
 #[test]
 fn manifest_yaml_error_has_file_line_column() {
-    if !repo_tools() {
+    if !require_repo_tools() {
         return;
     }
     let c = Case::new();
@@ -150,7 +145,7 @@ fn manifest_yaml_error_has_file_line_column() {
 
 #[test]
 fn unknown_lockfile_version_is_refused_and_kept() {
-    if !repo_tools() {
+    if !require_repo_tools() {
         return;
     }
     let c = Case::new();
@@ -168,7 +163,7 @@ fn unknown_lockfile_version_is_refused_and_kept() {
 
 #[test]
 fn conflicting_sibling_requirements() {
-    if !repo_tools() {
+    if !require_repo_tools() {
         return;
     }
     // docker-ce and docker-ce-cli come from one source and move together

@@ -2,52 +2,26 @@
 //! at the same URL, refusal of a rollback (older Release Date) and of a locked version rebuilt
 //! in place (another SHA256), each unless explicitly allowed. Refusals write nothing.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use pinlock_core::lockfile::Lockfile;
-use pinlock_tests::{fixture, require_tool, BuiltRepo, Pinlock, PinlockRun, RepoBuilder, Server};
-
-/// gpg builds the signed test repositories: skip (or fail under CI=true) without it.
-fn repo_tools() -> bool {
-    require_tool("gpg") && require_tool("gpgconf")
-}
+use pinlock_tests::{
+    copy_dir, deb_line, fixture, require_repo_tools, BuiltRepo, Pinlock, Project, RepoBuilder,
+    Server,
+};
 
 const PKGS: [&str; 3] = ["docker-ce", "docker-ce-cli", "containerd.io"];
 
-struct Project {
-    dir: tempfile::TempDir,
+/// A project locking [`PKGS`] from `repo` served by `srv` (buster/amd64).
+fn project(repo: &BuiltRepo, srv: &Server) -> Project {
+    let src = [deb_line(repo, &srv.url(), "amd64", "buster", "stable")];
+    Project::new(&src, &PKGS.map(|p| (p, "*")))
 }
 
-impl Project {
-    fn new(repo: &BuiltRepo, srv: &Server) -> Project {
-        let dir = tempfile::tempdir().unwrap();
-        let mut text = format!(
-            "sources:\n  - \"deb [arch=amd64 signed-by={}] {} buster stable\"\npackages:\n",
-            repo.key_asc.display(),
-            srv.url()
-        );
-        for p in PKGS {
-            text.push_str(&format!("  {p}: \"*\"\n"));
-        }
-        std::fs::write(dir.path().join("pinlock.yml"), text).unwrap();
-        Project { dir }
-    }
-    fn lockfile(&self) -> PathBuf {
-        self.dir.path().join("pinlock.lock")
-    }
-    fn lock(&self, pl: &Pinlock, flags: &[&str]) -> PinlockRun {
-        let m = self.dir.path().join("pinlock.yml").display().to_string();
-        let mut args = vec!["lock", "-m", &m];
-        args.extend_from_slice(flags);
-        pl.run(&args)
-    }
-    fn version(&self, pkg: &str) -> String {
-        let l = Lockfile::load(&self.lockfile()).unwrap().unwrap();
-        l.targets["buster/amd64"].packages[pkg].version.clone()
-    }
-    fn bytes(&self) -> Vec<u8> {
-        std::fs::read(self.lockfile()).unwrap()
-    }
+/// The locked buster/amd64 version of `pkg`.
+fn version(proj: &Project, pkg: &str) -> String {
+    proj.parsed().targets["buster/amd64"].packages[pkg]
+        .version
+        .clone()
 }
 
 fn build(name: &str) -> BuiltRepo {
@@ -56,16 +30,16 @@ fn build(name: &str) -> BuiltRepo {
 
 #[test]
 fn newer_snapshot_keeps_locked_versions() {
-    if !repo_tools() {
+    if !require_repo_tools() {
         return;
     }
     let (old, new) = (build("docker-debian-2023-03"), build("docker-debian"));
     let srv = Server::serve(old.path());
-    let proj = Project::new(&old, &srv);
+    let proj = project(&old, &srv);
     let pl = Pinlock::new();
     proj.lock(&pl, &[]).success();
-    assert_eq!(proj.version("docker-ce"), "5:23.0.1-1~debian.10~buster");
-    assert_eq!(proj.version("containerd.io"), "1.6.18-1");
+    assert_eq!(version(&proj, "docker-ce"), "5:23.0.1-1~debian.10~buster");
+    assert_eq!(version(&proj, "containerd.io"), "1.6.18-1");
 
     let before = proj.bytes();
 
@@ -75,29 +49,32 @@ fn newer_snapshot_keeps_locked_versions() {
     // the newer snapshot was really read ...
     assert_eq!(srv.requests()[0].status, 200, "{:?}", srv.requests());
     // ... and nothing moved: the pins, and with them the snapshot they were resolved from
-    assert_eq!(proj.version("docker-ce"), "5:23.0.1-1~debian.10~buster");
-    assert_eq!(proj.version("docker-ce-cli"), "5:23.0.1-1~debian.10~buster");
-    assert_eq!(proj.version("containerd.io"), "1.6.18-1");
+    assert_eq!(version(&proj, "docker-ce"), "5:23.0.1-1~debian.10~buster");
+    assert_eq!(
+        version(&proj, "docker-ce-cli"),
+        "5:23.0.1-1~debian.10~buster"
+    );
+    assert_eq!(version(&proj, "containerd.io"), "1.6.18-1");
     assert_eq!(proj.bytes(), before);
     proj.lock(&pl, &["--locked"]).success();
 
     // without a previous lockfile the same manifest takes the newest
     std::fs::remove_file(proj.lockfile()).unwrap();
     proj.lock(&pl, &[]).success();
-    assert_eq!(proj.version("docker-ce"), "5:24.0.2-1~debian.10~buster");
+    assert_eq!(version(&proj, "docker-ce"), "5:24.0.2-1~debian.10~buster");
 }
 
 #[test]
 fn rollback_is_refused_unless_allowed() {
-    if !repo_tools() {
+    if !require_repo_tools() {
         return;
     }
     let (old, new) = (build("docker-debian-2023-03"), build("docker-debian"));
     let srv = Server::serve(new.path());
-    let proj = Project::new(&new, &srv);
+    let proj = project(&new, &srv);
     let pl = Pinlock::new();
     proj.lock(&pl, &[]).success();
-    assert_eq!(proj.version("docker-ce"), "5:24.0.2-1~debian.10~buster");
+    assert_eq!(version(&proj, "docker-ce"), "5:24.0.2-1~debian.10~buster");
     let before = proj.bytes();
 
     srv.set_root(old.path());
@@ -115,21 +92,9 @@ fn rollback_is_refused_unless_allowed() {
 
     proj.lock(&pl, &["--allow-rollback"]).success();
     // 24.0.2 is gone from the older snapshot: the newest it has
-    assert_eq!(proj.version("docker-ce"), "5:23.0.1-1~debian.10~buster");
+    assert_eq!(version(&proj, "docker-ce"), "5:23.0.1-1~debian.10~buster");
     let text = String::from_utf8(proj.bytes()).unwrap();
     assert!(text.contains("date: Fri, 10 Mar 2023"), "{text}");
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
-        let (src, dst) = (e.path(), to.join(e.file_name()));
-        if src.is_dir() {
-            copy_dir(&src, &dst);
-        } else {
-            std::fs::copy(&src, &dst).unwrap();
-        }
-    }
 }
 
 /// Replaces the SHA256 of the `pkg` `version` stanza in a Packages file; returns the new value.
@@ -164,15 +129,15 @@ fn change_sha256(packages: &Path, pkg: &str, version: &str) -> String {
 
 #[test]
 fn rebuilt_version_is_refused_unless_allowed() {
-    if !repo_tools() {
+    if !require_repo_tools() {
         return;
     }
     let repo = build("docker-debian");
     let srv = Server::serve(repo.path());
-    let proj = Project::new(&repo, &srv);
+    let proj = project(&repo, &srv);
     let pl = Pinlock::new();
     proj.lock(&pl, &[]).success();
-    let locked = proj.version("docker-ce");
+    let locked = version(&proj, "docker-ce");
     assert_eq!(locked, "5:24.0.2-1~debian.10~buster");
     let before = proj.bytes();
 
@@ -208,19 +173,19 @@ fn rebuilt_version_is_refused_unless_allowed() {
     assert_eq!(proj.bytes(), before, "nothing written");
 
     proj.lock(&pl, &["--allow-rebuilt"]).success();
-    assert_eq!(proj.version("docker-ce"), locked);
+    assert_eq!(version(&proj, "docker-ce"), locked);
     let text = String::from_utf8(proj.bytes()).unwrap();
     assert!(text.contains(&format!("sha256: {new_sum}")), "{text}");
 }
 
 #[test]
 fn offline_lock_from_the_cache_is_identical() {
-    if !repo_tools() {
+    if !require_repo_tools() {
         return;
     }
     let repo = build("docker-debian");
     let srv = Server::serve(repo.path());
-    let proj = Project::new(&repo, &srv);
+    let proj = project(&repo, &srv);
     let pl = Pinlock::new();
     proj.lock(&pl, &[]).success();
     let online = proj.bytes();

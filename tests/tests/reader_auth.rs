@@ -5,14 +5,9 @@
 use std::path::Path;
 
 use pinlock_tests::{
-    fixture, require_apt_tools, require_tool, AptSandbox, BuiltRepo, Pinlock, PinlockRun,
+    fixture, require_apt_tools, require_repo_tools, AptSandbox, BuiltRepo, Pinlock, PinlockRun,
     RepoBuilder, Server,
 };
-
-/// gpg builds the signed test repositories: skip (or fail under CI=true) without it.
-fn repo_tools() -> bool {
-    require_tool("gpg") && require_tool("gpgconf")
-}
 
 const USER: &str = "fleet";
 const SECRET: &str = "Zq7-secret-pa55word";
@@ -71,7 +66,7 @@ fn assert_no_secret(secret: &str, runs: &[&PinlockRun], dirs: &[&Path]) {
 
 #[test]
 fn credentials_in_the_url() {
-    if !repo_tools() {
+    if !require_repo_tools() {
         return;
     }
     let (repo, srv) = served();
@@ -124,7 +119,7 @@ fn credentials_in_the_url() {
 
 #[test]
 fn credentials_from_auth_conf() {
-    if !repo_tools() {
+    if !require_repo_tools() {
         return;
     }
     let (repo, srv) = served();

@@ -2,12 +2,9 @@
 //! downloads no index; `--offline` answers from the cache after the server is gone, and fails
 //! with a hint when the cache is empty; a changed InRelease is fetched and read again.
 
-use pinlock_tests::{fixture, require_tool, BuiltRepo, Pinlock, PinlockRun, RepoBuilder, Server};
-
-/// gpg builds the signed test repositories: skip (or fail under CI=true) without it.
-fn repo_tools() -> bool {
-    require_tool("gpg") && require_tool("gpgconf")
-}
+use pinlock_tests::{
+    fixture, require_repo_tools, BuiltRepo, Pinlock, PinlockRun, RepoBuilder, Server,
+};
 
 fn source(repo: &BuiltRepo, url: &str) -> String {
     format!(
@@ -39,7 +36,7 @@ fn index_requests(srv: &Server) -> Vec<String> {
 
 #[test]
 fn unchanged_inrelease_is_a_conditional_request_and_offline_reads_the_cache() {
-    if !repo_tools() {
+    if !require_repo_tools() {
         return;
     }
     let repo = RepoBuilder::new(fixture("docker-debian")).build().unwrap();
@@ -87,7 +84,7 @@ fn unchanged_inrelease_is_a_conditional_request_and_offline_reads_the_cache() {
 
 #[test]
 fn offline_with_an_empty_cache_fails_with_a_hint() {
-    if !repo_tools() {
+    if !require_repo_tools() {
         return;
     }
     let repo = RepoBuilder::new(fixture("docker-debian")).build().unwrap();
@@ -107,7 +104,7 @@ fn offline_with_an_empty_cache_fails_with_a_hint() {
 
 #[test]
 fn a_newer_snapshot_at_the_same_url_is_downloaded() {
-    if !repo_tools() {
+    if !require_repo_tools() {
         return;
     }
     let old = RepoBuilder::new(fixture("docker-debian-2023-03"))

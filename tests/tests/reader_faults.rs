@@ -6,14 +6,9 @@
 use std::time::Duration;
 
 use pinlock_tests::{
-    fixture, require_apt_tools, require_tool, AptSandbox, BuiltRepo, Fault, Pinlock, PinlockRun,
-    RepoBuilder, Rule, Server,
+    fixture, require_apt_tools, require_repo_tools, AptSandbox, BuiltRepo, Fault, Pinlock,
+    PinlockRun, RepoBuilder, Rule, Server,
 };
-
-/// gpg builds the signed test repositories: skip (or fail under CI=true) without it.
-fn repo_tools() -> bool {
-    require_tool("gpg") && require_tool("gpgconf")
-}
 
 const INRELEASE: &str = "/dists/buster/InRelease";
 /// The variant pinlock fetches from Docker's layout (plain, gz, bz2): gz.
@@ -57,7 +52,7 @@ fn statuses(srv: &Server, path: &str) -> Vec<u16> {
 
 #[test]
 fn server_error_twice_then_success_is_retried() {
-    if !repo_tools() {
+    if !require_repo_tools() {
         return;
     }
     let repo = repo();
@@ -71,7 +66,7 @@ fn server_error_twice_then_success_is_retried() {
 
 #[test]
 fn index_server_error_twice_then_success_is_retried() {
-    if !repo_tools() {
+    if !require_repo_tools() {
         return;
     }
     let repo = repo();
@@ -85,7 +80,7 @@ fn index_server_error_twice_then_success_is_retried() {
 
 #[test]
 fn failing_variant_falls_back_to_the_next_compression_like_apt() {
-    if !repo_tools() {
+    if !require_repo_tools() {
         return;
     }
     let repo = repo();
@@ -110,7 +105,7 @@ fn failing_variant_falls_back_to_the_next_compression_like_apt() {
 
 #[test]
 fn connection_reset_mid_body_is_retried() {
-    if !repo_tools() {
+    if !require_repo_tools() {
         return;
     }
     let repo = repo();
@@ -126,7 +121,7 @@ fn connection_reset_mid_body_is_retried() {
 
 #[test]
 fn lying_content_length_is_never_accepted_silently() {
-    if !repo_tools() {
+    if !require_repo_tools() {
         return;
     }
     let repo = repo();
@@ -165,7 +160,7 @@ fn lying_content_length_is_never_accepted_silently() {
 
 #[test]
 fn stall_longer_than_read_timeout_fails_in_bounded_time() {
-    if !repo_tools() {
+    if !require_repo_tools() {
         return;
     }
     let repo = repo();
@@ -185,7 +180,7 @@ fn stall_longer_than_read_timeout_fails_in_bounded_time() {
 
 #[test]
 fn stall_mid_body_longer_than_read_timeout_fails() {
-    if !repo_tools() {
+    if !require_repo_tools() {
         return;
     }
     let repo = repo();
@@ -205,7 +200,7 @@ fn stall_mid_body_longer_than_read_timeout_fails() {
 
 #[test]
 fn redirect_loop_is_an_error() {
-    if !repo_tools() {
+    if !require_repo_tools() {
         return;
     }
     let repo = repo();
@@ -219,7 +214,7 @@ fn redirect_loop_is_an_error() {
 
 #[test]
 fn redirect_to_a_local_file_is_refused() {
-    if !repo_tools() {
+    if !require_repo_tools() {
         return;
     }
     let repo = repo();
@@ -243,7 +238,7 @@ fn redirect_to_a_local_file_is_refused() {
 
 #[test]
 fn body_larger_than_the_release_says_stops_reading() {
-    if !repo_tools() {
+    if !require_repo_tools() {
         return;
     }
     let repo = repo();

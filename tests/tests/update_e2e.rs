@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use pinlock_core::lockfile::Lockfile;
-use pinlock_tests::{fixture, parse_rfc2822, require_tool, BuiltRepo, RepoBuilder, Server};
+use pinlock_tests::{
+    copy_dir, fixture, parse_rfc2822, require_tool, BuiltRepo, RepoBuilder, Server,
+};
 
 /// The `pinlock` binary, built and located by the harness.
 fn pinlock_bin() -> PathBuf {
@@ -380,19 +382,6 @@ fn precise_pins_one_version_and_rejects_unknown_ones() {
 }
 
 /// Copies a fixture directory (for a modified snapshot).
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let p = e.path();
-        if p.is_dir() {
-            copy_dir(&p, &to.join(e.file_name()));
-        } else {
-            std::fs::copy(&p, to.join(e.file_name())).unwrap();
-        }
-    }
-}
-
 #[test]
 fn a_version_re_served_with_new_bytes_is_a_proposal_to_review() {
     let Some(p) = Project::new(
