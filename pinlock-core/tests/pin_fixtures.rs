@@ -185,6 +185,7 @@ cases!(
     error_tabs,
     flow_args,
     free_form,
+    hold_moved,
     indent4,
     multi_doc,
     multi_target,

@@ -425,7 +425,7 @@ impl<'a> Planner<'a> {
                 }
             }
             if !nested {
-                self.task(task, &tp, items.get(i + 1), path, i);
+                self.task(task, &tp, items, path, i);
             }
         }
     }
@@ -434,7 +434,7 @@ impl<'a> Planner<'a> {
         &mut self,
         task: &Node,
         path: &[Seg],
-        next: Option<&Node>,
+        siblings: &[Node],
         list_path: &[Seg],
         index: usize,
     ) {
@@ -470,7 +470,7 @@ impl<'a> Planner<'a> {
                 names.push(n);
             }
         }
-        self.hold_task(task, &names, next, list_path, index);
+        self.hold_task(task, &names, siblings, list_path, index);
     }
 
     /// Handles block or flow mapping arguments; returns the pinned names (None: not an install).
@@ -764,12 +764,13 @@ impl<'a> Planner<'a> {
         Some((dash.checked_sub(key_col)?, gap.max(1)))
     }
 
-    /// Plans the hold task after `task`: inserts it, or updates the existing one at `next`.
+    /// Plans the hold task of `task` (at `index` in `siblings`): updates its existing hold task
+    /// (see [`existing_hold_task`]) or inserts one right after it.
     fn hold_task(
         &mut self,
         task: &Node,
         names: &[String],
-        next: Option<&Node>,
+        siblings: &[Node],
         list_path: &[Seg],
         index: usize,
     ) {
@@ -871,7 +872,7 @@ impl<'a> Planner<'a> {
                 lines.push(format!("{prefix}{quoted}"));
             }
         }
-        let existing = next.filter(|n| n.get("name").and_then(Node::str) == Some(HOLD_TASK_NAME));
+        let existing = existing_hold_task(siblings, index, names);
         let value_text = lines.join("\n");
         let value = match super::yaml::parse(&value_text) {
             Ok(docs) if docs.len() == 1 && docs[0].items().len() == 1 => docs[0].items()[0].value(),
@@ -884,7 +885,7 @@ impl<'a> Planner<'a> {
             }
         };
         match existing {
-            Some(old) => {
+            Some((at, old)) => {
                 let start = self.line_start(old.entries()[0].0.pos.start);
                 let end = self.line_end_after(old.content_end());
                 let mut new: String = lines.iter().map(|l| format!("{l}{}", self.eol)).collect();
@@ -895,7 +896,7 @@ impl<'a> Planner<'a> {
                     self.push_splice(start, end, new);
                     self.plan.ops.push(Op::ReplaceItem {
                         path: list_path.to_vec(),
-                        index: index + 1,
+                        index: at,
                         value,
                     });
                     self.edit(
@@ -923,6 +924,40 @@ impl<'a> Planner<'a> {
             }
         }
     }
+}
+
+/// True when `node` is a task named [`HOLD_TASK_NAME`].
+fn is_hold_task(node: &Node) -> bool {
+    node.get("name").and_then(Node::str) == Some(HOLD_TASK_NAME)
+}
+
+/// True when `node` is a task calling one of the apt modules.
+fn is_apt_task(node: &Node) -> bool {
+    node.entries()
+        .iter()
+        .any(|(k, _)| k.str().is_some_and(|k| APT_MODULES.contains(&k)))
+}
+
+/// The hold task that belongs to the apt task at `index` of `siblings`, with its index: the
+/// task right after it when that is a hold task; otherwise a hold task the user moved elsewhere
+/// in the same list — one not right after another apt task (that one would own it) whose loop
+/// already lists every name in `names`. None: a new hold task is to be inserted.
+fn existing_hold_task<'n>(
+    siblings: &'n [Node],
+    index: usize,
+    names: &[String],
+) -> Option<(usize, &'n Node)> {
+    if let Some(next) = siblings.get(index + 1).filter(|n| is_hold_task(n)) {
+        return Some((index + 1, next));
+    }
+    siblings.iter().enumerate().find(|&(j, n)| {
+        let owned_by_other = j > 0 && j - 1 != index && is_apt_task(&siblings[j - 1]);
+        let held: Vec<&str> = n
+            .get("loop")
+            .map(|l| l.items().iter().filter_map(Node::str).collect())
+            .unwrap_or_default();
+        is_hold_task(n) && !owned_by_other && names.iter().all(|name| held.contains(&name.as_str()))
+    })
 }
 
 /// Collects variables that apt tasks use for package names or state (`{{ var }}`).
