@@ -5,30 +5,68 @@ use std::collections::BTreeMap;
 use super::plan::Proposal;
 use super::review::Finding;
 
-/// The requested packages that change, each with its change in the first target holding it:
-/// (package, old, new, bump).
+/// The requested packages that change: (package, old, new, bump). A package whose change reads
+/// the same in every target shows its full version strings; one whose version strings differ
+/// per target (Docker's `~debian.10~buster` vs `~debian.12~bookworm`) shows the upstream
+/// versions instead (read as semver where they can be, as the bump is; distinct ones joined by
+/// `/`) and how many targets move.
 fn headline(p: &Proposal) -> Vec<(String, String, String, String)> {
-    let mut seen: BTreeMap<&str, (String, String, String, String)> = BTreeMap::new();
     let named = |c: &&super::Change| p.packages.contains(&c.package);
     let mut picked: Vec<&super::Change> = p.changes.iter().filter(named).collect();
     if picked.is_empty() {
         picked = p.changes.iter().filter(|c| c.requested).collect();
     }
+    let mut per: BTreeMap<&str, Vec<&super::Change>> = BTreeMap::new();
     for c in picked {
-        seen.entry(&c.package).or_insert_with(|| {
-            (
-                c.package.clone(),
-                c.old.clone().unwrap_or_else(|| "(none)".into()),
-                c.new.clone().unwrap_or_else(|| "(removed)".into()),
-                c.bump.map_or_else(|| "new".to_string(), |b| b.to_string()),
-            )
-        });
+        per.entry(&c.package).or_default().push(c);
     }
-    seen.into_values().collect()
+    per.into_iter()
+        .map(|(package, cs)| {
+            let first = cs[0];
+            let bump = first
+                .bump
+                .map_or_else(|| "new".to_string(), |b| b.to_string());
+            let same = cs.iter().all(|c| c.old == first.old && c.new == first.new);
+            if same {
+                return (
+                    package.to_string(),
+                    first.old.clone().unwrap_or_else(|| "(none)".into()),
+                    first.new.clone().unwrap_or_else(|| "(removed)".into()),
+                    bump,
+                );
+            }
+            let upstreams = |side: fn(&super::Change) -> &Option<String>, absent: &str| {
+                let mut out: Vec<String> = Vec::new();
+                for c in &cs {
+                    let shown = match side(c) {
+                        Some(v) => crate::version::Version::parse(v).map_or_else(
+                            |_| v.clone(),
+                            |v| {
+                                v.upstream_semver()
+                                    .map_or_else(|| v.upstream().to_string(), |s| s.to_string())
+                            },
+                        ),
+                        None => absent.to_string(),
+                    };
+                    if !out.contains(&shown) {
+                        out.push(shown);
+                    }
+                }
+                out.join("/")
+            };
+            (
+                package.to_string(),
+                upstreams(|c| &c.old, "(none)"),
+                upstreams(|c| &c.new, "(removed)"),
+                format!("{bump}, {} targets", cs.len()),
+            )
+        })
+        .collect()
 }
 
 /// The title line: `Update docker-ce 5:20.10.23~3-0~debian-buster → 5:24.0.2-1~debian.10~buster (major)`,
-/// or `Update docker-ce, containerd.io` for several packages.
+/// or `Update docker-ce 20.10.23 → 24.0.2 (major, 2 targets)` when the version strings differ
+/// per target, or `Update docker-ce, containerd.io` for several packages.
 pub fn title(p: &Proposal) -> String {
     let h = headline(p);
     match h.as_slice() {
@@ -235,4 +273,71 @@ pub fn render(p: &Proposal, files: &[String]) -> String {
         }
     }
     md
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::update::{Bump, Change};
+
+    fn change(target: &str, old: &str, new: &str) -> Change {
+        Change {
+            target: target.into(),
+            package: "docker-ce".into(),
+            old: Some(old.into()),
+            new: Some(new.into()),
+            bump: Some(Bump::Major),
+            requested: true,
+        }
+    }
+
+    fn proposal(changes: Vec<Change>) -> Proposal {
+        Proposal {
+            packages: vec!["docker-ce".into()],
+            old: Default::default(),
+            lockfile: Default::default(),
+            changes,
+            findings: Vec::new(),
+            held: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn title_of_one_target_shows_the_full_versions() {
+        let p = proposal(vec![change(
+            "buster/amd64",
+            "5:20.10.23~3-0~debian-buster",
+            "5:24.0.2-1~debian.10~buster",
+        )]);
+        assert_eq!(
+            title(&p),
+            "Update docker-ce 5:20.10.23~3-0~debian-buster → 5:24.0.2-1~debian.10~buster (major)"
+        );
+    }
+
+    #[test]
+    fn title_of_several_targets_with_other_strings_shows_upstream_versions() {
+        let p = proposal(vec![
+            change(
+                "bookworm/amd64",
+                "5:20.10.23~3-0~debian-bookworm",
+                "5:24.0.2-1~debian.12~bookworm",
+            ),
+            change(
+                "buster/amd64",
+                "5:20.10.23~3-0~debian-buster",
+                "5:24.0.2-1~debian.10~buster",
+            ),
+        ]);
+        assert_eq!(
+            title(&p),
+            "Update docker-ce 20.10.23 → 24.0.2 (major, 2 targets)"
+        );
+        // the same strings in both targets (arm64 and amd64 of one release): full versions
+        let p = proposal(vec![
+            change("buster/amd64", "1.6.18-1", "1.6.20-1"),
+            change("buster/arm64", "1.6.18-1", "1.6.20-1"),
+        ]);
+        assert_eq!(title(&p), "Update docker-ce 1.6.18-1 → 1.6.20-1 (major)");
+    }
 }
