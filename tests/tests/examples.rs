@@ -9,6 +9,8 @@
 //! - the playbook is pinned (`pinlock pin --check` exits 0; the incident example `docker-buster`
 //!   is committed unpinned on purpose: there `--check` exits 1, `pin` fixes it, `--check` exits 0)
 //!   and passes `ansible-playbook --syntax-check` (skipped without Ansible unless `CI=true`);
+//!   with several targets, Ansible given each target's facts reads exactly that target's locked
+//!   versions from the generated `group_vars/all/pinlock.yml`;
 //! - the real apt accepts every committed repository (one sandbox per target), and apt's
 //!   candidate for every package the manifest asks for is the locked version — except where the
 //!   example holds a package back on purpose, where the locked version must be one apt knows and
@@ -336,19 +338,18 @@ fn ansible_playbook() -> Option<PathBuf> {
     None
 }
 
-fn check_ansible_syntax(ex: &Example, dir: &Path) {
-    let Some(bin) = ansible_playbook() else {
-        return;
-    };
+/// Runs `ansible-playbook ARGS...` in `dir` with a private Ansible home; returns whether it
+/// succeeded and its output.
+fn ansible(bin: &Path, dir: &Path, args: &[&str]) -> (bool, String) {
     let home = tempfile::tempdir().unwrap();
     let path = format!(
         "{}:{}",
         bin.parent().unwrap().display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let out = Command::new(&bin)
+    let out = Command::new(bin)
         .current_dir(dir)
-        .args(["-i", "localhost,", "--syntax-check", "site.yml"])
+        .args(args)
         .env("PATH", path)
         .env("ANSIBLE_HOME", home.path())
         .env("ANSIBLE_LOCAL_TEMP", home.path().join("tmp"))
@@ -361,11 +362,83 @@ fn check_ansible_syntax(ex: &Example, dir: &Path) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+    (out.status.success(), text)
+}
+
+/// `ansible-playbook --syntax-check site.yml` in the pinned copy `dir`; with several targets,
+/// also that Ansible, given each target's facts (release and `ansible_architecture`), reads
+/// from `group_vars/all/pinlock.yml` exactly that target's locked versions.
+fn check_ansible(ex: &Example, dir: &Path) {
+    let Some(bin) = ansible_playbook() else {
+        return;
+    };
+    let (ok, text) = ansible(
+        &bin,
+        dir,
+        &["-i", "localhost,", "--syntax-check", "site.yml"],
+    );
     assert!(
-        out.status.success() && text.contains("playbook: site.yml"),
+        ok && text.contains("playbook: site.yml"),
         "{}: ansible-playbook --syntax-check site.yml failed:\n{text}",
         ex.name
     );
+
+    let lock = Lockfile::load(&dir.join("pinlock.lock")).unwrap().unwrap();
+    if lock.targets.len() < 2 {
+        return;
+    }
+    assert!(
+        dir.join("group_vars/all/pinlock.yml").is_file(),
+        "{}: several targets but no group_vars/all/pinlock.yml",
+        ex.name
+    );
+    // one inventory host per target, with the facts pinlock's vars file keys on
+    let mut inventory = String::new();
+    for target in lock.targets.keys() {
+        let (release, arch) = target.split_once('/').unwrap();
+        let machine = match arch {
+            "amd64" => "x86_64",
+            "arm64" => "aarch64",
+            other => panic!("{}: no Ansible architecture for {other}", ex.name),
+        };
+        inventory.push_str(&format!(
+            "{release}-{arch} ansible_connection=local \
+             ansible_python_interpreter=\"{{{{ ansible_playbook_python }}}}\" \
+             ansible_distribution_release={release} ansible_architecture={machine}\n"
+        ));
+    }
+    let out = tempfile::tempdir().unwrap();
+    std::fs::write(dir.join("probe-hosts"), inventory).unwrap();
+    std::fs::write(
+        dir.join("probe.yml"),
+        format!(
+            "- name: What each host would install\n  hosts: all\n  gather_facts: false\n  \
+             tasks:\n    - name: Write pinlock_pins\n      ansible.builtin.copy:\n        \
+             content: \"{{{{ pinlock_pins | to_json }}}}\"\n        \
+             dest: \"{}/{{{{ inventory_hostname }}}}.json\"\n        mode: \"0644\"\n",
+            out.path().display()
+        ),
+    )
+    .unwrap();
+    let (ok, text) = ansible(&bin, dir, &["-i", "probe-hosts", "probe.yml"]);
+    assert!(ok, "{}: probe play failed:\n{text}", ex.name);
+    for (target, locked) in &lock.targets {
+        let file = out
+            .path()
+            .join(format!("{}.json", target.replace('/', "-")));
+        let pins: BTreeMap<String, String> =
+            serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        let want: BTreeMap<String, String> = locked
+            .packages
+            .iter()
+            .map(|(n, p)| (n.clone(), p.version.clone()))
+            .collect();
+        assert_eq!(
+            pins, want,
+            "{}: {target}: pinlock_pins as Ansible sees it vs the lockfile",
+            ex.name
+        );
+    }
 }
 
 /// Real apt on the committed repositories, one sandbox per target of the lockfile.
@@ -519,7 +592,7 @@ fn run_example(ex: &Example) {
         bless_lock_and_pin(ex);
     }
     let pinned = check_lock_and_pin(ex);
-    check_ansible_syntax(ex, pinned.path());
+    check_ansible(ex, pinned.path());
     check_with_apt(ex);
 }
 
