@@ -56,9 +56,14 @@ CONFLICTS = ("docker (<< 1.5~), docker-engine, docker-engine-cs, docker.io, lxc-
              "lxc-docker-virtual-package")
 
 DISTRO = {"buster": ("debian", "10"), "bullseye": ("debian", "11"), "bookworm": ("debian", "12"),
-          "jammy": ("ubuntu", "22.04")}
+          "jammy": ("ubuntu", "22.04"), "noble": ("ubuntu", "24.04")}
 # libc6 version the Go binaries' shlibs asked for, per build codename
-SHLIBS_LIBC = {"buster": "2.17", "bullseye": "2.17", "bookworm": "2.34", "jammy": "2.34"}
+SHLIBS_LIBC = {"buster": "2.17", "bullseye": "2.17", "bookworm": "2.34", "jammy": "2.34", "noble": "2.34"}
+
+
+def vtuple(v):
+    """(major, minor, patch) of an upstream version like `26.1.4` or `1.6.33-1`."""
+    return tuple(int(x) for x in v.split("-")[0].split(".")[:3])
 
 
 def seed_hashes(*parts):
@@ -111,11 +116,17 @@ def docker_ce(v, code, arch):
     ver = ce_version(v, code)
     libc = SHLIBS_LIBC[code]
     containerd_min = "1.4.1" if v.startswith("20.10.") else "1.6.4"
+    devmapper = "libdevmapper1.02.1 (>= 2:1.02.97), "
+    if vtuple(v) >= (25, 0, 0):
+        # 25.0: containerd.io (>= 1.6.24) and the devicemapper driver (libdevmapper) removed
+        containerd_min, devmapper = "1.6.24", ""
     dep = (f"containerd.io (>= {containerd_min}), docker-ce-cli, iptables, libseccomp2 (>= 2.3.0), "
-           f"libc6 (>= {libc}), libdevmapper1.02.1 (>= 2:1.02.97), libsystemd0")
+           f"libc6 (>= {libc}), {devmapper}libsystemd0")
     rec = "apparmor, ca-certificates, docker-ce-rootless-extras, git, libltdl7, pigz, procps, xz-utils"
     sug = "aufs-tools, cgroupfs-mount | cgroup-lite" if arch == "amd64" else "cgroupfs-mount | cgroup-lite"
     base = 21_000_000 if v.startswith("20.10.") else 22_600_000
+    if vtuple(v) >= (26, 0, 0):
+        base = 25_300_000  # apt logs: docker-ce 26.1.4 [25.3 MB]
     if arch == "arm64":
         base = base * 17 // 20
     rel = [("Depends", dep), ("Recommends", rec), ("Suggests", sug), ("Conflicts", CONFLICTS),
@@ -136,6 +147,8 @@ def docker_ce_cli(v, code, arch):
     else:
         rec = "docker-buildx-plugin, docker-compose-plugin"
         base, ibase = 13_300_000, 48_000
+        if vtuple(v) >= (26, 0, 0):
+            base = 14_600_000  # apt logs: docker-ce-cli 26.1.4 [14.6 MB]
     if arch == "arm64":
         base = base * 17 // 20
     rel = [("Depends", f"libc6 (>= {SHLIBS_LIBC[code]})"), ("Recommends", rec), ("Conflicts", CONFLICTS),
@@ -163,10 +176,13 @@ def rootless(v, code, arch):
 
 def containerd(v, code, arch):
     libc, seccomp = {"buster": ("2.14", "2.3.1"), "bullseye": ("2.14", "2.5.0"),
-                     "bookworm": ("2.34", "2.5.0"), "jammy": ("2.34", "2.5.0")}[code]
+                     "bookworm": ("2.34", "2.5.0"), "jammy": ("2.34", "2.5.0"),
+                     "noble": ("2.34", "2.5.0")}[code]
     rel = [("Depends", f"libc6 (>= {libc}), libseccomp2 (>= {seccomp})"), ("Conflicts", "containerd, runc"),
            ("Breaks", None), ("Replaces", "containerd, runc"), ("Provides", "containerd, runc")]
     base = 24_000_000 if v.startswith("1.4.") else 27_800_000
+    if vtuple(v) >= (1, 6, 24):
+        base = 29_600_000  # apt logs: containerd.io 1.6.24-1 [28.6 MB] .. 1.6.33-1 [30.0 MB]
     if arch == "arm64":
         base = base * 9 // 10
     f = deb_fields("containerd.io", arch, v, code, "stable", size_for(base, "ctd", v, arch, code),
@@ -179,6 +195,8 @@ def buildx(v, ce_v, code, arch):
     ver = plugin_version(v, code)
     rel = [("Replaces", "docker-ce-cli"), ("Enhances", "docker-ce-cli")]
     base = 26_200_000 if arch == "amd64" else 23_800_000
+    if vtuple(v) >= (0, 11, 0):
+        base = base * 113 // 100  # apt logs: buildx 0.11.2 [28.2 MB], 0.14.1 [29.6 MB]
     f = deb_fields("docker-buildx-plugin", arch, ver, code, "stable", size_for(base, "bx", ver, arch),
                    size_for(67_000, "bx-i", ver, arch), source=f"docker-ce ({ce_version(ce_v, code)})",
                    rel=rel, homepage="https://github.com/docker/buildx")
@@ -189,6 +207,8 @@ def compose(v, ce_v, code, arch, old=False):
     ver = plugin_version(v, code, old)
     rel = [("Enhances", "docker-ce-cli")]
     base = (7_200_000 if old else 10_900_000) * (1 if arch == "amd64" else 9) // (1 if arch == "amd64" else 10)
+    if not old and vtuple(v) >= (2, 20, 0):
+        base = base * 115 // 100  # apt logs: compose 2.21.0 [11.9 MB], 2.27.1 [12.5 MB]
     f = deb_fields("docker-compose-plugin", arch, ver, code, "stable", size_for(base, "cp", ver, arch),
                    size_for(25_000 if old else 52_000, "cp-i", ver, arch),
                    source=f"docker-ce ({ce_version(ce_v, code)})", rel=rel,
@@ -276,6 +296,26 @@ jammy_06 = {
     "compose": [("2.6.0", "20.10.17", True), ("2.18.1", "24.0.2", False)],
     "scan": [("0.23.0", "20.10.21")],
 }
+# June 2024, right after 26.1.4 (2024-06-05): noble's Docker builds start at 26.0.0 (March 2024);
+# jammy keeps every older build. Versions are real releases (docker/cli tags, containerd.io
+# changelog) and, where listed, versions seen on these codenames (versions.md); plugin
+# `Source:` versions as observed for buildx 0.11.2 (24.0.5) and compose 2.21.0 (24.0.6).
+jammy_24 = {
+    "ce": ["20.10.17", "20.10.21", "20.10.23", "20.10.24", "23.0.1", "23.0.6", "24.0.0", "24.0.2", "24.0.5",
+           "24.0.6", "24.0.7", "24.0.9", "25.0.0", "25.0.5", "26.0.0", "26.1.4"],
+    "containerd": ["1.6.18-1", "1.6.20-1", "1.6.21-1", "1.6.24-1", "1.6.26-1", "1.6.28-1", "1.6.33-1"],
+    "buildx": [("0.10.4", "23.0.1"), ("0.10.5", "24.0.2"), ("0.11.2", "24.0.5"), ("0.12.1", "25.0.0"),
+               ("0.14.1", "26.1.4")],
+    "compose": [("2.6.0", "20.10.17", True), ("2.18.1", "24.0.2", False), ("2.21.0", "24.0.6", False),
+                ("2.24.6", "25.0.5", False), ("2.27.1", "26.1.4", False)],
+    "scan": [("0.23.0", "20.10.21")],
+}
+noble_24 = {
+    "ce": ["26.0.0", "26.0.1", "26.0.2", "26.1.0", "26.1.1", "26.1.2", "26.1.3", "26.1.4"],
+    "containerd": ["1.6.28-1", "1.6.33-1"],
+    "buildx": [("0.13.1", "26.0.0"), ("0.14.1", "26.1.4")],
+    "compose": [("2.25.0", "26.0.0", False), ("2.27.0", "26.1.3", False), ("2.27.1", "26.1.4", False)],
+}
 
 
 def ubuntu_docker_ce(v, code, arch):
@@ -286,6 +326,7 @@ docker_repo("docker-debian-2023-03", rfc2822(2023, 3, 10, 11, 47, 13), {"buster"
 docker_repo("docker-debian", rfc2822(2023, 6, 12, 8, 21, 52),
             {"buster": snap_06, "bullseye": snap_06, "bookworm": bookworm_06})
 docker_repo("docker-ubuntu", rfc2822(2023, 6, 12, 8, 22, 7), {"jammy": jammy_06})
+docker_repo("docker-ubuntu-2024-06", rfc2822(2024, 6, 7, 9, 14, 52), {"jammy": jammy_24, "noble": noble_24})
 
 # ---- debian-main: the dependency closure ------------------------------------------------------------
 # (name, version, arch-any?, section, fields...) ; "all" packages appear in both arch indexes.
