@@ -3,7 +3,7 @@
 //! ```yaml
 //! sources:
 //!   - "deb [arch=amd64,arm64 signed-by=keys/docker.asc] https://download.docker.com/linux/debian buster stable"
-//!   - url: https://deb.debian.org/debian
+//!   - url: https://DEBIAN-MIRROR/debian
 //!     suites: [buster]
 //!     components: [main]
 //!     architectures: [amd64, arm64]
