@@ -720,7 +720,8 @@ fn pick_alternative<'a, 'p>(
                 available.truncate(10);
                 broken = Some((r.clone(), available));
             }
-            continue;
+            // No version of the real package fits: a provider may (apt takes `rvprov` for
+            // `rv (>= 5)` when rv is 1.0 and rvprov has `Provides: rv (= 5)`).
         }
         let provs = universe.providers(r.name.as_str());
         if let Some((idx, pname, _)) = provs.iter().find(|(idx, pname, pv)| {
@@ -833,23 +834,17 @@ fn check_conflicts(
                         return Err(conflict(req, name, c, kind, &r, &r.name, other));
                     }
                 }
-                if r.version.is_none() {
-                    {
-                        for (idx, pname, _) in universe.providers(r.name.as_str()) {
-                            if *pname == name.as_str() {
-                                continue; // a package may conflict with what it provides
-                            }
-                            if let Some(other) = chosen.get(*pname) {
-                                if universe.candidates(pname)[*idx].version == other.cand.version
-                                    && r.arch_matches(
-                                        other.cand.pkg.architecture(),
-                                        multi_arch(&other.cand),
-                                        req.arch,
-                                    )
-                                {
-                                    return Err(conflict(req, name, c, kind, &r, pname, other));
-                                }
-                            }
+                // Provides count too, versioned ones against versioned relations (apt refuses
+                // `Conflicts: foo (<< 3)` next to `Provides: foo (= 2.0)`).
+                for (idx, pname, pv) in universe.providers(r.name.as_str()) {
+                    if *pname == name.as_str() {
+                        continue; // a package may conflict with what it provides
+                    }
+                    if let Some(other) = chosen.get(*pname) {
+                        if universe.candidates(pname)[*idx].version == other.cand.version
+                            && provides_satisfy(&other.cand, pv, &r, req.arch)
+                        {
+                            return Err(conflict(req, name, c, kind, &r, pname, other));
                         }
                     }
                 }

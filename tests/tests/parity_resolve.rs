@@ -58,12 +58,15 @@ enum Apt {
 struct Case {
     want: &'static str,
     apt: Apt,
+    /// A known, deliberate difference: what pinlock locks where apt fails.
+    pinlock_differs: Option<&'static [&'static str]>,
 }
 
 const fn ok(want: &'static str, closure: &'static [&'static str]) -> Case {
     Case {
         want,
         apt: Apt::Installs(closure),
+        pinlock_differs: None,
     }
 }
 
@@ -71,6 +74,16 @@ const fn fails(want: &'static str) -> Case {
     Case {
         want,
         apt: Apt::Fails,
+        pinlock_differs: None,
+    }
+}
+
+/// apt fails, pinlock locks `closure` on purpose (see the test's comment for why).
+const fn differs(want: &'static str, closure: &'static [&'static str]) -> Case {
+    Case {
+        want,
+        apt: Apt::Fails,
+        pinlock_differs: Some(closure),
     }
 }
 
@@ -163,7 +176,8 @@ impl World {
         }
     }
 
-    /// Checks every case; returns how many were compared.
+    /// Checks every case: apt does what the case says, and pinlock does what apt does (or, for
+    /// a known difference, what the case says). Returns how many cases were compared.
     fn check(&self, cases: &[Case]) -> usize {
         let mut failures = Vec::new();
         for c in cases {
@@ -184,9 +198,15 @@ impl World {
                 }
             }
             let ours = self.pinlock(c.want);
-            let same = match (&apt, &ours) {
-                (Ok(a), Ok(o)) => a == o,
-                (Err(_), Err(_)) => true,
+            let same = match (c.pinlock_differs, &apt, &ours) {
+                (Some(want), _, Ok(o)) => {
+                    let mut want: Vec<String> = want.iter().map(|s| s.to_string()).collect();
+                    want.sort();
+                    &want == o
+                }
+                (Some(_), _, Err(_)) => false,
+                (None, Ok(a), Ok(o)) => a == o,
+                (None, Err(_), Err(_)) => true,
                 _ => false,
             };
             if !same {
@@ -418,4 +438,118 @@ fn multi_arch_qualifiers_like_apt() {
         ok("e-all-any", &["e-all-any=1.0", "py-allowed=3.11"]),
     ];
     assert_eq!(world.check(&cases), 41);
+}
+
+/// Provides with versions, Conflicts/Breaks against provided names, a real package that is too
+/// old next to a provider, Essential, and a NotAutomatic + ButAutomaticUpgrades suite
+/// (`bookworm-backports`, priority 100 in apt and pinlock).
+///
+/// Known differences, on purpose: apt 2.6 installs a dependency only at its *candidate*
+/// version, so `Depends: cb (<< 2)` fails when the candidate is cb 2.0, and a dependency that
+/// only a NotAutomatic version satisfies fails too; pinlock takes the best version that
+/// satisfies the relation (and moves co-versioned siblings together: `sa=1.0` takes sb 1.0
+/// where apt picks sb 2.0, which breaks sa 1.0). The locks are installable with every version
+/// pinned (`apt-get install cb=1.0 c-needs-old` works).
+#[test]
+fn provides_conflicts_and_candidates_like_apt() {
+    if !require_apt_tools() {
+        return;
+    }
+    let p = |name, ver, f: &[(&str, &str)]| pkg(name, ver, "amd64", f);
+    let mut main = String::new();
+    for s in [
+        p("foo", "1.0", &[]),
+        p("bar", "1.0", &[("Provides", "foo (= 2.0)")]),
+        p("p-ver-real-old", "1.0", &[("Depends", "foo (>= 2)")]),
+        p(
+            "p-conf-vprov",
+            "1.0",
+            &[("Depends", "bar"), ("Conflicts", "foo (<< 3)")],
+        ),
+        p(
+            "p-conf-vprov-ok",
+            "1.0",
+            &[("Depends", "bar"), ("Conflicts", "foo (<< 2)")],
+        ),
+        p(
+            "p-breaks-vprov",
+            "1.0",
+            &[("Depends", "bar"), ("Breaks", "foo (>= 2)")],
+        ),
+        p(
+            "p-conf-unver",
+            "1.0",
+            &[("Depends", "bar"), ("Conflicts", "foo")],
+        ),
+        p("vxprov", "1.0", &[("Provides", "vx")]),
+        p("p-prov-unver", "1.0", &[("Depends", "vx (>= 1)")]),
+        p("vwprov", "1.0", &[("Provides", "vw (= 1.5)")]),
+        p("p-prov-ver", "1.0", &[("Depends", "vw (>= 1)")]),
+        p("p-prov-ver-bad", "1.0", &[("Depends", "vw (>> 1.5)")]),
+        p("cb", "1.0", &[]),
+        p("cb", "2.0", &[]),
+        p("c-needs-old", "1.0", &[("Depends", "cb (<< 2)")]),
+        p("sa", "1.0", &[("Source", "s"), ("Depends", "sb")]),
+        p("sa", "2.0", &[("Source", "s"), ("Depends", "sb")]),
+        p("sb", "1.0", &[("Source", "s")]),
+        p("sb", "2.0", &[("Source", "s"), ("Breaks", "sa (<< 2)")]),
+        p("base-ess", "1.0", &[("Essential", "yes")]),
+        p("hello", "1.0", &[]),
+        p("needs-ess", "1.0", &[("Depends", "base-ess")]),
+        p("bp", "1.0", &[]),
+        p("bp-dep-new", "1.0", &[("Depends", "bp (>= 2)")]),
+        p("bp-only-dep", "1.0", &[("Depends", "bponly")]),
+        p("rv", "1.0", &[]),
+        p("rvprov", "1.0", &[("Provides", "rv (= 5)")]),
+        p("need-rv5", "1.0", &[("Depends", "rv (>= 5)")]),
+        p("need-rv", "1.0", &[("Depends", "rv")]),
+    ] {
+        main.push_str(&s);
+    }
+    let backports = p("bp", "2.0", &[]) + &p("bponly", "1.0", &[]);
+    let world = World::new(&[
+        Suite::new("bookworm", main),
+        Suite {
+            name: "bookworm-backports",
+            release_in: "NotAutomatic: yes\nButAutomaticUpgrades: yes\n",
+            indexes: vec![("amd64", backports)],
+        },
+    ]);
+    let cases = [
+        ok("p-ver-real-old", &["p-ver-real-old=1.0", "bar=1.0"]),
+        fails("p-conf-vprov"),
+        ok("p-conf-vprov-ok", &["p-conf-vprov-ok=1.0", "bar=1.0"]),
+        fails("p-breaks-vprov"),
+        fails("p-conf-unver"),
+        fails("p-prov-unver"),
+        ok("p-prov-ver", &["p-prov-ver=1.0", "vwprov=1.0"]),
+        fails("p-prov-ver-bad"),
+        differs("c-needs-old", &["c-needs-old=1.0", "cb=1.0"]),
+        ok("sa", &["sa=2.0", "sb=2.0"]),
+        ok("hello", &["hello=1.0"]),
+        ok("needs-ess", &["needs-ess=1.0", "base-ess=1.0"]),
+        ok("bp", &["bp=1.0"]),
+        differs("bp-dep-new", &["bp-dep-new=1.0", "bp=2.0"]),
+        ok("bp-only-dep", &["bp-only-dep=1.0", "bponly=1.0"]),
+        ok("bponly", &["bponly=1.0"]),
+        ok("need-rv5", &["need-rv5=1.0", "rvprov=1.0"]),
+        ok("need-rv", &["need-rv=1.0", "rv=1.0"]),
+    ];
+    assert_eq!(world.check(&cases), 18);
+
+    // sa=1.0: apt keeps the candidate sb 2.0, which breaks sa 1.0; pinlock moves the sibling.
+    assert!(world.apt.simulate(&["sa=1.0"]).is_err());
+    let m = manifest(world.dir.path(), &world.sources, "sa");
+    let text = std::fs::read_to_string(&m.path)
+        .unwrap()
+        .replace("sa: \"*\"", "sa: \"= 1.0\"");
+    let m = Manifest::parse(&text, &m.path).unwrap();
+    let l = lock(&m, &world.suites, None, LockOptions::default()).unwrap();
+    let t = l.targets.values().next().unwrap();
+    assert_eq!(t.packages["sb"].version, "1.0");
+    // and apt installs that lock when every version is given
+    let plan = world.apt.simulate(&["sa=1.0", "sb=1.0"]).unwrap();
+    assert_eq!(plan.len(), 2, "{plan:?}");
+    let plan = world.apt.simulate(&["c-needs-old", "cb=1.0"]).unwrap();
+    assert_eq!(plan.len(), 2, "{plan:?}");
 }
