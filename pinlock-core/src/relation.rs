@@ -122,6 +122,60 @@ impl fmt::Display for Relation {
     }
 }
 
+/// A binary package's `Multi-Arch` field (deb-control(5)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum MultiArch {
+    /// `no`, or no field: satisfies relations only from its own architecture.
+    #[default]
+    No,
+    /// `same`: co-installable with itself across architectures; for relations, like `no`.
+    Same,
+    /// `foreign`: satisfies unqualified relations from any architecture, but not `:any`.
+    Foreign,
+    /// `allowed`: satisfies `pkg:any` relations (and, like `no`, unqualified ones from its
+    /// own architecture).
+    Allowed,
+}
+
+impl MultiArch {
+    /// Reads the field's value (case-insensitive, trimmed). An absent or unknown value reads as
+    /// [`MultiArch::No`], as apt does (it warns about an unknown value and treats it as `no`).
+    pub fn parse(field: Option<&str>) -> MultiArch {
+        match field.map(str::trim) {
+            Some(v) if v.eq_ignore_ascii_case("same") => MultiArch::Same,
+            Some(v) if v.eq_ignore_ascii_case("foreign") => MultiArch::Foreign,
+            Some(v) if v.eq_ignore_ascii_case("allowed") => MultiArch::Allowed,
+            _ => MultiArch::No,
+        }
+    }
+}
+
+impl Relation {
+    /// True if a package of architecture `pkg_arch` (`all` included) with `multi_arch` can
+    /// satisfy this relation's architecture qualifier on a system whose native architecture is
+    /// `native`, as apt 2.6 decides (checked against `apt-get install -s` in
+    /// `tests/tests/parity_multiarch.rs`):
+    ///
+    /// - no qualifier, `:native`, `:all` or `:<native>`: a native or `all` package (or, for an
+    ///   unqualified relation, a `Multi-Arch: foreign` package of any architecture);
+    /// - `:any`: only a `Multi-Arch: allowed` package, of any architecture — not `foreign`,
+    ///   `same` or `no`;
+    /// - `:<other arch>`: only a package of exactly that architecture (never an `all` one,
+    ///   which apt files under the native architecture).
+    ///
+    /// The version and the relation's `[arch]` restriction list are not looked at here.
+    pub fn arch_matches(&self, pkg_arch: &str, multi_arch: MultiArch, native: &str) -> bool {
+        let native_or_all = pkg_arch == native || pkg_arch == "all";
+        match self.arch_qualifier.as_deref() {
+            None => native_or_all || multi_arch == MultiArch::Foreign,
+            Some("any") => multi_arch == MultiArch::Allowed,
+            Some("native") | Some("all") => native_or_all,
+            Some(q) if q == native => native_or_all,
+            Some(q) => pkg_arch == q,
+        }
+    }
+}
+
 /// Alternatives: at least one must be satisfied (`a | b`).
 pub type Alternatives = Vec<Relation>;
 
@@ -285,6 +339,34 @@ mod tests {
         ] {
             assert!(parse_one(bad).is_err(), "{bad:?} should be rejected");
         }
+    }
+
+    #[test]
+    fn multi_arch_qualifiers_as_apt_reads_them() {
+        use MultiArch::*;
+        let r = |t: &str| parse_one(t).unwrap();
+        assert_eq!(MultiArch::parse(Some(" Allowed ")), Allowed);
+        assert_eq!(MultiArch::parse(Some("bogus")), No);
+        assert_eq!(MultiArch::parse(None), No);
+        let any = r("python3:any");
+        assert!(any.arch_matches("amd64", Allowed, "amd64"));
+        assert!(any.arch_matches("all", Allowed, "amd64"));
+        for ma in [No, Same, Foreign] {
+            assert!(!any.arch_matches("amd64", ma, "amd64"), "{ma:?}");
+            assert!(!any.arch_matches("all", ma, "amd64"), "{ma:?}");
+        }
+        for q in ["foo", "foo:native", "foo:all", "foo:amd64"] {
+            for ma in [No, Same, Foreign, Allowed] {
+                assert!(r(q).arch_matches("amd64", ma, "amd64"), "{q} {ma:?}");
+                assert!(r(q).arch_matches("all", ma, "amd64"), "{q} {ma:?}");
+            }
+            assert!(!r(q).arch_matches("arm64", No, "amd64"), "{q}");
+        }
+        assert!(r("foo").arch_matches("arm64", Foreign, "amd64"));
+        assert!(!r("foo:native").arch_matches("arm64", Foreign, "amd64"));
+        assert!(!r("foo:arm64").arch_matches("amd64", Foreign, "amd64"));
+        assert!(!r("foo:arm64").arch_matches("all", Foreign, "amd64"));
+        assert!(r("foo:arm64").arch_matches("arm64", No, "amd64"));
     }
 
     #[test]

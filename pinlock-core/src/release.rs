@@ -2,6 +2,7 @@
 //! index files with their sizes and digests.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use crate::deb822::{paragraphs, Deb822Error};
 
@@ -197,6 +198,22 @@ impl Release {
     }
 }
 
+/// apt's default `Acquire::Max-FutureTime` (apt-pkg/deb/debmetaindex.cc): how far a Release
+/// `Date` may lie after the local clock before apt refuses the Release as "not valid yet".
+/// Measured with real apt 2.6.1 (`tests/tests/parity_dates.rs`): a Date 30 s ahead is refused
+/// ("invalid for another 20s"), one a few seconds ahead is accepted.
+pub const APT_MAX_FUTURE_TIME: Duration = Duration::from_secs(10);
+
+impl Release {
+    /// True when apt (at its default `Acquire::Max-FutureTime`) refuses this Release as not
+    /// valid yet: its `Date` lies more than [`APT_MAX_FUTURE_TIME`] after `now` (seconds since
+    /// the epoch). False when there is no `Date`.
+    pub fn not_yet_valid(&self, now: i64) -> bool {
+        self.date_unix
+            .is_some_and(|d| d > now.saturating_add(APT_MAX_FUTURE_TIME.as_secs() as i64))
+    }
+}
+
 /// Parses an RFC 2822 date as found in Release files (`Thu, 24 Aug 2023 14:10:41 UTC`, zone
 /// `UTC`, `GMT`, `Z` or `+hhmm`/`-hhmm`, weekday optional). Returns seconds since the epoch.
 pub fn parse_rfc2822(s: &str) -> Option<i64> {
@@ -339,6 +356,19 @@ SHA256:
         let text = "Suite: x\nSHA256:\n abc 1 a/Packages\n";
         let e = Release::parse(text, "R").unwrap_err();
         assert!(e.to_string().starts_with("R:2: invalid SHA256"), "{e}");
+    }
+
+    #[test]
+    fn not_yet_valid_allows_apts_ten_seconds() {
+        let r = |date: i64| Release {
+            date_unix: Some(date),
+            ..Release::default()
+        };
+        let now = 1_700_000_000;
+        assert!(!r(now - 86_400).not_yet_valid(now));
+        assert!(!r(now + 10).not_yet_valid(now));
+        assert!(r(now + 11).not_yet_valid(now));
+        assert!(!Release::default().not_yet_valid(now));
     }
 
     #[test]

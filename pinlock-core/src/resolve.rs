@@ -11,9 +11,13 @@
 //!   version (docker-ce, docker-ce-cli, docker-ce-rootless-extras) are locked at one source
 //!   version; apt itself would happily mix them.
 //! - **Closure** over Pre-Depends, Depends and (unless disabled) Recommends, honouring
-//!   alternatives, versioned relations, `[arch]` restrictions, `:any`/`:native` qualifiers and
-//!   virtual packages (Provides). A dependency that no source has is listed as unresolved,
-//!   never dropped.
+//!   alternatives, versioned relations, `[arch]` restrictions and virtual packages (Provides).
+//!   A dependency that no source has is listed as unresolved, never dropped; one that exists
+//!   but that nothing satisfies is an error, as in apt.
+//! - **Multi-Arch** as apt 2.6 on a single-architecture system (the target's architecture plus
+//!   `all`; see [`Relation::arch_matches`]): `name:any` only by a `Multi-Arch: allowed` package
+//!   or provider, `:native`/`:all`/`:<target arch>` like no qualifier, another architecture
+//!   never.
 //! - **Conflicts/Breaks** inside the locked set are errors.
 
 use std::cell::OnceCell;
@@ -22,7 +26,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use crate::constraint::Constraint;
 use crate::lockfile::{LockedPackage, LockedTarget, Unresolved};
 use crate::packages::{PackageRef, PkgField};
-use crate::relation::{parse_relations, Alternatives, Relation};
+use crate::relation::{parse_relations, Alternatives, MultiArch, Relation};
 use crate::version::Version;
 
 /// One available binary package in a target.
@@ -342,8 +346,9 @@ pub enum ResolveError {
         /// Why.
         reason: String,
     },
-    /// A dependency exists but no version satisfies the relation.
-    #[error("{target}: {package} {version} {kind} {relation}, but no available version satisfies it (available: {})", .available.join(", "))]
+    /// A dependency exists (as a package or as something provided) but nothing satisfies the
+    /// relation: no version, or no architecture / Multi-Arch that the qualifier admits.
+    #[error("{target}: {package} {version} {kind} {relation}, but no available version satisfies it (available: {}){}", .available.join(", "), arch_hint(.relation))]
     BrokenDependency {
         /// Target.
         target: String,
@@ -355,9 +360,21 @@ pub enum ResolveError {
         kind: String,
         /// The relation.
         relation: String,
-        /// Versions of the dependency, newest first.
+        /// Versions of the dependency, newest first (for a virtual package: its providers,
+        /// `name version`).
         available: Vec<String>,
     },
+}
+
+/// A hint for a broken relation with an architecture qualifier.
+fn arch_hint(relation: &str) -> &'static str {
+    if relation.contains(":any") {
+        "\nhint: like apt, pinlock satisfies `name:any` only with a package marked `Multi-Arch: allowed`"
+    } else if relation.contains(':') {
+        "\nhint: pinlock resolves one architecture (plus `all`) per target; a relation qualified with another architecture cannot be satisfied there, as in apt without that architecture added"
+    } else {
+        ""
+    }
 }
 
 fn bad_relation(
@@ -494,11 +511,11 @@ pub fn resolve(universe: &Universe<'_>, req: &Request<'_>) -> Result<LockedTarge
                 if group.is_empty()
                     || group
                         .iter()
-                        .any(|r| satisfied_by_chosen(universe, &chosen, r))
+                        .any(|r| satisfied_by_chosen(universe, &chosen, r, req.arch))
                 {
                     for r in &group {
                         if let Some(c) = chosen.get_mut(&r.name) {
-                            if satisfies(&c.cand, r) {
+                            if satisfies(&c.cand, r, req.arch) {
                                 c.required_by.insert(name.clone());
                                 break;
                             }
@@ -506,7 +523,7 @@ pub fn resolve(universe: &Universe<'_>, req: &Request<'_>) -> Result<LockedTarge
                     }
                     continue;
                 }
-                match pick_alternative(universe, &chosen, &group, prev_version) {
+                match pick_alternative(universe, &chosen, &group, req.arch, prev_version) {
                     Pick::Found(c) => {
                         let dep = c.name().to_string();
                         let mut required_by = BTreeSet::new();
@@ -601,7 +618,17 @@ fn add_unresolved(
     }
 }
 
-fn satisfies(c: &Candidate<'_>, r: &Relation) -> bool {
+/// The Multi-Arch field of a candidate.
+fn multi_arch(c: &Candidate<'_>) -> MultiArch {
+    MultiArch::parse(c.pkg.get(PkgField::MultiArch))
+}
+
+/// Does `c` satisfy `r` (architecture qualifier on a system whose native architecture is
+/// `arch`, then version)?
+fn satisfies(c: &Candidate<'_>, r: &Relation, arch: &str) -> bool {
+    if !r.arch_matches(c.pkg.architecture(), multi_arch(c), arch) {
+        return false;
+    }
     match &r.version {
         None => true,
         Some((op, v)) => match Version::parse(v) {
@@ -611,7 +638,18 @@ fn satisfies(c: &Candidate<'_>, r: &Relation) -> bool {
     }
 }
 
-fn provides_satisfy(provided: &Option<String>, r: &Relation) -> bool {
+/// Does provider `c`, providing `r.name` at `provided`, satisfy `r`? The provider's own
+/// architecture and Multi-Arch decide the qualifier, as in apt: `virt:any` needs a
+/// `Multi-Arch: allowed` provider.
+fn provides_satisfy(
+    c: &Candidate<'_>,
+    provided: &Option<String>,
+    r: &Relation,
+    arch: &str,
+) -> bool {
+    if !r.arch_matches(c.pkg.architecture(), multi_arch(c), arch) {
+        return false;
+    }
     match (&r.version, provided) {
         (None, _) => true,
         (Some(_), None) => false,
@@ -626,8 +664,12 @@ fn satisfied_by_chosen(
     universe: &Universe<'_>,
     chosen: &BTreeMap<String, Chosen<'_>>,
     r: &Relation,
+    arch: &str,
 ) -> bool {
-    if chosen.get(&r.name).is_some_and(|c| satisfies(&c.cand, r)) {
+    if chosen
+        .get(&r.name)
+        .is_some_and(|c| satisfies(&c.cand, r, arch))
+    {
         return true;
     }
     universe
@@ -636,7 +678,7 @@ fn satisfied_by_chosen(
         .any(|(idx, pname, pv)| {
             chosen.get(*pname).is_some_and(|c| {
                 universe.candidates(pname)[*idx].version == c.cand.version
-                    && provides_satisfy(pv, r)
+                    && provides_satisfy(&c.cand, pv, r, arch)
             })
         })
 }
@@ -651,13 +693,14 @@ fn pick_alternative<'a, 'p>(
     universe: &Universe<'a>,
     chosen: &BTreeMap<String, Chosen<'a>>,
     group: &[Relation],
+    arch: &str,
     prev_version: impl Fn(&str) -> Option<&'p str> + Copy,
 ) -> Pick<'a> {
     let mut broken = None;
     for r in group {
         let cands = universe.candidates(&r.name);
         if !cands.is_empty() {
-            let ok: Vec<&Candidate> = cands.iter().filter(|c| satisfies(c, r)).collect();
+            let ok: Vec<&Candidate> = cands.iter().filter(|c| satisfies(c, r, arch)).collect();
             // A co-versioned sibling of something locked takes the sibling's source version.
             let sibling = ok.iter().find(|c| {
                 c.co_versioned()
@@ -677,12 +720,27 @@ fn pick_alternative<'a, 'p>(
                 available.truncate(10);
                 broken = Some((r.clone(), available));
             }
-            continue;
+            // No version of the real package fits: a provider may (apt takes `rvprov` for
+            // `rv (>= 5)` when rv is 1.0 and rvprov has `Provides: rv (= 5)`).
         }
         let provs = universe.providers(r.name.as_str());
-        if let Some((idx, pname, _)) = provs.iter().find(|(_, _, pv)| provides_satisfy(pv, r)) {
+        if let Some((idx, pname, _)) = provs.iter().find(|(idx, pname, pv)| {
+            provides_satisfy(&universe.candidates(pname)[*idx], pv, r, arch)
+        }) {
             let c = &universe.candidates(pname)[*idx];
             return Pick::Found(c.clone());
+        }
+        // Provided, but by nothing the relation admits: apt cannot satisfy it either.
+        if broken.is_none() && !provs.is_empty() {
+            let mut available: Vec<String> = provs
+                .iter()
+                .map(|(idx, pname, _)| {
+                    format!("{pname} {}", universe.candidates(pname)[*idx].pkg.version())
+                })
+                .collect();
+            available.dedup();
+            available.truncate(10);
+            broken = Some((r.clone(), available));
         }
     }
     match broken {
@@ -772,21 +830,21 @@ fn check_conflicts(
                 .filter(|r| r.applies_to(req.arch))
             {
                 if let Some(other) = chosen.get(&r.name) {
-                    if r.name != *name && satisfies(&other.cand, &r) {
+                    if r.name != *name && satisfies(&other.cand, &r, req.arch) {
                         return Err(conflict(req, name, c, kind, &r, &r.name, other));
                     }
                 }
-                if r.version.is_none() {
-                    {
-                        for (idx, pname, _) in universe.providers(r.name.as_str()) {
-                            if *pname == name.as_str() {
-                                continue; // a package may conflict with what it provides
-                            }
-                            if let Some(other) = chosen.get(*pname) {
-                                if universe.candidates(pname)[*idx].version == other.cand.version {
-                                    return Err(conflict(req, name, c, kind, &r, pname, other));
-                                }
-                            }
+                // Provides count too, versioned ones against versioned relations (apt refuses
+                // `Conflicts: foo (<< 3)` next to `Provides: foo (= 2.0)`).
+                for (idx, pname, pv) in universe.providers(r.name.as_str()) {
+                    if *pname == name.as_str() {
+                        continue; // a package may conflict with what it provides
+                    }
+                    if let Some(other) = chosen.get(*pname) {
+                        if universe.candidates(pname)[*idx].version == other.cand.version
+                            && provides_satisfy(&other.cand, pv, &r, req.arch)
+                        {
+                            return Err(conflict(req, name, c, kind, &r, pname, other));
                         }
                     }
                 }

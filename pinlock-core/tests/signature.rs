@@ -437,21 +437,23 @@ fn sha1_and_md5_signatures_do_not_count() {
     verify_inrelease(&test_keyring(), &file, at(T0 + 60)).unwrap();
 }
 
+/// apt verifies with `gpgv --ignore-time-conflict`: a signature's creation time in the future
+/// does not matter, however far ahead (the Release `Date` check is the guard).
 #[test]
-fn signature_from_the_future_beyond_the_skew_is_refused() {
+fn signature_from_the_future_is_accepted_as_apt_does() {
     let ed = secret_key("test-ed25519.sec.asc");
     let t = T0 + 7200;
     let file = clearsigned(
         RELEASE,
         vec![sign_sub(&ed, &signed_part(RELEASE), &SigSpec::text(t))],
     );
-    // Within the allowed clock skew: fine.
     verify_inrelease(&test_keyring(), &file, at(t - 60)).unwrap();
-    let err = verify_inrelease(&test_keyring(), &file, at(t - 3600)).unwrap_err();
-    assert!(
-        matches!(err, SignatureError::FutureSignature { .. }),
-        "{err:?}"
-    );
+    verify_inrelease(&test_keyring(), &file, at(t - 3600)).unwrap();
+    // but a future signature over other content is still BADSIG
+    let mut bad = file.clone();
+    let i = bad.windows(6).position(|w| w == b"Origin").unwrap();
+    bad[i] = b'o';
+    assert!(verify_inrelease(&test_keyring(), &bad, at(t - 3600)).is_err());
 }
 
 #[test]
@@ -1227,9 +1229,10 @@ fn gpg_signed_files_cross_checked_with_gpgv() {
     .unwrap();
 }
 
-/// Where pinlock is stricter than plain gpgv, pinned so a change in either is noticed.
-/// Leading text: apt's own split refuses it (apt 2.6.1 says "NOSPLIT"). A signature from the
-/// future: gpgv and apt 2.6.1 accept it; pinlock refuses it beyond MAX_CLOCK_SKEW.
+/// Where pinlock differs from plain gpgv or agrees with it on purpose, pinned so a change in
+/// either is noticed. Leading text: apt's own split refuses it (apt 2.6.1 says "NOSPLIT"). A
+/// signature from the future: gpgv (as apt runs it, with --ignore-time-conflict) and pinlock
+/// accept it.
 #[test]
 fn gpg_documented_differences_from_plain_gpgv() {
     let Some(gpg) = Gpg::new() else {
@@ -1244,16 +1247,12 @@ fn gpg_documented_differences_from_plain_gpgv() {
     let release = gpg.write("Release", RELEASE.as_bytes());
     let now = now_secs();
 
-    // A signature made a day in the future: gpgv accepts it, pinlock refuses it.
+    // A signature made a day in the future: gpgv and pinlock accept it.
     let future_t = format!("{}!", now + 86_400);
     let future = gpg.clearsign(&release, &[ED_PRIMARY], &["--faked-system-time", &future_t]);
     let p = gpg.write("future.InRelease", &future);
     assert!(gpg.gpgv_accepts(&kr, &[&p], None));
-    let err = verify_inrelease(&keyring, &future, at(now)).unwrap_err();
-    assert!(
-        matches!(err, SignatureError::FutureSignature { .. }),
-        "{err:?}"
-    );
+    verify_inrelease(&keyring, &future, at(now)).unwrap();
 
     // Leading text before the signed message: gpgv accepts, apt (and pinlock) refuse.
     let mut leading = b"Origin: Evil\n\n".to_vec();
@@ -1265,4 +1264,58 @@ fn gpg_documented_differences_from_plain_gpgv() {
         matches!(err, SignatureError::OutsideSignedMessage { .. }),
         "{err:?}"
     );
+}
+
+/// A key (and its self-signatures) made in the future, as by a signing host whose clock runs
+/// ahead: gpgv as apt runs it (--ignore-time-conflict) accepts its signatures, made then or
+/// even before the key existed; so does pinlock. apt 2.6.1 accepted such a repository too
+/// (checked by hand with a key from `gpg --faked-system-time`).
+#[test]
+fn key_created_in_the_future_is_accepted_as_gpgv_does() {
+    let Some(gpg) = Gpg::new() else {
+        return;
+    };
+    let now = now_secs();
+    let tomorrow = format!("{}!", now + 86_400);
+    // certify-only primary and signing subkey, made tomorrow; signed tomorrow + 1 min
+    let sub = gpg.gen_key(
+        "subkey from the future <future-sub@pinlock.invalid>",
+        now + 86_400,
+        "never",
+        "never",
+    );
+    // a signing primary made tomorrow; gpg signs with it today only with --ignore-time-conflict
+    let uid = "primary from the future <future@pinlock.invalid>";
+    gpg.run(&[
+        "--faked-system-time",
+        &tomorrow,
+        "--quick-gen-key",
+        uid,
+        "ed25519",
+        "sign",
+        "never",
+    ]);
+    let primary = gpg.fingerprint(uid);
+    let release = gpg.write("Release", RELEASE.as_bytes());
+    let later = format!("{}!", now + 86_400 + 60);
+    for (name, fpr, extra) in [
+        (
+            "subkey, signed after the key was made",
+            &sub,
+            vec!["--faked-system-time", &later],
+        ),
+        (
+            "primary, signed now, before the key",
+            &primary,
+            vec!["--ignore-time-conflict"],
+        ),
+    ] {
+        let kr = gpg.write("future.gpg", &gpg.run(&["--export", fpr]));
+        let keyring = Keyring::from_file(&kr).unwrap();
+        let file = gpg.clearsign(&release, &[fpr], &extra);
+        let p = gpg.write("future-key.InRelease", &file);
+        let ours = verify_inrelease(&keyring, &file, at(now));
+        let v = cross_check(&gpg, name, &kr, ours, &[&p], None).unwrap();
+        assert_eq!(&v.signer_fingerprint, fpr, "{name}");
+    }
 }

@@ -118,16 +118,6 @@ pub enum SignatureError {
         /// Name of the digest algorithm.
         digest: String,
     },
-    /// The signature claims to have been made in the future.
-    #[error("signature by key {key} was made on {created}, in the future (now is {now})\nhint: check the system clock")]
-    FutureSignature {
-        /// Fingerprint of the signing key.
-        key: String,
-        /// Signature creation time (UTC).
-        created: String,
-        /// The verification time (UTC).
-        now: String,
-    },
     /// The signature itself has expired (signature expiration time subpacket).
     #[error("signature by key {key} expired on {expired}")]
     ExpiredSignature {

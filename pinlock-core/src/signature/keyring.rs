@@ -282,14 +282,13 @@ fn created_secs(sig: &Signature) -> Option<u64> {
     sig.created().map(|t| u64::from(t.as_secs()))
 }
 
-/// Is this self-signature in effect at `now` (created, not expired)?
+/// Is this self-signature in effect at `now` (has a creation time and has not expired)? A
+/// creation time after `now` does not matter: gpgv, run by apt with --ignore-time-conflict,
+/// accepts self-signatures (and keys) from the future.
 fn sig_in_effect(sig: &Signature, now: u64) -> bool {
     let Some(created) = created_secs(sig) else {
         return false;
     };
-    if created > now {
-        return false;
-    }
     match sig.signature_expiration_time() {
         Some(d) if d.as_secs() > 0 => created + u64::from(d.as_secs()) > now,
         _ => true,

@@ -12,9 +12,13 @@
 //! - signatures by keys not in the keyring are ignored when another signature is good;
 //! - at least one good signature is required.
 //!
-//! One rule is stricter than apt: a signature made more than [`MAX_CLOCK_SKEW`] after `now`
-//! does not count. gpgv (run by apt with `--ignore-time-conflict`) does not look at it, and
-//! apt 2.6.1 accepted such an InRelease whose `Date:` was in the past (checked with real apt).
+//! Time, as apt 2.6 judges it: apt verifies through `apt-key verify`, which runs
+//! `gpgv --ignore-time-conflict`, so neither a signature's creation time nor its key's (or a
+//! self-signature's) lies in the future matter — gpgv reports GOODSIG for a Release signed a
+//! decade ahead, and for a key generated tomorrow (checked with real apt 2.6.1 on repositories
+//! signed with `gpg --faked-system-time`). What is still judged against `now` is expiry: of the
+//! key, the subkey and the signature. The only guard against the future is the Release `Date`
+//! (see [`crate::release::APT_MAX_FUTURE_TIME`]).
 //!
 //! Checked against real apt 2.6.1: it refuses text before or after the clearsigned message (even
 //! a trailing blank line), a good signature next to a bad one, SHA1 signatures, and text around
@@ -24,7 +28,7 @@ mod armor;
 mod error;
 mod keyring;
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use pgp::crypto::hash::HashAlgorithm;
 use pgp::line_writer::LineBreak;
@@ -35,9 +39,6 @@ pub use error::SignatureError;
 pub use keyring::Keyring;
 
 use keyring::{Component, KeyStatus};
-
-/// How far in the future a signature's creation time may lie before it is refused.
-pub const MAX_CLOCK_SKEW: Duration = Duration::from_secs(10 * 60);
 
 /// A successfully verified signed file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -381,13 +382,8 @@ fn check_with(c: Component<'_>, sig: &Signature, data: &[u8], now: u64) -> Verdi
             });
         }
     }
-    if created > now + MAX_CLOCK_SKEW.as_secs() {
-        return Verdict::Worthless(SignatureError::FutureSignature {
-            key,
-            created: format_utc(created),
-            now: format_utc(now),
-        });
-    }
+    // No check of `created` against `now`: gpgv runs with --ignore-time-conflict (see the
+    // module docs).
     if weak {
         return Verdict::Worthless(SignatureError::WeakDigest {
             key,
