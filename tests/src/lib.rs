@@ -71,6 +71,7 @@ mod apt;
 mod date;
 mod error;
 mod gpg;
+mod keys;
 mod pinlock;
 mod repo;
 mod server;
@@ -80,6 +81,7 @@ use std::path::PathBuf;
 pub use apt::AptSandbox;
 pub use date::{format_release, parse_rfc2822};
 pub use error::{HarnessError, Result};
+pub use keys::KeyFactory;
 pub use pinlock::{pinlock_bin, redact, Pinlock, PinlockRun};
 pub use repo::{
     BuiltRepo, Compression, HashKind, IndexInfo, RepoBuilder, SignMode, TestKey, DEFAULT_DATE,

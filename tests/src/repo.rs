@@ -208,6 +208,7 @@ pub struct RepoBuilder {
     key: TestKey,
     per_arch_release: bool,
     bogus_release_entry: bool,
+    key_file: Option<PathBuf>,
 }
 
 /// One Packages index of a built repository.
@@ -356,7 +357,16 @@ impl RepoBuilder {
             key: TestKey::Repo,
             per_arch_release: false,
             bogus_release_entry: false,
+            key_file: None,
         }
+    }
+
+    /// Signs with the armored secret key in `sec_asc` (e.g. one made by
+    /// [`crate::KeyFactory::export_secret`]) instead of a committed test key. The built
+    /// repository's `key_asc`/`key_gpg` are then its public key, written next to `dists/`.
+    pub fn signing_key(mut self, sec_asc: impl Into<PathBuf>) -> Self {
+        self.key_file = Some(sec_asc.into());
+        self
     }
 
     /// Serves exactly these encodings of every index. Release always lists the uncompressed
@@ -439,7 +449,11 @@ impl RepoBuilder {
         let gpg = if self.sign == SignMode::None {
             None
         } else {
-            Some(GpgHome::with_secret_key(&self.key.secret_asc())?)
+            let sec = self
+                .key_file
+                .clone()
+                .unwrap_or_else(|| self.key.secret_asc());
+            Some(GpgHome::with_secret_key(&sec)?)
         };
         let mut indexes = Vec::new();
         for suite in &suites {
@@ -524,11 +538,20 @@ impl RepoBuilder {
             Some(g) => g.fingerprint.clone(),
             None => String::new(),
         };
+        let (key_asc, key_gpg) = match (&self.key_file, &gpg) {
+            (Some(_), Some(g)) => {
+                let (asc, bin) = (dir.path().join("key.asc"), dir.path().join("key.gpg"));
+                g.export_public(&asc, true)?;
+                g.export_public(&bin, false)?;
+                (asc, bin)
+            }
+            _ => (self.key.public_asc(), self.key.public_gpg()),
+        };
         drop(gpg);
         Ok(BuiltRepo {
             dir,
-            key_asc: self.key.public_asc(),
-            key_gpg: self.key.public_gpg(),
+            key_asc,
+            key_gpg,
             fingerprint,
             suites: suites.iter().map(|s| s.name.clone()).collect(),
             indexes,

@@ -23,6 +23,7 @@
 mod armor;
 mod error;
 mod keyring;
+mod packets;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -226,7 +227,10 @@ fn judge(
     }
     unknown.sort();
     unknown.dedup();
-    Err(SignatureError::UnknownKey { key_ids: unknown })
+    Err(SignatureError::UnknownKey {
+        keyring: keyring.describe(),
+        key_ids: unknown,
+    })
 }
 
 /// Names the issuer of a signature whose key is unknown: fingerprint if given, else key id.
@@ -249,8 +253,8 @@ fn check_one(keyring: &Keyring, sig: &Signature, data: &[u8], now: u64) -> (Stri
     }
     // Several candidates only happen on key id collisions: a good one wins.
     let mut first = None;
-    for c in candidates {
-        let verdict = check_with(c, sig, data, now);
+    for (c, origin) in candidates {
+        let verdict = check_with(c, origin, sig, data, now);
         if matches!(verdict, Verdict::Good(_)) {
             return (c.fingerprint(), verdict);
         }
@@ -305,8 +309,9 @@ fn hash_prefix_matches(sig: &Signature, data: &[u8]) -> bool {
 /// Judges one signature against one keyring key, in gpg's order: what makes it uncheckable
 /// (ERRSIG), then the cryptographic check (BADSIG), then key state (EXPKEYSIG, REVKEYSIG),
 /// signature expiry (EXPSIG), and apt's digest policy.
-fn check_with(c: Component<'_>, sig: &Signature, data: &[u8], now: u64) -> Verdict {
+fn check_with(c: Component<'_>, origin: &str, sig: &Signature, data: &[u8], now: u64) -> Verdict {
     let key = c.fingerprint();
+    let keyring = origin.to_string();
     let uncheckable = |reason: String| {
         Verdict::Worthless(SignatureError::UncheckableSignature {
             key: key.clone(),
@@ -336,10 +341,14 @@ fn check_with(c: Component<'_>, sig: &Signature, data: &[u8], now: u64) -> Verdi
     let status = c.status(now);
     match status {
         KeyStatus::Invalid(reason) => {
-            return Verdict::Worthless(SignatureError::UnusableKey { key, reason })
+            return Verdict::Worthless(SignatureError::UnusableKey {
+                key,
+                keyring,
+                reason,
+            })
         }
         KeyStatus::CannotSign => {
-            return Verdict::Worthless(SignatureError::NotSigningCapable { key })
+            return Verdict::Worthless(SignatureError::NotSigningCapable { key, keyring })
         }
         KeyStatus::Usable | KeyStatus::Revoked | KeyStatus::Expired(_) => {}
     }
@@ -363,10 +372,13 @@ fn check_with(c: Component<'_>, sig: &Signature, data: &[u8], now: u64) -> Verdi
         return Verdict::Bad(SignatureError::BadSignature { key });
     }
     match status {
-        KeyStatus::Revoked => return Verdict::Worthless(SignatureError::RevokedKey { key }),
+        KeyStatus::Revoked => {
+            return Verdict::Worthless(SignatureError::RevokedKey { key, keyring })
+        }
         KeyStatus::Expired(t) => {
             return Verdict::Worthless(SignatureError::ExpiredKey {
                 key,
+                keyring,
                 expired: format_utc(t),
             })
         }
