@@ -240,6 +240,8 @@ pub struct BuiltRepo {
     compress: Vec<Compression>,
     hashes: Vec<HashKind>,
     by_hash: bool,
+    /// The armored secret key it was signed with and the signature files written.
+    signed_with: (PathBuf, SignMode),
 }
 
 struct FixtureSuite {
@@ -558,6 +560,12 @@ impl RepoBuilder {
             compress: self.compress,
             hashes: self.hashes,
             by_hash: self.by_hash,
+            signed_with: (
+                self.key_file
+                    .clone()
+                    .unwrap_or_else(|| self.key.secret_asc()),
+                self.sign,
+            ),
         })
     }
 
@@ -745,6 +753,39 @@ impl BuiltRepo {
         for p in self.index_files(suite, component, arch) {
             let c = compression_of(&p, &self.compress);
             write_file(&p, &c.encode(packages))?;
+        }
+        Ok(())
+    }
+
+    /// Replaces `dists/<suite>/Release` with `edit(old text)` and signs it again as the build
+    /// did (same key, same signature files, gpg's clock at the old Release `Date`): the content
+    /// may be hostile, the signature is good. Index files are left alone.
+    pub fn rewrite_release(&self, suite: &str, edit: impl FnOnce(&str) -> String) -> Result<()> {
+        let old = self.release(suite)?;
+        let when = old
+            .lines()
+            .find_map(|l| l.strip_prefix("Date:"))
+            .and_then(|d| date::parse_rfc2822(d.trim()))
+            .unwrap_or(DEFAULT_DATE);
+        let dist = self.dist_dir(suite);
+        let release_path = dist.join("Release");
+        write_file(&release_path, edit(&old).as_bytes())?;
+        let (key, mode) = &self.signed_with;
+        let inrelease = dist.join("InRelease");
+        let detached = dist.join("Release.gpg");
+        for p in [&inrelease, &detached] {
+            if p.exists() {
+                fs::remove_file(p).map_err(|e| HarnessError::io("remove", p, e))?;
+            }
+        }
+        if *mode != SignMode::None {
+            let g = GpgHome::with_secret_key(key)?;
+            if matches!(mode, SignMode::Both | SignMode::InRelease) {
+                g.clearsign(&release_path, &inrelease, when)?;
+            }
+            if matches!(mode, SignMode::Both | SignMode::Detached) {
+                g.detach_sign(&release_path, &detached, when)?;
+            }
         }
         Ok(())
     }

@@ -45,6 +45,14 @@ pub enum SignatureError {
         /// The decoder's complaint.
         detail: String,
     },
+    /// The signed file is larger than apt accepts (`Acquire::MaxReleaseFileSize`).
+    #[error("signed Release file is {size} bytes, more than the {max} bytes apt accepts (Acquire::MaxReleaseFileSize)")]
+    TooLarge {
+        /// Its size.
+        size: usize,
+        /// The limit.
+        max: usize,
+    },
     /// The file carries no OpenPGP signature at all.
     #[error("file is not signed: {detail}")]
     Unsigned {

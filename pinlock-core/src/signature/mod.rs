@@ -37,6 +37,21 @@ pub use keyring::Keyring;
 
 use keyring::{Component, KeyStatus};
 
+/// Largest Release/InRelease file accepted, in bytes: apt's `Acquire::MaxReleaseFileSize`
+/// default (10 MB); apt refuses bigger ones ("File has unexpected size").
+pub const MAX_RELEASE_SIZE: usize = 10_000_000;
+
+/// Refuses signed data over [`MAX_RELEASE_SIZE`].
+fn check_size(data: &[u8]) -> Result<(), SignatureError> {
+    if data.len() > MAX_RELEASE_SIZE {
+        return Err(SignatureError::TooLarge {
+            size: data.len(),
+            max: MAX_RELEASE_SIZE,
+        });
+    }
+    Ok(())
+}
+
 /// How far in the future a signature's creation time may lie before it is refused.
 pub const MAX_CLOCK_SKEW: Duration = Duration::from_secs(10 * 60);
 
@@ -83,7 +98,8 @@ pub enum SignatureOutcome {
 /// Verifies a clearsigned InRelease file against `keyring` at time `now`.
 ///
 /// Returns the signed content and signer when at least one signature by a usable keyring key is
-/// good and none by a keyring key is bad. Errors: text outside the signed message or other
+/// good and none by a keyring key is bad. Errors: a file over [`MAX_RELEASE_SIZE`], text outside
+/// the signed message or other
 /// structure apt refuses, no signature, a bad signature, or (when no signature is good) the
 /// reason the best candidate did not count.
 pub fn verify_inrelease(
@@ -91,6 +107,7 @@ pub fn verify_inrelease(
     data: &[u8],
     now: SystemTime,
 ) -> Result<Verified, SignatureError> {
+    check_size(data)?;
     let parts = armor::split_clearsigned(data)?;
     let sigs = armor::decode_signatures(&parts.signature_lines)?;
     let (signer, signing_key, signatures) = judge(keyring, &sigs, &parts.signed_data(), now)?;
@@ -113,6 +130,7 @@ pub fn verify_detached(
     signature: &[u8],
     now: SystemTime,
 ) -> Result<Verified, SignatureError> {
+    check_size(data)?;
     let sigs = match armor::check_detached(signature)? {
         armor::Detached::Armored(lines) => armor::decode_signatures(&lines)?,
         armor::Detached::Binary => {
