@@ -72,6 +72,7 @@ mod date;
 mod error;
 mod gpg;
 mod keys;
+mod measure;
 mod pinlock;
 mod repo;
 mod server;
@@ -82,6 +83,7 @@ pub use apt::AptSandbox;
 pub use date::{format_release, parse_rfc2822};
 pub use error::{HarnessError, Result};
 pub use keys::KeyFactory;
+pub use measure::{run_measured, Measured};
 pub use pinlock::{pinlock_bin, redact, Pinlock, PinlockRun};
 pub use repo::{
     BuiltRepo, Compression, HashKind, IndexInfo, RepoBuilder, SignMode, TestKey, DEFAULT_DATE,
