@@ -89,6 +89,31 @@ pub struct Release {
     pub files: BTreeMap<String, FileEntry>,
 }
 
+/// Reads a Release size as apt does (`strtoull`): optional sign, then the leading digits;
+/// no digits is 0, overflow saturates, a minus sign negates modulo 2^64.
+fn apt_size(text: &str) -> u64 {
+    let (negative, digits) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let mut n: u64 = 0;
+    for b in digits.bytes().take_while(u8::is_ascii_digit) {
+        match n
+            .checked_mul(10)
+            .and_then(|n| n.checked_add(u64::from(b - b'0')))
+        {
+            Some(v) => n = v,
+            None => return u64::MAX,
+        }
+    }
+    if negative {
+        n.wrapping_neg()
+    } else {
+        n
+    }
+}
+
 fn yes(v: Option<&str>) -> bool {
     v.is_some_and(|v| v.trim().eq_ignore_ascii_case("yes"))
 }
@@ -140,9 +165,13 @@ impl Release {
             but_automatic_upgrades: yes(p.get("ButAutomaticUpgrades")),
             files: BTreeMap::new(),
         };
-        for (section, kind) in [("MD5Sum", 0), ("SHA1", 0), ("SHA256", 1), ("SHA512", 2)] {
+        // apt's order (HashString::SupportedHashes): an entry's size comes from the first
+        // section that lists it, and for each digest the first line naming the file wins
+        // (HashStringList::push_back keeps the first of a type), as in debReleaseIndex::Load.
+        for (section, kind) in [("SHA512", 2), ("SHA256", 1), ("SHA1", 0), ("MD5Sum", 0)] {
             let Some(v) = p.get(section) else { continue };
-            let base = p.line_of(section);
+            // the value starts on the line after `SECTION:` (its empty first line is trimmed)
+            let base = p.line_of(section) + 1;
             for (i, line) in v.lines().enumerate() {
                 let line = line.trim();
                 if line.is_empty() {
@@ -160,30 +189,24 @@ impl Release {
                         reason: "expected `digest size path`".into(),
                     });
                 };
-                let expect_len = [0, 64, 128][kind];
-                let size: u64 = size.parse().map_err(|_| ReleaseError::InvalidField {
-                    file: file.to_string(),
-                    line: base + i,
-                    field: section.to_string(),
-                    value: line.to_string(),
-                    reason: "size is not a number".into(),
-                })?;
-                if kind > 0
-                    && (hash.len() != expect_len || !hash.bytes().all(|b| b.is_ascii_hexdigit()))
-                {
-                    return Err(ReleaseError::InvalidField {
-                        file: file.to_string(),
-                        line: base + i,
-                        field: section.to_string(),
-                        value: line.to_string(),
-                        reason: "digest is not hexadecimal of the right length".into(),
+                // A digest that is not hex of the right length, or a size that is not a number,
+                // is kept as apt keeps it (the size read like strtoull): harmless for a file
+                // nobody fetches, a refusal (size or hash mismatch) for one that is fetched.
+                let e = rel
+                    .files
+                    .entry(path.to_string())
+                    .or_insert_with(|| FileEntry {
+                        size: apt_size(size),
+                        ..FileEntry::default()
                     });
-                }
-                let e = rel.files.entry(path.to_string()).or_default();
-                e.size = size;
+                let hash = hash.to_ascii_lowercase();
                 match kind {
-                    1 => e.sha256 = Some(hash.to_ascii_lowercase()),
-                    2 => e.sha512 = Some(hash.to_ascii_lowercase()),
+                    1 => {
+                        e.sha256.get_or_insert(hash);
+                    }
+                    2 => {
+                        e.sha512.get_or_insert(hash);
+                    }
                     _ => e.weak_only_listed = true,
                 }
             }
@@ -353,9 +376,29 @@ SHA256:
             e.to_string(),
             "R:2: invalid Date \"someday\": not an RFC 2822 date"
         );
-        let text = "Suite: x\nSHA256:\n abc 1 a/Packages\n";
+        let text = "Suite: x\nSHA256:\n abc 1\n";
         let e = Release::parse(text, "R").unwrap_err();
-        assert!(e.to_string().starts_with("R:2: invalid SHA256"), "{e}");
+        assert!(e.to_string().starts_with("R:3: invalid SHA256"), "{e}");
+    }
+
+    #[test]
+    fn hash_lines_are_read_as_apt_reads_them() {
+        let (a, b) = ("a".repeat(64), "b".repeat(64));
+        let text = format!(
+            "Suite: x\nSHA256:\n {a} 10 p/Packages\n {b} 11 p/Packages\n XYZ 12x q/Packages\n {a} -1 r\nSHA512:\n {} 9 p/Packages\n",
+            "c".repeat(128)
+        );
+        let r = Release::parse(&text, "R").unwrap();
+        // the first line of each digest wins; the size comes from SHA512, apt's first section
+        let p = &r.files["p/Packages"];
+        assert_eq!(p.sha256.as_deref(), Some(a.as_str()));
+        assert_eq!(p.size, 9);
+        // unusable digests and sizes are kept (they can only fail verification), as in apt
+        assert_eq!(r.files["q/Packages"].sha256.as_deref(), Some("xyz"));
+        assert_eq!(r.files["q/Packages"].size, 12);
+        assert_eq!(r.files["r"].size, u64::MAX);
+        assert_eq!(apt_size("x1"), 0);
+        assert_eq!(apt_size("99999999999999999999999"), u64::MAX);
     }
 
     #[test]

@@ -127,15 +127,20 @@ fn debian_inrelease_against_an_unrelated_keyring_names_the_unknown_issuers() {
     let keyring = Keyring::from_file(testdata("docker-archive-key.asc")).unwrap();
     let data = read("debian-bookworm.InRelease");
     let err = verify_inrelease(&keyring, &data, at(BOOKWORM_DATE)).unwrap_err();
-    let SignatureError::UnknownKey { key_ids } = &err else {
+    let SignatureError::UnknownKey { key_ids, .. } = &err else {
         panic!("{err:?}");
     };
     let mut want: Vec<String> = BOOKWORM_SIGNERS.iter().map(|s| s.1.to_string()).collect();
     want.sort();
     assert_eq!(key_ids, &want);
     let msg = err.to_string();
+    // names the keyring file the keys were read from
+    let file = testdata("docker-archive-key.asc");
     assert!(
-        msg.starts_with("no signature by a key in the keyring"),
+        msg.starts_with(&format!(
+            "no signature by a key in keyring {};",
+            file.display()
+        )),
         "{msg}"
     );
     assert!(
@@ -479,7 +484,7 @@ fn certify_only_primary_key_cannot_sign() {
     let file = clearsigned(RELEASE, vec![sig]);
     let err = verify_inrelease(&test_keyring(), &file, at(T0 + 60)).unwrap_err();
     assert!(
-        matches!(&err, SignatureError::NotSigningCapable { key } if key == ED_PRIMARY),
+        matches!(&err, SignatureError::NotSigningCapable { key, .. } if key == ED_PRIMARY),
         "{err:?}"
     );
 }

@@ -118,6 +118,17 @@ impl GpgHome {
         .map(drop)
     }
 
+    /// Writes the public key, armored or binary, to `output`.
+    pub(crate) fn export_public(&self, output: &Path, armor: bool) -> Result<()> {
+        let mut c = self.gpg(None);
+        c.arg("--export");
+        if armor {
+            c.arg("--armor");
+        }
+        let data = run(c.arg(&self.fingerprint), "export the public key")?;
+        std::fs::write(output, data).map_err(|e| HarnessError::io("write", output, e))
+    }
+
     /// The home directory (for diagnostics).
     #[allow(dead_code)]
     pub(crate) fn path(&self) -> PathBuf {

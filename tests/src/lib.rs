@@ -71,6 +71,8 @@ mod apt;
 mod date;
 mod error;
 mod gpg;
+mod keys;
+mod measure;
 mod pinlock;
 mod project;
 mod repo;
@@ -81,6 +83,8 @@ use std::path::PathBuf;
 pub use apt::AptSandbox;
 pub use date::{format_release, parse_rfc2822};
 pub use error::{HarnessError, Result};
+pub use keys::KeyFactory;
+pub use measure::{run_measured, Measured};
 pub use pinlock::{pinlock_bin, redact, Pinlock, PinlockRun};
 pub use project::{copy_dir, deb_line, Project};
 pub use repo::{

@@ -208,6 +208,7 @@ pub struct RepoBuilder {
     key: TestKey,
     per_arch_release: bool,
     bogus_release_entry: bool,
+    key_file: Option<PathBuf>,
 }
 
 /// One Packages index of a built repository.
@@ -239,6 +240,8 @@ pub struct BuiltRepo {
     compress: Vec<Compression>,
     hashes: Vec<HashKind>,
     by_hash: bool,
+    /// The armored secret key it was signed with and the signature files written.
+    signed_with: (PathBuf, SignMode),
 }
 
 struct FixtureSuite {
@@ -356,7 +359,16 @@ impl RepoBuilder {
             key: TestKey::Repo,
             per_arch_release: false,
             bogus_release_entry: false,
+            key_file: None,
         }
+    }
+
+    /// Signs with the armored secret key in `sec_asc` (e.g. one made by
+    /// [`crate::KeyFactory::export_secret`]) instead of a committed test key. The built
+    /// repository's `key_asc`/`key_gpg` are then its public key, written next to `dists/`.
+    pub fn signing_key(mut self, sec_asc: impl Into<PathBuf>) -> Self {
+        self.key_file = Some(sec_asc.into());
+        self
     }
 
     /// Serves exactly these encodings of every index. Release always lists the uncompressed
@@ -439,7 +451,11 @@ impl RepoBuilder {
         let gpg = if self.sign == SignMode::None {
             None
         } else {
-            Some(GpgHome::with_secret_key(&self.key.secret_asc())?)
+            let sec = self
+                .key_file
+                .clone()
+                .unwrap_or_else(|| self.key.secret_asc());
+            Some(GpgHome::with_secret_key(&sec)?)
         };
         let mut indexes = Vec::new();
         for suite in &suites {
@@ -524,17 +540,32 @@ impl RepoBuilder {
             Some(g) => g.fingerprint.clone(),
             None => String::new(),
         };
+        let (key_asc, key_gpg) = match (&self.key_file, &gpg) {
+            (Some(_), Some(g)) => {
+                let (asc, bin) = (dir.path().join("key.asc"), dir.path().join("key.gpg"));
+                g.export_public(&asc, true)?;
+                g.export_public(&bin, false)?;
+                (asc, bin)
+            }
+            _ => (self.key.public_asc(), self.key.public_gpg()),
+        };
         drop(gpg);
         Ok(BuiltRepo {
             dir,
-            key_asc: self.key.public_asc(),
-            key_gpg: self.key.public_gpg(),
+            key_asc,
+            key_gpg,
             fingerprint,
             suites: suites.iter().map(|s| s.name.clone()).collect(),
             indexes,
             compress: self.compress,
             hashes: self.hashes,
             by_hash: self.by_hash,
+            signed_with: (
+                self.key_file
+                    .clone()
+                    .unwrap_or_else(|| self.key.secret_asc()),
+                self.sign,
+            ),
         })
     }
 
@@ -722,6 +753,39 @@ impl BuiltRepo {
         for p in self.index_files(suite, component, arch) {
             let c = compression_of(&p, &self.compress);
             write_file(&p, &c.encode(packages))?;
+        }
+        Ok(())
+    }
+
+    /// Replaces `dists/<suite>/Release` with `edit(old text)` and signs it again as the build
+    /// did (same key, same signature files, gpg's clock at the old Release `Date`): the content
+    /// may be hostile, the signature is good. Index files are left alone.
+    pub fn rewrite_release(&self, suite: &str, edit: impl FnOnce(&str) -> String) -> Result<()> {
+        let old = self.release(suite)?;
+        let when = old
+            .lines()
+            .find_map(|l| l.strip_prefix("Date:"))
+            .and_then(|d| date::parse_rfc2822(d.trim()))
+            .unwrap_or(DEFAULT_DATE);
+        let dist = self.dist_dir(suite);
+        let release_path = dist.join("Release");
+        write_file(&release_path, edit(&old).as_bytes())?;
+        let (key, mode) = &self.signed_with;
+        let inrelease = dist.join("InRelease");
+        let detached = dist.join("Release.gpg");
+        for p in [&inrelease, &detached] {
+            if p.exists() {
+                fs::remove_file(p).map_err(|e| HarnessError::io("remove", p, e))?;
+            }
+        }
+        if *mode != SignMode::None {
+            let g = GpgHome::with_secret_key(key)?;
+            if matches!(mode, SignMode::Both | SignMode::InRelease) {
+                g.clearsign(&release_path, &inrelease, when)?;
+            }
+            if matches!(mode, SignMode::Both | SignMode::Detached) {
+                g.detach_sign(&release_path, &detached, when)?;
+            }
         }
         Ok(())
     }

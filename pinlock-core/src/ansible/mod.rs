@@ -328,10 +328,11 @@ struct Loaded {
     docs: Vec<yaml::Node>,
 }
 
-fn load(path: &Path, text: &str) -> Result<Loaded, PinError> {
+/// Takes the text by value: it is kept as `original`, and a copy would cost the file's size.
+fn load(path: &Path, text: String) -> Result<Loaded, PinError> {
     let (bom, body) = match text.strip_prefix('\u{feff}') {
         Some(rest) => (true, rest),
-        None => (false, text),
+        None => (false, text.as_str()),
     };
     if let Some((line, col)) = yaml::find_tab_indent(body) {
         return Err(PinError::TabIndent {
@@ -348,7 +349,7 @@ fn load(path: &Path, text: &str) -> Result<Loaded, PinError> {
     })?;
     Ok(Loaded {
         path: path.to_path_buf(),
-        original: text.to_string(),
+        original: text,
         bom,
         docs,
     })
@@ -415,10 +416,15 @@ fn plan_loaded(
         }
     };
     let mut warnings = plan.warnings;
-    let old_lines: std::collections::BTreeSet<&str> = body.lines().collect();
+    // only long lines matter: a set of every line of a 20 MB file cost ~25 MB
+    let is_long = |line: &&str| line.len() > MAX_LINE;
+    let old_long: std::collections::BTreeSet<&str> = body.lines().filter(is_long).collect();
     for (i, line) in new_body.lines().enumerate() {
+        if !is_long(&line) {
+            continue;
+        }
         let len = line.trim_end_matches('\r').chars().count();
-        if len > MAX_LINE && !old_lines.contains(line) {
+        if len > MAX_LINE && !old_long.contains(line) {
             warnings.push(PinWarning {
                 path: f.path.clone(),
                 line: i + 1,
@@ -455,7 +461,7 @@ pub fn pin_source(
     opts: &PinOptions,
 ) -> Result<PinOutcome, PinError> {
     let versions = choose_versions(pins, opts)?;
-    let f = load(path, text)?;
+    let f = load(path, text.to_string())?;
     let mut vars = VarInfo::default();
     plan::collect_var_refs(&f.docs, &mut vars);
     plan::collect_var_pins(&f.docs, versions.source(), &mut vars);
@@ -548,7 +554,10 @@ pub fn pin_paths(paths: &[PathBuf], pins: &Pins, opts: &PinOptions) -> Result<Pi
             path: p.clone(),
             source,
         })?;
-        let text = std::str::from_utf8(&bytes).map_err(|e| utf8_error(p, &bytes, e))?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let err = e.utf8_error();
+            utf8_error(p, e.as_bytes(), err)
+        })?;
         loaded.push(load(p, text)?);
     }
     let mut vars = VarInfo::default();

@@ -875,7 +875,9 @@ impl<'a> Planner<'a> {
         let existing = existing_hold_task(siblings, index, names);
         let value_text = lines.join("\n");
         let value = match super::yaml::parse(&value_text) {
-            Ok(docs) if docs.len() == 1 && docs[0].items().len() == 1 => docs[0].items()[0].value(),
+            Ok(docs) if docs.len() == 1 && docs[0].items().len() == 1 => {
+                docs[0].items()[0].value().into_owned()
+            }
             _ => {
                 self.refuse(
                     task.pos.line,

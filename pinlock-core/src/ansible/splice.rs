@@ -35,13 +35,13 @@ pub(crate) enum Op {
     InsertItem {
         path: Vec<Seg>,
         index: usize,
-        value: Value,
+        value: Value<'static>,
     },
     /// Item `index` of the sequence at `path` is replaced by `value`.
     ReplaceItem {
         path: Vec<Seg>,
         index: usize,
-        value: Value,
+        value: Value<'static>,
     },
 }
 
@@ -63,7 +63,7 @@ pub(crate) fn apply(text: &str, splices: &[Splice]) -> Result<String, String> {
     Ok(out)
 }
 
-fn lookup<'a>(docs: &'a mut [Value], path: &[Seg]) -> Option<&'a mut Value> {
+fn lookup<'v, 'a>(docs: &'v mut [Value<'a>], path: &[Seg]) -> Option<&'v mut Value<'a>> {
     let (Seg::Doc(d), rest) = path.split_first()? else {
         return None;
     };
@@ -72,7 +72,7 @@ fn lookup<'a>(docs: &'a mut [Value], path: &[Seg]) -> Option<&'a mut Value> {
         cur = match (seg, cur) {
             (Seg::Key(k), Value::Map(entries)) => entries
                 .iter_mut()
-                .find(|(key, _)| *key == Value::Scalar(k.clone()))
+                .find(|(key, _)| key.is_scalar(k))
                 .map(|(_, v)| v)?,
             (Seg::Index(i), Value::Seq(items)) => items.get_mut(*i)?,
             _ => return None,
@@ -82,19 +82,24 @@ fn lookup<'a>(docs: &'a mut [Value], path: &[Seg]) -> Option<&'a mut Value> {
 }
 
 /// Applies `ops` to the value tree of `before`; returns it, or the first op that did not fit.
-pub(crate) fn expected(before: &[Node], ops: &[Op]) -> Result<Vec<Value>, String> {
+pub(crate) fn expected<'a>(before: &'a [Node], ops: &[Op]) -> Result<Vec<Value<'a>>, String> {
     let mut docs: Vec<Value> = before.iter().map(Node::value).collect();
     let mut inserts: Vec<&Op> = Vec::new();
     for op in ops {
         match op {
             Op::SetScalar { path, value } => match lookup(&mut docs, path) {
-                Some(v @ Value::Scalar(_)) => *v = Value::Scalar(value.clone()),
+                Some(v @ Value::Scalar(_)) => *v = Value::Scalar(value.clone().into()),
                 _ => return Err(format!("no scalar at {path:?}")),
             },
             Op::AppendKey { path, key, value } => match lookup(&mut docs, path) {
-                Some(Value::Map(entries)) => {
-                    entries.push((Value::Scalar(key.clone()), Value::Scalar(value.clone())))
+                // the re-parse is compared, not re-checked for duplicate keys: refuse one here
+                Some(Value::Map(entries)) if entries.iter().any(|(k, _)| k.is_scalar(key)) => {
+                    return Err(format!("key {key} already present at {path:?}"))
                 }
+                Some(Value::Map(entries)) => entries.push((
+                    Value::Scalar(key.clone().into()),
+                    Value::Scalar(value.clone().into()),
+                )),
                 _ => return Err(format!("no mapping at {path:?}")),
             },
             Op::ReplaceItem { path, index, value } => match lookup(&mut docs, path) {
@@ -125,17 +130,14 @@ pub(crate) fn expected(before: &[Node], ops: &[Op]) -> Result<Vec<Value>, String
 /// Re-parses `after` and checks that its structure equals `before` with `ops` applied.
 pub(crate) fn verify(before: &[Node], after: &str, ops: &[Op]) -> Result<(), String> {
     let want = expected(before, ops)?;
-    let got: Vec<Value> = yaml::parse(after)
-        .map_err(|e| {
-            format!(
-                "edited text does not parse: {}:{}: {}",
-                e.line, e.col, e.message
-            )
-        })?
-        .iter()
-        .map(Node::value)
-        .collect();
-    if want != got {
+    // compared while parsing: no second tree of a file that may be 20 MB
+    let same = yaml::matches_values(after, &want).map_err(|e| {
+        format!(
+            "edited text does not parse: {}:{}: {}",
+            e.line, e.col, e.message
+        )
+    })?;
+    if !same {
         return Err("edited text parses to a different structure than intended".into());
     }
     Ok(())

@@ -3,6 +3,8 @@
 //! saphyr counts positions in characters; every position here is converted to a byte offset
 //! into the parsed text so edits can be spliced into the original string.
 
+use std::borrow::Cow;
+
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span};
 
 /// Where a node sits: byte offsets into the parsed text plus 1-based line, 0-based char column.
@@ -122,10 +124,11 @@ impl Node {
         }
     }
 
-    /// A style-free copy of the node's value, for before/after comparison.
-    pub fn value(&self) -> Value {
+    /// A style-free view of the node's value, for before/after comparison (scalars borrowed:
+    /// a copy of every string of a 20 MB playbook cost ~40 MB).
+    pub fn value(&self) -> Value<'_> {
         match &self.kind {
-            Kind::Scalar(s, _) => Value::Scalar(s.clone()),
+            Kind::Scalar(s, _) => Value::Scalar(Cow::Borrowed(s)),
             Kind::Alias => Value::Alias,
             Kind::Seq { items, .. } => Value::Seq(items.iter().map(Node::value).collect()),
             Kind::Map { entries, .. } => Value::Map(
@@ -138,17 +141,39 @@ impl Node {
     }
 }
 
-/// A parsed YAML value without positions or styles.
+/// A parsed YAML value without positions or styles; scalars borrowed from the tree or owned.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Value {
+pub(crate) enum Value<'a> {
     /// Scalar text.
-    Scalar(String),
+    Scalar(Cow<'a, str>),
     /// Sequence.
-    Seq(Vec<Value>),
+    Seq(Vec<Value<'a>>),
     /// Mapping, in file order.
-    Map(Vec<(Value, Value)>),
+    Map(Vec<(Value<'a>, Value<'a>)>),
     /// Alias.
     Alias,
+}
+
+impl Value<'_> {
+    /// The same value owning its strings.
+    pub fn into_owned(self) -> Value<'static> {
+        match self {
+            Value::Scalar(s) => Value::Scalar(Cow::Owned(s.into_owned())),
+            Value::Seq(items) => Value::Seq(items.into_iter().map(Value::into_owned).collect()),
+            Value::Map(entries) => Value::Map(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                    .collect(),
+            ),
+            Value::Alias => Value::Alias,
+        }
+    }
+
+    /// Whether this is the scalar `text`.
+    pub fn is_scalar(&self, text: &str) -> bool {
+        matches!(self, Value::Scalar(s) if s == text)
+    }
 }
 
 /// A YAML syntax error at a 1-based line and column.
@@ -274,6 +299,12 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Node>, SyntaxError> {
                 match stack.pop() {
                     Some(Builder::Seq(mut n)) | Some(Builder::Map(mut n, _)) => {
                         n.pos.end = end.max(n.pos.end);
+                        // growth slack of a 400,000-entry mapping is ~20 MB
+                        match &mut n.kind {
+                            Kind::Seq { items, .. } => items.shrink_to_fit(),
+                            Kind::Map { entries, .. } => entries.shrink_to_fit(),
+                            _ => {}
+                        }
                         if let Some(err) = duplicate_key(&n) {
                             return Err(err);
                         }
@@ -314,6 +345,103 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Node>, SyntaxError> {
         }
     }
     Ok(docs)
+}
+
+/// Parses `text` and compares its documents with `want` as they stream by, without building a
+/// tree: `Ok(true)` when the text holds exactly these documents (values compared as
+/// [`Node::value`] would give them), `Ok(false)` at the first difference, `Err` for a syntax
+/// error. Memory is bounded by the nesting depth, not the size of the text (building a second
+/// tree to compare cost ~190 MB for a 20 MB playbook).
+pub(crate) fn matches_values(text: &str, want: &[Value<'_>]) -> Result<bool, SyntaxError> {
+    let mut events = Events {
+        parser: Parser::new_from_str(text),
+        peeked: None,
+    };
+    let mut docs = want.iter();
+    loop {
+        match events.next()? {
+            None | Some(Event::StreamEnd) => return Ok(docs.next().is_none()),
+            Some(Event::DocumentStart(_)) => {
+                // a document without a node (parse() skips it) has nothing to compare
+                if matches!(events.peek()?, Some(Event::DocumentEnd)) {
+                    continue;
+                }
+                let Some(expected) = docs.next() else {
+                    return Ok(false);
+                };
+                let first = events.next()?;
+                if !match_node(&mut events, first, expected)? {
+                    return Ok(false);
+                }
+            }
+            Some(_) => {}
+        }
+    }
+}
+
+/// saphyr events with one event of lookahead.
+struct Events<'a> {
+    parser: Parser<'a, saphyr_parser::StrInput<'a>>,
+    peeked: Option<Event<'a>>,
+}
+
+impl<'a> Events<'a> {
+    fn next(&mut self) -> Result<Option<Event<'a>>, SyntaxError> {
+        if let Some(e) = self.peeked.take() {
+            return Ok(Some(e));
+        }
+        self.pull()
+    }
+
+    fn peek(&mut self) -> Result<Option<&Event<'a>>, SyntaxError> {
+        if self.peeked.is_none() {
+            self.peeked = self.pull()?;
+        }
+        Ok(self.peeked.as_ref())
+    }
+
+    fn pull(&mut self) -> Result<Option<Event<'a>>, SyntaxError> {
+        match self.parser.next_event() {
+            None => Ok(None),
+            Some(Ok((ev, _))) => Ok(Some(ev)),
+            Some(Err(e)) => Err(scan_error(&e)),
+        }
+    }
+}
+
+/// Compares the node that starts with `first` (and the events after it) with `want`.
+fn match_node<'a>(
+    events: &mut Events<'a>,
+    first: Option<Event<'a>>,
+    want: &Value<'_>,
+) -> Result<bool, SyntaxError> {
+    match (first, want) {
+        (Some(Event::Scalar(v, ..)), Value::Scalar(w)) => Ok(v.as_ref() == w.as_ref()),
+        (Some(Event::Alias(_)), Value::Alias) => Ok(true),
+        (Some(Event::SequenceStart(..)), Value::Seq(items)) => {
+            for item in items {
+                let ev = events.next()?;
+                if matches!(ev, Some(Event::SequenceEnd)) || !match_node(events, ev, item)? {
+                    return Ok(false);
+                }
+            }
+            Ok(matches!(events.next()?, Some(Event::SequenceEnd)))
+        }
+        (Some(Event::MappingStart(..)), Value::Map(entries)) => {
+            for (k, v) in entries {
+                let ev = events.next()?;
+                if matches!(ev, Some(Event::MappingEnd)) || !match_node(events, ev, k)? {
+                    return Ok(false);
+                }
+                let ev = events.next()?;
+                if !match_node(events, ev, v)? {
+                    return Ok(false);
+                }
+            }
+            Ok(matches!(events.next()?, Some(Event::MappingEnd)))
+        }
+        _ => Ok(false),
+    }
 }
 
 /// A mapping that has the same plain key twice: Ansible warns and silently keeps the last
@@ -413,6 +541,36 @@ mod tests {
         );
         // the same key in sibling mappings, and merge keys, are fine
         parse("- &x {name: a}\n- {name: b}\n- <<: *x\n  <<: *x\n  c: 1\n").unwrap();
+    }
+
+    #[test]
+    fn streamed_comparison_agrees_with_the_tree() {
+        let texts = [
+            "- a: [x, y]\n  b: {c: 1}\n",
+            "---\na: 1\n---\nb: &k [2]\nc: *k\n",
+            "a:\n  - 1\n  - 2\n",
+            "",
+        ];
+        for t in texts {
+            let docs = parse(t).unwrap();
+            let want: Vec<Value> = docs.iter().map(Node::value).collect();
+            assert!(matches_values(t, &want).unwrap(), "{t:?}");
+        }
+        let docs = parse(texts[0]).unwrap();
+        let want: Vec<Value> = docs.iter().map(Node::value).collect();
+        for other in [
+            "- a: [x, z]\n  b: {c: 1}\n",
+            "- a: [x, y, z]\n  b: {c: 1}\n",
+            "- a: [x]\n  b: {c: 1}\n",
+            "- a: [x, y]\n  b: {c: 1, d: 2}\n",
+            "- a: [x, y]\n",
+            "- a: [x, y]\n  b: {c: 1}\n---\nmore\n",
+            "- a: [x, y]\n  b: [c, 1]\n",
+        ] {
+            assert!(!matches_values(other, &want).unwrap(), "{other:?}");
+        }
+        // a syntax error is reported when the text matches up to it
+        assert!(matches_values("- a: [x, y\n", &want).is_err());
     }
 
     #[test]

@@ -45,6 +45,14 @@ pub enum SignatureError {
         /// The decoder's complaint.
         detail: String,
     },
+    /// The signed file is larger than apt accepts (`Acquire::MaxReleaseFileSize`).
+    #[error("signed Release file is {size} bytes, more than the {max} bytes apt accepts (Acquire::MaxReleaseFileSize)")]
+    TooLarge {
+        /// Its size.
+        size: usize,
+        /// The limit.
+        max: usize,
+    },
     /// The file carries no OpenPGP signature at all.
     #[error("file is not signed: {detail}")]
     Unsigned {
@@ -77,36 +85,46 @@ pub enum SignatureError {
         key: String,
     },
     /// No signature was made by a key in the keyring.
-    #[error("no signature by a key in the keyring; the file is signed by unknown key(s) {}\nhint: add the repository's signing key to the keyring given as signed-by", .key_ids.join(", "))]
+    #[error("no signature by a key in {keyring}; the file is signed by unknown key(s) {}\nhint: add the repository's signing key to the keyring given as signed-by", .key_ids.join(", "))]
     UnknownKey {
+        /// The keyring's files ("keyring PATH", "keyrings A, B" or "the inline signed-by key").
+        keyring: String,
         /// Issuer key ids (or fingerprints) of the signatures, uppercase hex.
         key_ids: Vec<String>,
     },
     /// The only signatures by keyring keys were made by an expired key or subkey.
-    #[error("signing key {key} expired on {expired}\nhint: fetch the repository's current signing key and update signed-by")]
+    #[error("signing key {key} from {keyring} expired on {expired}\nhint: fetch the repository's current signing key and update signed-by")]
     ExpiredKey {
         /// Fingerprint of the expired key or subkey.
         key: String,
+        /// The file the key came from ("keyring PATH" or "the inline signed-by key").
+        keyring: String,
         /// When it expired (UTC).
         expired: String,
     },
     /// The only signatures by keyring keys were made by a revoked key or subkey.
-    #[error("signing key {key} is revoked\nhint: fetch the repository's current signing key and update signed-by")]
+    #[error("signing key {key} from {keyring} is revoked\nhint: fetch the repository's current signing key and update signed-by")]
     RevokedKey {
         /// Fingerprint of the revoked key or subkey.
         key: String,
+        /// The file the key came from ("keyring PATH" or "the inline signed-by key").
+        keyring: String,
     },
     /// The key that made the signature is not allowed to sign data (no signing flag).
-    #[error("key {key} is not capable of signing (its key flags do not allow signing data)")]
+    #[error("key {key} from {keyring} is not capable of signing (its key flags do not allow signing data)\nhint: signed-by must hold the repository's signing key; `gpg --show-keys FILE` marks a signing key or subkey with [S]")]
     NotSigningCapable {
         /// Fingerprint of the key or subkey.
         key: String,
+        /// The file the key came from ("keyring PATH" or "the inline signed-by key").
+        keyring: String,
     },
     /// The key is unusable: no valid self-signature or binding, missing cross-certification, ...
-    #[error("key {key} is unusable: {reason}")]
+    #[error("key {key} from {keyring} is unusable: {reason}")]
     UnusableKey {
         /// Fingerprint of the key or subkey.
         key: String,
+        /// The file the key came from ("keyring PATH" or "the inline signed-by key").
+        keyring: String,
         /// Why.
         reason: String,
     },

@@ -10,48 +10,69 @@ use pgp::types::{KeyDetails, SignedUser, Tag};
 
 use super::error::SignatureError;
 use super::hex_upper;
+use super::packets;
 
 const BEGIN_PUBLIC_KEY: &str = "-----BEGIN PGP PUBLIC KEY BLOCK-----";
 const END_PUBLIC_KEY: &str = "-----END PGP PUBLIC KEY BLOCK-----";
 
+/// What [`Keyring::from_bytes`] calls keys it did not read from a file.
+const INLINE_ORIGIN: &str = "the inline signed-by key";
+
 /// A set of OpenPGP public keys that signatures are checked against, like apt's `signed-by`.
+/// Each key remembers the file it came from, so that errors about a key can name it.
 #[derive(Debug, Clone)]
 pub struct Keyring {
     keys: Vec<SignedPublicKey>,
+    /// Where each key of `keys` came from ("keyring PATH" or [`INLINE_ORIGIN`]).
+    origins: Vec<String>,
 }
 
 impl Keyring {
     /// Loads a keyring from armored (`.asc`: one or more `PUBLIC KEY BLOCK`s, text around them is
-    /// ignored) or binary (`.gpg`: concatenated transferable public keys) data.
+    /// ignored) or binary data: concatenated transferable public keys (`gpg --export`), a legacy
+    /// GnuPG keyring (its ring-trust packets are skipped) or a GnuPG keybox (what
+    /// `gpg --no-default-keyring --keyring FILE --import` writes), all of which apt's gpgv reads.
     ///
     /// Returns an error if the data holds no public key, if binary data does not start with a
-    /// public key packet (apt ignores such files), or if a key block cannot be decoded.
+    /// public key packet and is no keybox, or if a key block cannot be decoded. Errors about
+    /// these keys later call them "the inline signed-by key"; see [`Keyring::from_file`].
     pub fn from_bytes(bytes: &[u8]) -> Result<Keyring, SignatureError> {
+        Keyring::parse(bytes, INLINE_ORIGIN)
+    }
+
+    fn parse(bytes: &[u8], origin: &str) -> Result<Keyring, SignatureError> {
         let first = *bytes.first().ok_or(SignatureError::EmptyKeyring)?;
-        let keys = if first & 0x80 != 0 {
+        let keys = if packets::is_keybox(bytes) {
+            parse_binary(&packets::strip_trust_packets(&packets::keybox_keyblocks(
+                bytes,
+            )?))?
+        } else if first & 0x80 != 0 {
             // apt accepts a binary keyring only if it starts with a public key packet:
             // old format (0x98, 0x99) or new format (0xc6).
             if !matches!(first, 0x98 | 0x99 | 0xc6) {
                 return Err(SignatureError::UnsupportedKeyringFormat { first_byte: first });
             }
-            parse_binary(bytes)?
+            parse_binary(&packets::strip_trust_packets(bytes))?
         } else {
             parse_armored(bytes)?
         };
         if keys.is_empty() {
             return Err(SignatureError::EmptyKeyring);
         }
-        Ok(Keyring { keys })
+        let origins = vec![origin.to_string(); keys.len()];
+        Ok(Keyring { keys, origins })
     }
 
-    /// Reads and loads a keyring file; see [`Keyring::from_bytes`]. Errors name the file.
+    /// Reads and loads a keyring file; see [`Keyring::from_bytes`]. Errors name the file, both
+    /// now and later when a signature by one of its keys does not count.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Keyring, SignatureError> {
         let path = path.as_ref();
         let bytes = std::fs::read(path).map_err(|source| SignatureError::ReadKeyring {
             path: path.to_path_buf(),
             source,
         })?;
-        Keyring::from_bytes(&bytes).map_err(|e| SignatureError::InKeyringFile {
+        let origin = format!("keyring {}", path.display());
+        Keyring::parse(&bytes, &origin).map_err(|e| SignatureError::InKeyringFile {
             path: path.to_path_buf(),
             source: Box::new(e),
         })
@@ -60,6 +81,28 @@ impl Keyring {
     /// Adds the keys of `other` (several `signed-by` files make one keyring).
     pub fn extend(&mut self, other: Keyring) {
         self.keys.extend(other.keys);
+        self.origins.extend(other.origins);
+    }
+
+    /// Names the files the keys came from, for messages: `keyring PATH`, `keyrings A, B` or
+    /// "the inline signed-by key".
+    pub fn describe(&self) -> String {
+        let mut files: Vec<&str> = Vec::new();
+        for o in &self.origins {
+            if !files.contains(&o.as_str()) {
+                files.push(o);
+            }
+        }
+        if files.len() <= 1 {
+            return files
+                .first()
+                .map_or(INLINE_ORIGIN.to_string(), |f| f.to_string());
+        }
+        let names: Vec<&str> = files
+            .iter()
+            .map(|f| f.strip_prefix("keyring ").unwrap_or(f))
+            .collect();
+        format!("keyrings {}", names.join(", "))
     }
 
     /// Returns the primary key fingerprints (uppercase hex), sorted and deduplicated.
@@ -87,20 +130,21 @@ impl Keyring {
         out
     }
 
-    /// Returns the keyring components (primary keys or subkeys) a signature claims as issuer:
-    /// fingerprint matches first, then key id matches.
-    pub(crate) fn find_issuer<'a>(&'a self, sig: &Signature) -> Vec<Component<'a>> {
+    /// Returns the keyring components (primary keys or subkeys) a signature claims as issuer,
+    /// each with the origin of its key ("keyring PATH"): fingerprint matches first, then key id
+    /// matches.
+    pub(crate) fn find_issuer<'a>(&'a self, sig: &Signature) -> Vec<(Component<'a>, &'a str)> {
         let fps = sig.issuer_fingerprint();
         let ids = sig.issuer_key_id();
         let mut by_fp = Vec::new();
         let mut by_id = Vec::new();
-        for key in &self.keys {
+        for (key, origin) in self.keys.iter().zip(&self.origins) {
             let mut consider = |c: Component<'a>| {
                 let fp = c.fingerprint_raw();
                 if fps.iter().any(|f| f.as_bytes() == fp.as_bytes()) {
-                    by_fp.push(c);
+                    by_fp.push((c, origin.as_str()));
                 } else if ids.iter().any(|id| **id == c.key_id_raw()) {
-                    by_id.push(c);
+                    by_id.push((c, origin.as_str()));
                 }
             };
             consider(Component::Primary(key));
@@ -161,8 +205,21 @@ fn parse_armored(bytes: &[u8]) -> Result<Vec<SignedPublicKey>, SignatureError> {
 fn malformed_keyring(e: pgp::errors::Error) -> SignatureError {
     SignatureError::Malformed {
         what: "keyring",
-        detail: e.to_string(),
+        detail: short_pgp_error(&e.to_string()),
     }
+}
+
+/// The decoder's message without the `Debug` dump (and backtrace) some rpgp errors append to
+/// their text: cut at the first `{`, then drop a trailing bare variant name such as `IO`.
+fn short_pgp_error(text: &str) -> String {
+    let head = text.split('{').next().unwrap_or(text).trim_end();
+    let head = match head.rsplit_once(": ") {
+        Some((before, last)) if !last.contains(' ') && last.chars().all(char::is_alphanumeric) => {
+            before
+        }
+        _ => head,
+    };
+    format!("{head} (truncated or corrupt key data?)")
 }
 
 /// One key of a keyring that can have issued a signature: a primary key or one of its subkeys.
@@ -476,4 +533,21 @@ fn subkey_status(
         return KeyStatus::CannotSign;
     }
     KeyStatus::Usable
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_pgp_error;
+
+    #[test]
+    fn pgp_error_text_loses_its_debug_dump() {
+        assert_eq!(
+            short_pgp_error("error while parsing composed key: IO { source: Custom { .. }, backtrace: Some(Backtrace [..]) }"),
+            "error while parsing composed key (truncated or corrupt key data?)"
+        );
+        assert_eq!(
+            short_pgp_error("invalid input"),
+            "invalid input (truncated or corrupt key data?)"
+        );
+    }
 }

@@ -27,6 +27,7 @@
 mod armor;
 mod error;
 mod keyring;
+mod packets;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -39,6 +40,21 @@ pub use error::SignatureError;
 pub use keyring::Keyring;
 
 use keyring::{Component, KeyStatus};
+
+/// Largest Release/InRelease file accepted, in bytes: apt's `Acquire::MaxReleaseFileSize`
+/// default (10 MB); apt refuses bigger ones ("File has unexpected size").
+pub const MAX_RELEASE_SIZE: usize = 10_000_000;
+
+/// Refuses signed data over [`MAX_RELEASE_SIZE`].
+fn check_size(data: &[u8]) -> Result<(), SignatureError> {
+    if data.len() > MAX_RELEASE_SIZE {
+        return Err(SignatureError::TooLarge {
+            size: data.len(),
+            max: MAX_RELEASE_SIZE,
+        });
+    }
+    Ok(())
+}
 
 /// A successfully verified signed file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,7 +99,8 @@ pub enum SignatureOutcome {
 /// Verifies a clearsigned InRelease file against `keyring` at time `now`.
 ///
 /// Returns the signed content and signer when at least one signature by a usable keyring key is
-/// good and none by a keyring key is bad. Errors: text outside the signed message or other
+/// good and none by a keyring key is bad. Errors: a file over [`MAX_RELEASE_SIZE`], text outside
+/// the signed message or other
 /// structure apt refuses, no signature, a bad signature, or (when no signature is good) the
 /// reason the best candidate did not count.
 pub fn verify_inrelease(
@@ -91,6 +108,7 @@ pub fn verify_inrelease(
     data: &[u8],
     now: SystemTime,
 ) -> Result<Verified, SignatureError> {
+    check_size(data)?;
     let parts = armor::split_clearsigned(data)?;
     let sigs = armor::decode_signatures(&parts.signature_lines)?;
     let (signer, signing_key, signatures) = judge(keyring, &sigs, &parts.signed_data(), now)?;
@@ -113,6 +131,7 @@ pub fn verify_detached(
     signature: &[u8],
     now: SystemTime,
 ) -> Result<Verified, SignatureError> {
+    check_size(data)?;
     let sigs = match armor::check_detached(signature)? {
         armor::Detached::Armored(lines) => armor::decode_signatures(&lines)?,
         armor::Detached::Binary => {
@@ -227,7 +246,10 @@ fn judge(
     }
     unknown.sort();
     unknown.dedup();
-    Err(SignatureError::UnknownKey { key_ids: unknown })
+    Err(SignatureError::UnknownKey {
+        keyring: keyring.describe(),
+        key_ids: unknown,
+    })
 }
 
 /// Names the issuer of a signature whose key is unknown: fingerprint if given, else key id.
@@ -250,8 +272,8 @@ fn check_one(keyring: &Keyring, sig: &Signature, data: &[u8], now: u64) -> (Stri
     }
     // Several candidates only happen on key id collisions: a good one wins.
     let mut first = None;
-    for c in candidates {
-        let verdict = check_with(c, sig, data, now);
+    for (c, origin) in candidates {
+        let verdict = check_with(c, origin, sig, data, now);
         if matches!(verdict, Verdict::Good(_)) {
             return (c.fingerprint(), verdict);
         }
@@ -306,8 +328,9 @@ fn hash_prefix_matches(sig: &Signature, data: &[u8]) -> bool {
 /// Judges one signature against one keyring key, in gpg's order: what makes it uncheckable
 /// (ERRSIG), then the cryptographic check (BADSIG), then key state (EXPKEYSIG, REVKEYSIG),
 /// signature expiry (EXPSIG), and apt's digest policy.
-fn check_with(c: Component<'_>, sig: &Signature, data: &[u8], now: u64) -> Verdict {
+fn check_with(c: Component<'_>, origin: &str, sig: &Signature, data: &[u8], now: u64) -> Verdict {
     let key = c.fingerprint();
+    let keyring = origin.to_string();
     let uncheckable = |reason: String| {
         Verdict::Worthless(SignatureError::UncheckableSignature {
             key: key.clone(),
@@ -337,10 +360,14 @@ fn check_with(c: Component<'_>, sig: &Signature, data: &[u8], now: u64) -> Verdi
     let status = c.status(now);
     match status {
         KeyStatus::Invalid(reason) => {
-            return Verdict::Worthless(SignatureError::UnusableKey { key, reason })
+            return Verdict::Worthless(SignatureError::UnusableKey {
+                key,
+                keyring,
+                reason,
+            })
         }
         KeyStatus::CannotSign => {
-            return Verdict::Worthless(SignatureError::NotSigningCapable { key })
+            return Verdict::Worthless(SignatureError::NotSigningCapable { key, keyring })
         }
         KeyStatus::Usable | KeyStatus::Revoked | KeyStatus::Expired(_) => {}
     }
@@ -364,10 +391,13 @@ fn check_with(c: Component<'_>, sig: &Signature, data: &[u8], now: u64) -> Verdi
         return Verdict::Bad(SignatureError::BadSignature { key });
     }
     match status {
-        KeyStatus::Revoked => return Verdict::Worthless(SignatureError::RevokedKey { key }),
+        KeyStatus::Revoked => {
+            return Verdict::Worthless(SignatureError::RevokedKey { key, keyring })
+        }
         KeyStatus::Expired(t) => {
             return Verdict::Worthless(SignatureError::ExpiredKey {
                 key,
+                keyring,
                 expired: format_utc(t),
             })
         }
