@@ -78,14 +78,17 @@ fn same(a: &Value, b: &Value, pins: &BTreeMap<&str, &str>, at: &str) -> Result<(
                 let w = y
                     .get(k)
                     .ok_or_else(|| format!("{at}: key {k:?} was removed"))?;
+                // pinning sets these to true, whatever they were
+                if is_added_key(k) && w.as_bool() == Some(true) {
+                    continue;
+                }
                 same(v, w, pins, &format!("{at}.{}", key_str(k)))?;
             }
             for (k, v) in y {
                 if x.contains_key(k) {
                     continue;
                 }
-                let allowed = k.as_str().is_some_and(|k| ADDED_KEYS.contains(&k))
-                    && v.as_bool() == Some(true);
+                let allowed = is_added_key(k) && v.as_bool() == Some(true);
                 if !allowed {
                     return Err(format!("{at}: key {k:?}: {v:?} was added"));
                 }
@@ -101,13 +104,18 @@ fn same(a: &Value, b: &Value, pins: &BTreeMap<&str, &str>, at: &str) -> Result<(
     }
 }
 
+fn is_added_key(k: &Value) -> bool {
+    k.as_str().is_some_and(|k| ADDED_KEYS.contains(&k))
+}
+
 fn key_str(k: &Value) -> String {
     k.as_str().map_or_else(|| format!("{k:?}"), str::to_string)
 }
 
 /// A string value: equal, or equal once pinned package tokens lose their `=version` (the new
-/// one must carry exactly the pinned version), `latest` reads as `present`, and the free-form
-/// `allow_downgrade=true allow_change_held_packages=true` added at the end is dropped.
+/// one must carry exactly the pinned version), `latest` reads as `present`, the free-form
+/// `allow_downgrade=true allow_change_held_packages=true` added at the end is dropped and an
+/// existing `allow_downgrade=...` may become `=true`.
 fn same_str(a: &str, b: &str, pins: &BTreeMap<&str, &str>, at: &str) -> Result<(), String> {
     if a == b {
         return Ok(());
@@ -121,29 +129,59 @@ fn same_str(a: &str, b: &str, pins: &BTreeMap<&str, &str>, at: &str) -> Result<(
             }
         }
     }
-    let na = normalise(a, pins, None)?;
-    let nb = normalise(b_trimmed, pins, Some(at))?;
-    if na == nb {
-        Ok(())
-    } else {
-        Err(format!(
-            "{at}: {a:?} became {b:?} (normalised {na:?} vs {nb:?})"
-        ))
+    // A list item or comma-separated entry is one `name[=version]` token even when it holds
+    // blanks; free-form arguments are blank-separated. Any reading that explains the change will do.
+    let mut tried = Vec::new();
+    for seps in [Seps::BlanksAndCommas, Seps::Commas, Seps::None] {
+        let na = normalise(a, pins, None, seps)?;
+        match normalise(b_trimmed, pins, Some(at), seps) {
+            Ok(nb) if na == nb => return Ok(()),
+            Ok(nb) => tried.push(format!("{na:?} vs {nb:?}")),
+            Err(e) => tried.push(e),
+        }
     }
+    Err(format!(
+        "{at}: {a:?} became {b:?} (normalised: {})",
+        tried.join("; ")
+    ))
 }
 
-/// Splits on blanks and commas (keeping them), strips `=version` from pinned package tokens
-/// (checking, for the new text, that the version is the pinned one) and maps latest to present.
-fn normalise(s: &str, pins: &BTreeMap<&str, &str>, new_at: Option<&str>) -> Result<String, String> {
+/// What separates the tokens of a string value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Seps {
+    BlanksAndCommas,
+    Commas,
+    None,
+}
+
+/// Splits into tokens at `seps` (keeping the separators and blanks around tokens), strips
+/// `=version` from pinned package tokens (checking, for the new text, that the version is the
+/// pinned one) and maps latest to present.
+fn normalise(
+    s: &str,
+    pins: &BTreeMap<&str, &str>,
+    new_at: Option<&str>,
+    seps: Seps,
+) -> Result<String, String> {
+    let is_sep = |c: char| match seps {
+        Seps::BlanksAndCommas => c.is_whitespace() || c == ',',
+        Seps::Commas => c == ',',
+        Seps::None => false,
+    };
     let mut out = String::with_capacity(s.len());
     let mut token = String::new();
     let flush = |token: &mut String, out: &mut String| -> Result<(), String> {
-        out.push_str(&norm_token(token, pins, new_at)?);
+        let core = token.trim();
+        let lead = &token[..token.len() - token.trim_start().len()];
+        let trail = &token[token.trim_end().len()..];
+        out.push_str(lead);
+        out.push_str(&norm_token(core, pins, new_at)?);
+        out.push_str(trail);
         token.clear();
         Ok(())
     };
     for c in s.chars() {
-        if c.is_whitespace() || c == ',' {
+        if is_sep(c) {
             flush(&mut token, &mut out)?;
             out.push(c);
         } else {
@@ -162,6 +200,14 @@ fn norm_token(
     for prefix in ["name=", "pkg=", "package="] {
         if let Some(rest) = t.strip_prefix(prefix) {
             return Ok(format!("{prefix}{}", norm_token(rest, pins, new_at)?));
+        }
+    }
+    for key in ADDED_KEYS {
+        if let Some(value) = t.strip_prefix(key).and_then(|r| r.strip_prefix('=')) {
+            if let (Some(at), false) = (new_at, value == "true") {
+                return Err(format!("{at}: {key}={value}, not true"));
+            }
+            return Ok(key.to_string());
         }
     }
     match t {

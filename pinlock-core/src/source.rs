@@ -141,7 +141,7 @@ pub fn parse_one_line(line: &str) -> Result<Option<SourceSpec>, SourceError> {
         for opt in r[..close].split_whitespace() {
             let (k, v) = opt
                 .split_once('=')
-                .ok_or_else(|| fail(&format!("option {opt:?} has no `=value`")))?;
+                .ok_or_else(|| fail(&format!("option {:?} has no `=value`", redact_uri(opt))))?;
             apply_option(&mut spec, k, v, &shown, 0, "")?;
         }
         rest = &r[close + 1..];
@@ -230,7 +230,10 @@ fn apply_option(
         | "valid-until-min"
         | "valid-until-max"
         | "x-repolib-name" => {}
-        other => return Err(fail(format!("unknown source option {other:?}"))),
+        other => {
+            let other = redact_uri(other);
+            return Err(fail(format!("unknown source option {other:?}")));
+        }
     }
     Ok(())
 }

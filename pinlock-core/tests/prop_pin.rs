@@ -39,7 +39,7 @@ enum Form {
     FlowList,
     Single,
     Comma,
-    FreeForm,
+    Free,
     Loop,
     WithItems,
     PlayVar,
@@ -108,7 +108,7 @@ fn task() -> impl Strategy<Value = Task> {
             Form::FlowList,
             Form::Single,
             Form::Comma,
-            Form::FreeForm,
+            Form::Free,
             Form::Loop,
             Form::WithItems,
             Form::PlayVar,
@@ -133,11 +133,11 @@ fn task() -> impl Strategy<Value = Task> {
                     pkgs.truncate(1);
                 }
                 // free-form arguments are an apt feature (`package` takes no free-form list)
-                if form == Form::FreeForm && !module.contains("apt") {
+                if form == Form::Free && !module.contains("apt") {
                     form = Form::Comma;
                 }
                 // `loop` items cannot be versioned wildcards of an existing pin in free-form
-                if matches!(form, Form::FreeForm) {
+                if matches!(form, Form::Free) {
                     pkgs.iter_mut().for_each(|p| p.1 = None);
                 }
                 Task {
@@ -222,7 +222,7 @@ fn render_task(s: &mut String, base: &str, i: &str, n: usize, t: &Task) {
     if t.with_become {
         writeln!(s, "{body}become: true").unwrap();
     }
-    if t.form == Form::FreeForm {
+    if t.form == Form::Free {
         let mut line = format!("{}={}", t.key, tokens.join(","));
         if let Some(st) = t.state {
             write!(line, " state={st}").unwrap();
@@ -254,7 +254,7 @@ fn render_task(s: &mut String, base: &str, i: &str, n: usize, t: &Task) {
         Form::PlayVar => {
             writeln!(s, "{arg}{}: \"{{{{ pkgs_{n} }}}}\"", t.key).unwrap();
         }
-        Form::FreeForm => unreachable!(),
+        Form::Free => unreachable!(),
     }
     if let Some(st) = t.state {
         writeln!(s, "{arg}state: {st}").unwrap();
@@ -305,7 +305,7 @@ fn is_long_line(w: &pinlock_core::ansible::PinWarning) -> bool {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
 
     #[test]
     fn pin_twice_equals_pin_once(play in play()) {
@@ -344,7 +344,7 @@ proptest! {
         let mut hold_iter = holds.iter();
         for (n, t) in play.tasks.iter().enumerate() {
             let pos = tasks.iter().position(|x| x.get("name").and_then(|v| v.as_str()) == Some(&format!("Task {n}"))).unwrap();
-            if !(t.installs() && !t.pinned().is_empty()) {
+            if !t.installs() || t.pinned().is_empty() {
                 continue;
             }
             // the hold task follows its install task and holds exactly its pinned packages
@@ -361,7 +361,7 @@ proptest! {
             if let Some(state) = module.get("state") {
                 prop_assert_ne!(state.as_str(), Some("latest"));
             }
-            if t.form == Form::FreeForm {
+            if t.form == Form::Free {
                 prop_assert!(!module.as_str().unwrap().contains("state=latest"));
             }
             for p in t.pinned() {

@@ -69,3 +69,65 @@ fn variable_of_a_loop_removal_or_deb_install_is_not_pinned() {
         assert_eq!(out.new_text, None, "rewritten:\n{text}");
     }
 }
+
+/// Found by the `pin` fuzz target (pin twice != pin once): the span of a quoted scalar ran past
+/// its closing quote over trailing blanks and a comment, so rewriting a double-quoted free-form
+/// string deleted the comment after it (and a second pin removed the blank the first one kept).
+#[test]
+fn quoted_scalar_edit_keeps_the_comment_after_it() {
+    let pins = docker_ce();
+    let opts = PinOptions::default();
+    let v = "5:23.0.1-1~debian.10~buster";
+    // already quoted in the input
+    let text = "- name: t\n  apt: \"name=docker-ce\" # keep me\n";
+    let new = pin_source(Path::new("t.yml"), text, &pins, &opts)
+        .unwrap()
+        .new_text
+        .expect("pinned");
+    assert!(
+        new.starts_with(&format!("- name: t\n  apt: \"name=docker-ce={v} allow_downgrade=true allow_change_held_packages=true\" # keep me\n")),
+        "{new}"
+    );
+    let block = "- name: t\n  apt:\n    name: 'docker-ce'   # the engine\n    state: latest\n";
+    let new = pin_source(Path::new("t.yml"), block, &pins, &opts)
+        .unwrap()
+        .new_text
+        .expect("pinned");
+    assert!(
+        new.contains(&format!("    name: 'docker-ce={v}'   # the engine\n")),
+        "{new}"
+    );
+
+    // a tab makes the plain free-form string double-quoted on the first pin; the second pin
+    // must not touch it (the fuzzer's minimised case, with a comment and a trailing blank)
+    for text in [
+        "- name: t\n  apt: name=docker-ce x\tD # c\n",
+        "- name: t\n  apt: name=docker-ce x\tD ",
+    ] {
+        let once = pin_source(Path::new("t.yml"), text, &pins, &opts)
+            .unwrap()
+            .new_text
+            .expect("pinned");
+        if text.contains("# c") {
+            assert!(once.contains("\" # c\n"), "{once}");
+        }
+        let twice = pin_source(Path::new("t.yml"), &once, &pins, &opts).unwrap();
+        assert_eq!(twice.new_text, None, "pin twice changed:\n{once}");
+    }
+}
+
+/// Found by the `sources` fuzz target: a one-line source whose option held a URL with
+/// credentials (`[check-vps://user:PASSWORD@host]`, i.e. a garbled line) echoed the password in
+/// the error's reason, although the line shown next to it was redacted.
+#[test]
+fn source_option_errors_do_not_show_credentials() {
+    for line in [
+        "deb [ arch=amd64 check-vps://user:Secr3tPW@example.org ] https://example.org/debian bookworm main",
+        "deb [https://user:Secr3tPW@example.org/debian=x] https://example.org/debian bookworm main",
+    ] {
+        let err = pinlock_core::source::parse_one_line(line).unwrap_err();
+        let shown = format!("{err} {err:?}");
+        assert!(!shown.contains("Secr3tPW"), "{shown}");
+        assert!(shown.contains("option"), "{shown}");
+    }
+}
