@@ -134,7 +134,7 @@ fn same_str(a: &str, b: &str, pins: &BTreeMap<&str, &str>, at: &str) -> Result<(
     let mut tried = Vec::new();
     for seps in [Seps::BlanksAndCommas, Seps::Commas, Seps::None] {
         let na = normalise(a, pins, None, seps)?;
-        match normalise(b_trimmed, pins, Some(at), seps) {
+        match normalise(b_trimmed, pins, Some((at, a)), seps) {
             Ok(nb) if na == nb => return Ok(()),
             Ok(nb) => tried.push(format!("{na:?} vs {nb:?}")),
             Err(e) => tried.push(e),
@@ -155,12 +155,13 @@ enum Seps {
 }
 
 /// Splits into tokens at `seps` (keeping the separators and blanks around tokens), strips
-/// `=version` from pinned package tokens (checking, for the new text, that the version is the
-/// pinned one) and maps latest to present.
+/// `=version` from pinned package tokens and maps latest to present. For the new text
+/// (`new_at`: where, and the old text) a pinned package's version must be the pinned one unless
+/// the token is unchanged from the old text (a non-name argument that merely looks like one).
 fn normalise(
     s: &str,
     pins: &BTreeMap<&str, &str>,
-    new_at: Option<&str>,
+    new_at: Option<(&str, &str)>,
     seps: Seps,
 ) -> Result<String, String> {
     let is_sep = |c: char| match seps {
@@ -195,7 +196,7 @@ fn normalise(
 fn norm_token(
     t: &str,
     pins: &BTreeMap<&str, &str>,
-    new_at: Option<&str>,
+    new_at: Option<(&str, &str)>,
 ) -> Result<String, String> {
     for prefix in ["name=", "pkg=", "package="] {
         if let Some(rest) = t.strip_prefix(prefix) {
@@ -204,7 +205,7 @@ fn norm_token(
     }
     for key in ADDED_KEYS {
         if let Some(value) = t.strip_prefix(key).and_then(|r| r.strip_prefix('=')) {
-            if let (Some(at), false) = (new_at, value == "true") {
+            if let (Some((at, _)), false) = (new_at, value == "true") {
                 return Err(format!("{at}: {key}={value}, not true"));
             }
             return Ok(key.to_string());
@@ -217,8 +218,8 @@ fn norm_token(
     }
     if let Some((pkg, version)) = t.split_once('=') {
         if let Some(want) = pins.get(pkg) {
-            if let Some(at) = new_at {
-                if version != *want {
+            if let Some((at, old)) = new_at {
+                if version != *want && !old.contains(t) {
                     return Err(format!("{at}: {pkg} pinned to {version:?}, not {want:?}"));
                 }
             }
