@@ -216,7 +216,9 @@ fn norm_token(
         "state=latest" => return Ok("state=present".into()),
         _ => {}
     }
-    if let Some((pkg, version)) = t.split_once('=') {
+    // `name=1.0`, `name>=1.0`, `name<2`: the rewriter reads the name up to `=`, `<` or `>`
+    if let Some(i) = t.find(['=', '<', '>']) {
+        let (pkg, version) = (&t[..i], t[i..].trim_start_matches(['=', '<', '>']));
         if let Some(want) = pins.get(pkg) {
             if let Some((at, old)) = new_at {
                 if version != *want && !old.contains(t) {

@@ -280,6 +280,13 @@ pub fn parse_deb822(text: &str, file: &str) -> Result<Vec<SourceSpec>, SourceErr
         }
         let uris = split_list(p.get("URIs").ok_or_else(|| bad("missing URIs"))?);
         let suites = split_list(p.get("Suites").ok_or_else(|| bad("missing Suites"))?);
+        // a field present but blank (`Suites:` with only blanks or a CR) is missing too
+        if uris.is_empty() {
+            return Err(bad("missing URIs"));
+        }
+        if suites.is_empty() {
+            return Err(bad("missing Suites"));
+        }
         if suites.iter().any(|s| s.ends_with('/')) {
             return Err(bad(
                 "flat repositories (a suite ending in `/`) are not supported",

@@ -131,3 +131,34 @@ fn source_option_errors_do_not_show_credentials() {
         assert!(shown.contains("option"), "{shown}");
     }
 }
+
+/// Found by the `sources` fuzz target: a deb822 stanza with a blank `Suites:` (only a CR)
+/// gave a source with no suites, read as nothing at all instead of an error; a blank `URIs:`
+/// gave no source, silently.
+#[test]
+fn deb822_blank_suites_or_uris_is_an_error() {
+    use pinlock_core::source::parse_deb822;
+    let err = parse_deb822(
+        "Types: deb\nURIs: http://x/\nSuites: \r\nComponents: b\n",
+        "x.sources",
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "x.sources:1: invalid source stanza: missing Suites"
+    );
+    let err =
+        parse_deb822("Types: deb\nURIs:\nSuites: a\nComponents: b\n", "y.sources").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "y.sources:1: invalid source stanza: missing URIs"
+    );
+    // a normal stanza still reads
+    let specs = parse_deb822(
+        "Types: deb\nURIs: http://x/\nSuites: a\nComponents: b\n",
+        "z.sources",
+    )
+    .unwrap();
+    assert_eq!(specs.len(), 1);
+    assert_eq!(specs[0].suites, ["a"]);
+}
