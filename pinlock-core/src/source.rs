@@ -141,7 +141,7 @@ pub fn parse_one_line(line: &str) -> Result<Option<SourceSpec>, SourceError> {
         for opt in r[..close].split_whitespace() {
             let (k, v) = opt
                 .split_once('=')
-                .ok_or_else(|| fail(&format!("option {opt:?} has no `=value`")))?;
+                .ok_or_else(|| fail(&format!("option {:?} has no `=value`", redact_uri(opt))))?;
             apply_option(&mut spec, k, v, &shown, 0, "")?;
         }
         rest = &r[close + 1..];
@@ -230,7 +230,10 @@ fn apply_option(
         | "valid-until-min"
         | "valid-until-max"
         | "x-repolib-name" => {}
-        other => return Err(fail(format!("unknown source option {other:?}"))),
+        other => {
+            let other = redact_uri(other);
+            return Err(fail(format!("unknown source option {other:?}")));
+        }
     }
     Ok(())
 }
@@ -277,6 +280,13 @@ pub fn parse_deb822(text: &str, file: &str) -> Result<Vec<SourceSpec>, SourceErr
         }
         let uris = split_list(p.get("URIs").ok_or_else(|| bad("missing URIs"))?);
         let suites = split_list(p.get("Suites").ok_or_else(|| bad("missing Suites"))?);
+        // a field present but blank (`Suites:` with only blanks or a CR) is missing too
+        if uris.is_empty() {
+            return Err(bad("missing URIs"));
+        }
+        if suites.is_empty() {
+            return Err(bad("missing Suites"));
+        }
         if suites.iter().any(|s| s.ends_with('/')) {
             return Err(bad(
                 "flat repositories (a suite ending in `/`) are not supported",

@@ -978,7 +978,13 @@ pub(crate) fn collect_var_refs(docs: &[Node], out: &mut VarInfo) {
             else {
                 continue;
             };
-            if let Some(s) = args.get("state").and_then(Node::str).and_then(simple_var) {
+            // Removals and `deb:` installs are never pinned (see `block_args`), so the variables
+            // they name must not be rewritten for them.
+            let state = args.get("state").and_then(Node::str);
+            if args.get("deb").is_some() || state.is_some_and(|s| SKIP_STATES.contains(&s)) {
+                continue;
+            }
+            if let Some(s) = state.and_then(simple_var) {
                 out.states.insert(s.to_string());
             }
             let name = args

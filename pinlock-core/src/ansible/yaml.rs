@@ -222,6 +222,36 @@ impl CharMap {
     }
 }
 
+/// The byte length of the quoted scalar at the start of `raw` (through its closing quote), for
+/// single- and double-quoted styles; `None` for other styles or when `raw` does not hold one.
+fn quoted_len(raw: &str, style: ScalarStyle) -> Option<usize> {
+    let quote = match style {
+        ScalarStyle::SingleQuoted => b'\'',
+        ScalarStyle::DoubleQuoted => b'"',
+        _ => return None,
+    };
+    let b = raw.as_bytes();
+    if b.first() != Some(&quote) {
+        return None;
+    }
+    let mut i = 1;
+    while i < b.len() {
+        match b[i] {
+            b'\\' if quote == b'"' => i += 2,
+            c if c == quote => {
+                // `''` inside a single-quoted scalar is an escaped quote
+                if quote == b'\'' && b.get(i + 1) == Some(&b'\'') {
+                    i += 2;
+                    continue;
+                }
+                return Some(i + 1);
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
 /// Parses all documents of `text` (which must not start with a BOM) into span-aware trees.
 ///
 /// Returns one root node per document (an empty document yields a null scalar), or the first
@@ -251,12 +281,20 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Node>, SyntaxError> {
                 stack.push(Builder::Doc(None));
                 continue;
             }
-            Event::Scalar(v, style, anchor, tag) => Node {
-                kind: Kind::Scalar(v.into_owned(), style),
-                pos: to_pos(span),
-                anchor,
-                tagged: tag.is_some(),
-            },
+            Event::Scalar(v, style, anchor, tag) => {
+                let mut pos = to_pos(span);
+                // saphyr's span of a quoted scalar can run past the closing quote over trailing
+                // blanks and a comment; an edit of the scalar must not swallow them.
+                if let Some(len) = quoted_len(&text[pos.start..pos.end], style) {
+                    pos.end = pos.start + len;
+                }
+                Node {
+                    kind: Kind::Scalar(v.into_owned(), style),
+                    pos,
+                    anchor,
+                    tagged: tag.is_some(),
+                }
+            }
             Event::Alias(_) => Node {
                 kind: Kind::Alias,
                 pos: to_pos(span),
