@@ -36,23 +36,23 @@ impl Compression {
         }
     }
 
+    /// A reader that decompresses what it reads from `r` (several concatenated streams are
+    /// read as one, as apt does). A truncated or corrupt stream makes a read fail.
+    pub fn reader<'r>(self, r: impl Read + 'r) -> Box<dyn Read + 'r> {
+        match self {
+            Compression::None => Box::new(r),
+            Compression::Gz => Box::new(flate2::read::MultiGzDecoder::new(r)),
+            Compression::Xz => Box::new(liblzma::read::XzDecoder::new_multi_decoder(r)),
+            Compression::Bz2 => Box::new(bzip2::read::MultiBzDecoder::new(r)),
+        }
+    }
+
     /// Decompresses `data` completely. A truncated or corrupt stream is an error; `size_hint`
     /// (the uncompressed size from the Release) only pre-sizes the buffer.
     pub fn decompress(self, data: &[u8], size_hint: Option<u64>) -> std::io::Result<Vec<u8>> {
         let mut out =
             Vec::with_capacity(size_hint.unwrap_or(data.len() as u64 * 4).min(1 << 30) as usize);
-        match self {
-            Compression::None => out.extend_from_slice(data),
-            Compression::Gz => {
-                flate2::read::MultiGzDecoder::new(data).read_to_end(&mut out)?;
-            }
-            Compression::Xz => {
-                liblzma::read::XzDecoder::new_multi_decoder(data).read_to_end(&mut out)?;
-            }
-            Compression::Bz2 => {
-                bzip2::read::MultiBzDecoder::new(data).read_to_end(&mut out)?;
-            }
-        }
+        self.reader(data).read_to_end(&mut out)?;
         Ok(out)
     }
 }
