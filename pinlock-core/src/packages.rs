@@ -90,7 +90,8 @@ impl PkgField {
             (12, b'a') => (PkgField::Architecture, b"architecture"),
             _ => return None,
         };
-        b.eq_ignore_ascii_case(want).then_some(f)
+        // indexes write names in their canonical case: one short compare; else any case
+        (eq_short(b, f.name().as_bytes()) || b.eq_ignore_ascii_case(want)).then_some(f)
     }
 
     /// The canonical field name.
@@ -551,6 +552,19 @@ fn split_parts(text: &str, n: usize) -> Vec<&str> {
     }
     parts.push(&text[start..]);
     parts
+}
+
+/// `a == b` for slices of 4 to 16 bytes of the same length, in two overlapping loads each.
+#[inline(always)]
+fn eq_short(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    debug_assert!(n == b.len() && (4..=16).contains(&n));
+    if n >= 8 {
+        word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8)
+    } else {
+        let w4 = |x: &[u8], at: usize| u32::from_le_bytes(x[at..at + 4].try_into().expect("4"));
+        w4(a, 0) == w4(b, 0) && w4(a, n - 4) == w4(b, n - 4)
+    }
 }
 
 const LO: u64 = 0x0101_0101_0101_0101;
