@@ -919,7 +919,7 @@ struct Parsed {
 }
 
 /// Bytes of decompressed text per hand-over between the decoder and the parser thread.
-const PLAIN_CHUNK: usize = 256 << 10;
+const PLAIN_CHUNK: usize = 64 << 10;
 
 /// The compressed stream as a reader for the decoder, hashing and counting what passes. A
 /// new [`BodyChunk::Start`] (a retried download) makes reads fail with `restart` set.
@@ -1144,7 +1144,7 @@ async fn download_index(
         for url in &urls {
             ctx.progress(Progress::Fetching { url: shown.clone() });
             let (tx, rx) = tokio::sync::mpsc::channel(16);
-            let (ptx, prx) = std::sync::mpsc::sync_channel(4);
+            let (ptx, prx) = std::sync::mpsc::sync_channel(8);
             let (e, limit) = (entry.clone(), plain.size);
             let decoder =
                 tokio::task::spawn_blocking(move || decode_body(rx, comp, &e, limit, ptx));
