@@ -1,5 +1,5 @@
 //! The on-disk cache (XDG cache dir): verified InRelease files with their HTTP validators, and
-//! decompressed indexes stored by the SHA256 the signed Release lists for them.
+//! parsed indexes (compact form) stored by the SHA256 the signed Release lists for their text.
 //!
 //! Layout under the root (default `$XDG_CACHE_HOME/pinlock`, else `~/.cache/pinlock`):
 //! - `releases/<key>/InRelease` (or `Release` + `Release.gpg`) and `validators` (ETag and

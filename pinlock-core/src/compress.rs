@@ -18,7 +18,8 @@ pub enum Compression {
 impl Compression {
     /// Variants in order of preference: cheapest to decode first among the small ones. gzip
     /// decodes about 3x faster than xz for a 25–50% larger download; an uncompressed index
-    /// needs no decoding but is 4–6x larger; bzip2 is the slowest to decode.
+    /// needs no decoding but is 4–6x larger; bzip2 is the slowest to decode. apt's default
+    /// order puts xz first (smallest download); see BENCHMARKS.md for why pinlock differs.
     pub const PREFERENCE: [Compression; 4] = [
         Compression::Gz,
         Compression::Xz,

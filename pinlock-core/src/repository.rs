@@ -1,11 +1,13 @@
 //! Reading a repository the way apt does: InRelease (or Release + Release.gpg), signature
 //! verification against the source's `signed-by` keyring, Release checks (strong hashes,
 //! Valid-Until, Date), then each Packages index: the best variant the Release lists and the
-//! server has, size and SHA256 checked against the signed Release, decompressed, parsed.
+//! server has, streamed through size and SHA256 checks against the signed Release, a decoder
+//! thread and a parser thread (see `download_index`); nothing parsed is used unless both the
+//! compressed and the decompressed bytes verify.
 //!
 //! Suites and indexes are fetched concurrently; decompression and parsing run on blocking
-//! threads so several indexes use several cores. Nothing is printed: progress goes to the
-//! optional [`ProgressFn`].
+//! threads, overlapping each other. Nothing is printed: progress goes to the optional
+//! [`ProgressFn`].
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
