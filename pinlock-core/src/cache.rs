@@ -1,19 +1,24 @@
 //! The on-disk cache (XDG cache dir): verified InRelease files with their HTTP validators, and
-//! decompressed indexes stored by the SHA256 the signed Release lists for them.
+//! parsed indexes (compact form) stored by the SHA256 the signed Release lists for their text.
 //!
 //! Layout under the root (default `$XDG_CACHE_HOME/pinlock`, else `~/.cache/pinlock`):
 //! - `releases/<key>/InRelease` (or `Release` + `Release.gpg`) and `validators` (ETag and
 //!   Last-Modified lines), `<key>` derived from the repository URL without credentials;
-//! - `indexes/<sha256>`: decompressed Packages text, content-addressed, so a re-run whose
-//!   Release lists the same hash reads it instead of downloading.
+//! - `indexes/<sha256>.v1`: a Packages index whose text has that SHA256, verified and parsed,
+//!   in pinlock's compact form (only the fields pinlock uses; see
+//!   [`PackageIndex::write_compact`]), so a re-run whose Release lists the same hash reads it
+//!   instead of downloading and parsing. It is written only after the index was verified.
 //!
-//! Everything is written atomically. Like apt's lists directory, the cache is trusted: do not
-//! share it with untrusted users.
+//! Everything is written to a temporary file and renamed into place. Like apt's lists
+//! directory, the cache is trusted: do not share it with untrusted users. Index files are not
+//! fsync'd (they are large and can always be fetched again); a file torn by a crash fails its
+//! checksum and is ignored.
 
 use std::path::{Path, PathBuf};
 
 use crate::fetch::Validators;
 use crate::fsutil::write_atomic;
+use crate::packages::PackageIndex;
 
 /// The cache root.
 #[derive(Debug, Clone)]
@@ -123,24 +128,44 @@ impl Cache {
     }
 
     fn index_path(&self, sha256: &str) -> Option<PathBuf> {
-        (sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit()))
-            .then(|| self.root.join("indexes").join(sha256.to_ascii_lowercase()))
+        (sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit())).then(|| {
+            self.root
+                .join("indexes")
+                .join(format!("{}.v1", sha256.to_ascii_lowercase()))
+        })
     }
 
-    /// The decompressed index whose SHA256 is `sha256` and size `size`, if cached.
-    pub fn load_index(&self, sha256: &str, size: u64) -> Option<Vec<u8>> {
-        let path = self.index_path(sha256)?;
-        let bytes = std::fs::read(path).ok()?;
-        (bytes.len() as u64 == size).then_some(bytes)
+    /// The parsed index whose text has SHA256 `sha256` and size `size`, if cached. A file that
+    /// is damaged, of another format version or of another size counts as absent.
+    pub fn load_index(&self, sha256: &str, size: u64) -> Option<PackageIndex> {
+        let file = std::fs::File::open(self.index_path(sha256)?).ok()?;
+        let (index, text_size) = PackageIndex::read_compact(file).ok()?;
+        (text_size == size).then_some(index)
     }
 
-    /// Stores a decompressed, verified index under its SHA256.
-    pub fn store_index(&self, sha256: &str, bytes: &[u8]) -> std::io::Result<()> {
-        if let Some(path) = self.index_path(sha256) {
-            if !path.exists() {
-                write_atomic(&path, bytes)?;
-            }
+    /// Stores a verified, parsed index under the SHA256 of its text (`size` bytes). Streams it
+    /// to a temporary file that is renamed into place; nothing is written when it is cached
+    /// already.
+    pub fn store_index(
+        &self,
+        sha256: &str,
+        size: u64,
+        index: &PackageIndex,
+    ) -> std::io::Result<()> {
+        let Some(path) = self.index_path(sha256) else {
+            return Ok(());
+        };
+        if path.exists() {
+            return Ok(());
         }
+        let dir = path.parent().expect("index path has a parent");
+        std::fs::create_dir_all(dir)?;
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".index.")
+            .suffix(".tmp")
+            .tempfile_in(dir)?;
+        index.write_compact(size, tmp.as_file_mut())?;
+        tmp.persist(&path).map_err(|e| e.error)?;
         Ok(())
     }
 

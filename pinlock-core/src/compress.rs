@@ -18,7 +18,8 @@ pub enum Compression {
 impl Compression {
     /// Variants in order of preference: cheapest to decode first among the small ones. gzip
     /// decodes about 3x faster than xz for a 25–50% larger download; an uncompressed index
-    /// needs no decoding but is 4–6x larger; bzip2 is the slowest to decode.
+    /// needs no decoding but is 4–6x larger; bzip2 is the slowest to decode. apt's default
+    /// order puts xz first (smallest download); see BENCHMARKS.md for why pinlock differs.
     pub const PREFERENCE: [Compression; 4] = [
         Compression::Gz,
         Compression::Xz,
@@ -36,23 +37,23 @@ impl Compression {
         }
     }
 
+    /// A reader that decompresses what it reads from `r` (several concatenated streams are
+    /// read as one, as apt does). A truncated or corrupt stream makes a read fail.
+    pub fn reader<'r>(self, r: impl Read + 'r) -> Box<dyn Read + 'r> {
+        match self {
+            Compression::None => Box::new(r),
+            Compression::Gz => Box::new(flate2::read::MultiGzDecoder::new(r)),
+            Compression::Xz => Box::new(liblzma::read::XzDecoder::new_multi_decoder(r)),
+            Compression::Bz2 => Box::new(bzip2::read::MultiBzDecoder::new(r)),
+        }
+    }
+
     /// Decompresses `data` completely. A truncated or corrupt stream is an error; `size_hint`
     /// (the uncompressed size from the Release) only pre-sizes the buffer.
     pub fn decompress(self, data: &[u8], size_hint: Option<u64>) -> std::io::Result<Vec<u8>> {
         let mut out =
             Vec::with_capacity(size_hint.unwrap_or(data.len() as u64 * 4).min(1 << 30) as usize);
-        match self {
-            Compression::None => out.extend_from_slice(data),
-            Compression::Gz => {
-                flate2::read::MultiGzDecoder::new(data).read_to_end(&mut out)?;
-            }
-            Compression::Xz => {
-                liblzma::read::XzDecoder::new_multi_decoder(data).read_to_end(&mut out)?;
-            }
-            Compression::Bz2 => {
-                bzip2::read::MultiBzDecoder::new(data).read_to_end(&mut out)?;
-            }
-        }
+        self.reader(data).read_to_end(&mut out)?;
         Ok(out)
     }
 }

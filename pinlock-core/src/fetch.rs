@@ -142,6 +142,31 @@ pub enum Fetched {
     },
 }
 
+/// A piece of a body streamed by [`Fetcher::stream`].
+#[derive(Debug)]
+pub enum BodyChunk {
+    /// An attempt starts (the first, or a retry after a failure mid-body): whatever was
+    /// received before belongs to a failed attempt and must be dropped.
+    Start,
+    /// The next bytes of the body.
+    Data(Vec<u8>),
+}
+
+/// How an attempt ended.
+enum Attempt {
+    NotModified,
+    Body {
+        bytes: Vec<u8>,
+        validators: Validators,
+    },
+    Streamed,
+    /// The receiver of a stream hung up.
+    Hangup,
+}
+
+/// Bytes read at a time from local files by [`Fetcher::stream`].
+const LOCAL_CHUNK: usize = 256 << 10;
+
 /// Fetches URLs; cheap to clone (one connection pool).
 #[derive(Clone)]
 pub struct Fetcher {
@@ -203,7 +228,11 @@ impl Fetcher {
         max_size: Option<u64>,
     ) -> Result<Fetched, FetchError> {
         if url.starts_with("http://") || url.starts_with("https://") {
-            self.get_http(url, cond, max_size).await
+            match self.get_http(url, cond, max_size, None).await? {
+                Attempt::NotModified => Ok(Fetched::NotModified),
+                Attempt::Body { bytes, validators } => Ok(Fetched::Body { bytes, validators }),
+                Attempt::Streamed | Attempt::Hangup => unreachable!("not streaming"),
+            }
         } else if let Some(path) = url.strip_prefix("file://") {
             read_local(PathBuf::from(path), max_size)
         } else if url.contains("://") {
@@ -215,17 +244,48 @@ impl Fetcher {
         }
     }
 
+    /// Fetches `url` like [`Fetcher::get`] (same errors, retries and `max_size` limit), but
+    /// sends the body to `tx` as it arrives instead of collecting it: a [`BodyChunk::Start`]
+    /// at the start of every attempt, then the data. Returns `Ok(true)` when the whole body was
+    /// sent, `Ok(false)` when the receiver hung up (reading stopped).
+    pub async fn stream(
+        &self,
+        url: &str,
+        max_size: Option<u64>,
+        tx: &tokio::sync::mpsc::Sender<BodyChunk>,
+    ) -> Result<bool, FetchError> {
+        let local = if url.starts_with("http://") || url.starts_with("https://") {
+            return match self.get_http(url, None, max_size, Some(tx)).await? {
+                Attempt::Streamed => Ok(true),
+                Attempt::Hangup => Ok(false),
+                Attempt::NotModified | Attempt::Body { .. } => unreachable!("streaming"),
+            };
+        } else if let Some(path) = url.strip_prefix("file://") {
+            PathBuf::from(path)
+        } else if url.contains("://") {
+            return Err(FetchError::Scheme {
+                url: redact_uri(url),
+            });
+        } else {
+            PathBuf::from(url)
+        };
+        stream_local(local, max_size, tx).await
+    }
+
     async fn get_http(
         &self,
         url: &str,
         cond: Option<&Validators>,
         max_size: Option<u64>,
-    ) -> Result<Fetched, FetchError> {
+        tx: Option<&tokio::sync::mpsc::Sender<BodyChunk>>,
+    ) -> Result<Attempt, FetchError> {
         let shown = redact_uri(url);
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let result = self.try_once(url, &shown, cond, max_size, attempt).await;
+            let result = self
+                .try_once(url, &shown, cond, max_size, attempt, tx)
+                .await;
             let retry = match &result {
                 Err(FetchError::Status { status, .. }) => *status >= 500 || *status == 429,
                 Err(FetchError::Network { .. }) | Err(FetchError::Truncated { .. }) => true,
@@ -246,7 +306,8 @@ impl Fetcher {
         cond: Option<&Validators>,
         max_size: Option<u64>,
         attempts: u32,
-    ) -> Result<Fetched, FetchError> {
+        tx: Option<&tokio::sync::mpsc::Sender<BodyChunk>>,
+    ) -> Result<Attempt, FetchError> {
         let net = |e: reqwest::Error| FetchError::Network {
             url: shown.to_string(),
             reason: describe(&e),
@@ -268,7 +329,7 @@ impl Fetcher {
         let resp = req.send().await.map_err(net)?;
         let status = resp.status().as_u16();
         match status {
-            304 if cond.is_some() => return Ok(Fetched::NotModified),
+            304 if cond.is_some() => return Ok(Attempt::NotModified),
             404 | 410 => {
                 return Err(FetchError::NotFound {
                     url: shown.to_string(),
@@ -314,31 +375,106 @@ impl Fetcher {
                 });
             }
         }
-        let mut bytes =
-            Vec::with_capacity(announced.or(max_size).unwrap_or(0).min(1 << 28) as usize);
+        if let Some(tx) = tx {
+            if tx.send(BodyChunk::Start).await.is_err() {
+                return Ok(Attempt::Hangup);
+            }
+        }
+        let mut bytes = Vec::with_capacity(if tx.is_some() {
+            0
+        } else {
+            announced.or(max_size).unwrap_or(0).min(1 << 28) as usize
+        });
+        let mut got = 0u64;
         let mut stream = resp.bytes_stream();
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(net)?;
             if let Some(limit) = max_size {
-                if (bytes.len() + chunk.len()) as u64 > limit {
+                if got + chunk.len() as u64 > limit {
                     return Err(FetchError::TooLarge {
                         url: shown.to_string(),
                         limit,
                     });
                 }
             }
-            bytes.extend_from_slice(&chunk);
+            got += chunk.len() as u64;
+            match tx {
+                Some(tx) => {
+                    if tx.send(BodyChunk::Data(chunk.to_vec())).await.is_err() {
+                        return Ok(Attempt::Hangup);
+                    }
+                }
+                None => bytes.extend_from_slice(&chunk),
+            }
         }
         if let Some(len) = announced {
-            if (bytes.len() as u64) < len {
+            if got < len {
                 return Err(FetchError::Truncated {
                     url: shown.to_string(),
-                    got: bytes.len() as u64,
+                    got,
                     expected: len,
                 });
             }
         }
-        Ok(Fetched::Body { bytes, validators })
+        Ok(match tx {
+            Some(_) => Attempt::Streamed,
+            None => Attempt::Body { bytes, validators },
+        })
+    }
+}
+
+/// [`Fetcher::stream`] for a local file: read in chunks on a blocking thread.
+async fn stream_local(
+    path: PathBuf,
+    max_size: Option<u64>,
+    tx: &tokio::sync::mpsc::Sender<BodyChunk>,
+) -> Result<bool, FetchError> {
+    use std::io::Read;
+    let io = |path: &PathBuf, source: std::io::Error| {
+        if source.kind() == std::io::ErrorKind::NotFound {
+            FetchError::NotFound {
+                url: path.display().to_string(),
+            }
+        } else {
+            FetchError::Io {
+                path: path.clone(),
+                source,
+            }
+        }
+    };
+    let mut file = std::fs::File::open(&path).map_err(|e| io(&path, e))?;
+    if tx.send(BodyChunk::Start).await.is_err() {
+        return Ok(false);
+    }
+    let mut got = 0u64;
+    loop {
+        let (f, read) = tokio::task::spawn_blocking(move || {
+            let mut buf = vec![0u8; LOCAL_CHUNK];
+            let r = file.read(&mut buf).map(|n| {
+                buf.truncate(n);
+                buf
+            });
+            (file, r)
+        })
+        .await
+        .expect("file reader panicked");
+        file = f;
+        let buf = read.map_err(|e| io(&path, e))?;
+        if buf.is_empty() {
+            return Ok(true);
+        }
+        got += buf.len() as u64;
+        if let Some(limit) = max_size {
+            if got > limit {
+                return Err(FetchError::TooLarge {
+                    url: path.display().to_string(),
+                    limit,
+                });
+            }
+        }
+        if tx.send(BodyChunk::Data(buf)).await.is_err() {
+            return Ok(false);
+        }
     }
 }
 

@@ -1,11 +1,13 @@
 //! Reading a repository the way apt does: InRelease (or Release + Release.gpg), signature
 //! verification against the source's `signed-by` keyring, Release checks (strong hashes,
 //! Valid-Until, Date), then each Packages index: the best variant the Release lists and the
-//! server has, size and SHA256 checked against the signed Release, decompressed, parsed.
+//! server has, streamed through size and SHA256 checks against the signed Release, a decoder
+//! thread and a parser thread (see `download_index`); nothing parsed is used unless both the
+//! compressed and the decompressed bytes verify.
 //!
 //! Suites and indexes are fetched concurrently; decompression and parsing run on blocking
-//! threads so several indexes use several cores. Nothing is printed: progress goes to the
-//! optional [`ProgressFn`].
+//! threads, overlapping each other. Nothing is printed: progress goes to the optional
+//! [`ProgressFn`].
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -17,8 +19,8 @@ use crate::auth::AuthConf;
 use crate::cache::{Cache, CachedRelease};
 use crate::compress::Compression;
 use crate::deb822::Deb822Error;
-use crate::fetch::{FetchError, FetchOptions, Fetched, Fetcher};
-use crate::packages::PackageIndex;
+use crate::fetch::{BodyChunk, FetchError, FetchOptions, Fetched, Fetcher};
+use crate::packages::{IndexBuilder, PackageIndex, PackageRef};
 use crate::release::{format_rfc2822, FileEntry, Release, ReleaseError};
 use crate::signature::{self, Keyring, SignatureError};
 use crate::source::{SignedBy, SourceSpec};
@@ -745,39 +747,6 @@ fn check_release(
     Ok(())
 }
 
-/// Checks `bytes` against a Release entry: size first, then SHA256 (or SHA512).
-fn check_entry(url: &str, entry: &FileEntry, bytes: &[u8]) -> Result<(), RepoError> {
-    if bytes.len() as u64 != entry.size {
-        return Err(RepoError::IndexSize {
-            url: url.to_string(),
-            expected: entry.size,
-            got: bytes.len() as u64,
-        });
-    }
-    if let Some(want) = &entry.sha256 {
-        let got = sha256_hex(bytes);
-        if &got != want {
-            return Err(RepoError::IndexHash {
-                url: url.to_string(),
-                algo: "SHA256",
-                expected: want.clone(),
-                got,
-            });
-        }
-    } else if let Some(want) = &entry.sha512 {
-        let got = hex(&Sha512::digest(bytes));
-        if &got != want {
-            return Err(RepoError::IndexHash {
-                url: url.to_string(),
-                algo: "SHA512",
-                expected: want.clone(),
-                got,
-            });
-        }
-    }
-    Ok(())
-}
-
 async fn read_index(
     ctx: Arc<Ctx>,
     release: Release,
@@ -793,35 +762,45 @@ async fn read_index(
         .sha256
         .clone()
         .unwrap_or_else(|| plain.sha512.clone().unwrap_or_default());
-    let cached = ctx
-        .opts
-        .cache
-        .as_ref()
-        .filter(|_| plain.sha256.is_some())
-        .and_then(|c| c.load_index(&key, plain.size));
-    let text = if let Some(bytes) = cached {
+    let cache = ctx.opts.cache.clone().filter(|_| plain.sha256.is_some());
+    let cached = match &cache {
+        Some(c) => {
+            let (c, k, size) = (c.clone(), key.clone(), plain.size);
+            tokio::task::spawn_blocking(move || c.load_index(&k, size))
+                .await
+                .expect("cache reader panicked")
+        }
+        None => None,
+    };
+    let packages = if let Some(index) = cached {
         ctx.progress(Progress::FromCache {
             url: shown_url.clone(),
         });
-        bytes
+        // stored only after these checks passed; run them again so that a cache written by
+        // another pinlock never lets an invalid version through
+        if let Some(e) = check_versions(index.iter(), &shown_url) {
+            return Err(e);
+        }
+        index
     } else if ctx.opts.offline {
         return Err(RepoError::NotCached { url: shown_url });
     } else {
-        let bytes = download_index(&ctx, &release, &dist, &shown_dist, &base, &plain).await?;
-        if let Some(cache) = ctx.opts.cache.as_ref().filter(|_| plain.sha256.is_some()) {
-            cache
-                .store_index(&key, &bytes)
-                .map_err(|source| RepoError::CacheWrite {
-                    path: cache.root().to_path_buf(),
-                    source,
-                })?;
+        let index = download_index(&ctx, &release, &dist, &shown_dist, &base, &plain).await?;
+        match cache {
+            Some(cache) => {
+                let (k, size) = (key.clone(), plain.size);
+                let (index, stored) = tokio::task::spawn_blocking(move || {
+                    let r = cache.store_index(&k, size, &index);
+                    (index, r.map_err(|e| (cache.root().to_path_buf(), e)))
+                })
+                .await
+                .expect("cache writer panicked");
+                stored.map_err(|(path, source)| RepoError::CacheWrite { path, source })?;
+                index
+            }
+            None => index,
         }
-        bytes
     };
-    let url = shown_url.clone();
-    let packages = tokio::task::spawn_blocking(move || parse_index(text, &url))
-        .await
-        .expect("index parser panicked")?;
     ctx.progress(Progress::Parsed {
         url: shown_url.clone(),
         packages: packages.len(),
@@ -835,27 +814,309 @@ async fn read_index(
     })
 }
 
-/// Parses a decompressed index and checks every version.
-fn parse_index(text: Vec<u8>, url: &str) -> Result<PackageIndex, RepoError> {
-    let text = String::from_utf8(text)
-        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-    let index = PackageIndex::parse(text, url)?;
-    for p in index.iter() {
+/// The first stanza whose version is invalid, as an error.
+fn check_versions<'a>(
+    mut stanzas: impl Iterator<Item = PackageRef<'a>>,
+    url: &str,
+) -> Option<RepoError> {
+    stanzas.find_map(|p| {
         // `compare` runs the same checks as `Version::parse` without allocating
-        if let Err(source) = crate::version::compare(p.version(), p.version()) {
-            return Err(RepoError::InvalidVersion {
-                url: url.to_string(),
-                line: p.line(),
-                package: p.name().to_string(),
-                source,
-            });
-        }
-    }
-    Ok(index)
+        let source = crate::version::compare(p.version(), "0").err()?;
+        Some(RepoError::InvalidVersion {
+            url: url.to_string(),
+            line: p.line(),
+            package: p.name().to_string(),
+            source,
+        })
+    })
 }
 
-/// Downloads the best listed variant of an index that the server has, verifies it and returns
-/// the decompressed bytes (verified against the uncompressed entry too).
+/// A SHA256 or SHA512 digest of a stream, whichever a Release entry lists (SHA256 first).
+enum EntryDigest {
+    Sha256(Sha256),
+    Sha512(Sha512),
+    None,
+}
+
+impl EntryDigest {
+    fn new(entry: &FileEntry) -> EntryDigest {
+        if entry.sha256.is_some() {
+            EntryDigest::Sha256(Sha256::new())
+        } else if entry.sha512.is_some() {
+            EntryDigest::Sha512(Sha512::new())
+        } else {
+            EntryDigest::None
+        }
+    }
+
+    fn update(&mut self, b: &[u8]) {
+        match self {
+            EntryDigest::Sha256(h) => h.update(b),
+            EntryDigest::Sha512(h) => h.update(b),
+            EntryDigest::None => {}
+        }
+    }
+
+    fn finish(self) -> Option<String> {
+        match self {
+            EntryDigest::Sha256(h) => Some(hex(&h.finalize())),
+            EntryDigest::Sha512(h) => Some(hex(&h.finalize())),
+            EntryDigest::None => None,
+        }
+    }
+}
+
+/// Checks the size, then the SHA256 (or SHA512) digest, of a stream against a Release entry.
+fn check_streamed(
+    url: &str,
+    entry: &FileEntry,
+    got: u64,
+    digest: Option<String>,
+) -> Result<(), RepoError> {
+    if got != entry.size {
+        return Err(RepoError::IndexSize {
+            url: url.to_string(),
+            expected: entry.size,
+            got,
+        });
+    }
+    let (algo, want) = match (&entry.sha256, &entry.sha512) {
+        (Some(w), _) => ("SHA256", w),
+        (None, Some(w)) => ("SHA512", w),
+        (None, None) => return Ok(()),
+    };
+    match digest {
+        Some(got) if &got != want => Err(RepoError::IndexHash {
+            url: url.to_string(),
+            algo,
+            expected: want.clone(),
+            got,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Decompressed text handed from the decoder thread to the parser thread.
+enum Plain {
+    /// The download restarted: drop everything.
+    Restart,
+    /// The next decompressed bytes.
+    Data(Vec<u8>),
+}
+
+/// What the decoder thread found: size and digest of the compressed bytes, the decoding
+/// error if any, and the size of the decompressed text.
+struct Decoded {
+    size: u64,
+    digest: Option<String>,
+    error: Option<std::io::Error>,
+    plain_size: u64,
+}
+
+/// What the parser thread found: digest of the decompressed text and the index (or the first
+/// syntax error, else the first invalid version).
+struct Parsed {
+    digest: Option<String>,
+    index: Result<PackageIndex, RepoError>,
+}
+
+/// Bytes of decompressed text per hand-over between the decoder and the parser thread.
+const PLAIN_CHUNK: usize = 64 << 10;
+
+/// The compressed stream as a reader for the decoder, hashing and counting what passes. A
+/// new [`BodyChunk::Start`] (a retried download) makes reads fail with `restart` set.
+struct BodyReader {
+    rx: tokio::sync::mpsc::Receiver<BodyChunk>,
+    cur: Vec<u8>,
+    pos: usize,
+    digest: EntryDigest,
+    size: u64,
+    started: bool,
+    restart: bool,
+}
+
+impl BodyReader {
+    fn reset(&mut self, entry: &FileEntry) {
+        self.cur.clear();
+        self.pos = 0;
+        self.digest = EntryDigest::new(entry);
+        self.size = 0;
+        self.restart = false;
+    }
+}
+
+impl std::io::Read for BodyReader {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        while self.pos == self.cur.len() {
+            if self.restart {
+                return Err(std::io::Error::other("download restarted"));
+            }
+            match self.rx.blocking_recv() {
+                None => return Ok(0),
+                Some(BodyChunk::Start) if !self.started => self.started = true,
+                Some(BodyChunk::Start) => self.restart = true,
+                Some(BodyChunk::Data(d)) => {
+                    self.digest.update(&d);
+                    self.size += d.len() as u64;
+                    self.cur = d;
+                    self.pos = 0;
+                }
+            }
+        }
+        let n = out.len().min(self.cur.len() - self.pos);
+        out[..n].copy_from_slice(&self.cur[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// The decoder thread: decompresses the body as it arrives and hands the text to the parser
+/// thread. It stops decoding at the first error or past the size the Release lists for the
+/// text (a decompression bomb), but reads the body to its end to hash all of it.
+fn decode_body(
+    rx: tokio::sync::mpsc::Receiver<BodyChunk>,
+    comp: Compression,
+    entry: &FileEntry,
+    plain_limit: u64,
+    out: std::sync::mpsc::SyncSender<Plain>,
+) -> Decoded {
+    use std::io::Read;
+    let mut body = BodyReader {
+        rx,
+        cur: Vec::new(),
+        pos: 0,
+        digest: EntryDigest::new(entry),
+        size: 0,
+        started: false,
+        restart: false,
+    };
+    'attempt: loop {
+        let mut error = None;
+        let mut plain_size = 0u64;
+        {
+            let mut dec = comp.reader(&mut body);
+            loop {
+                let mut buf = vec![0u8; PLAIN_CHUNK];
+                let mut n = 0;
+                let r = loop {
+                    match dec.read(&mut buf[n..]) {
+                        Ok(0) => break Ok(()),
+                        Ok(k) => {
+                            n += k;
+                            if n == buf.len() {
+                                break Ok(());
+                            }
+                        }
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        Err(e) => break Err(e),
+                    }
+                };
+                if n > 0 {
+                    plain_size += n as u64;
+                    if plain_size > plain_limit {
+                        break;
+                    }
+                    buf.truncate(n);
+                    // a parser that is gone failed: its result is not used
+                    let _ = out.send(Plain::Data(buf));
+                }
+                match r {
+                    Ok(()) if n == 0 => break,
+                    Ok(()) => {}
+                    Err(e) => {
+                        error = Some(e);
+                        break;
+                    }
+                }
+            }
+        }
+        // hash the rest of the body (after an error, or data after the end of the stream)
+        let mut sink = [0u8; 1 << 16];
+        loop {
+            match body.read(&mut sink) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+        if body.restart {
+            body.reset(entry);
+            let _ = out.send(Plain::Restart);
+            continue 'attempt;
+        }
+        return Decoded {
+            size: body.size,
+            digest: std::mem::replace(&mut body.digest, EntryDigest::None).finish(),
+            error,
+            plain_size,
+        };
+    }
+}
+
+/// The parser thread: hashes the decompressed text and parses it stanza by stanza into the
+/// compact index, checking versions as stanzas complete. After a syntax error it only hashes.
+fn parse_body(rx: std::sync::mpsc::Receiver<Plain>, url: &str, plain: &FileEntry) -> Parsed {
+    let mut digest = EntryDigest::new(plain);
+    let mut builder = Some(IndexBuilder::new(url, Some(plain.size)));
+    let mut syntax: Option<Deb822Error> = None;
+    let mut bad_version: Option<RepoError> = None;
+    let mut checked = 0;
+    let check = |b: &IndexBuilder, checked: &mut usize, bad: &mut Option<RepoError>| {
+        let parsed = b.parsed();
+        if bad.is_none() {
+            *bad = check_versions(parsed.iter_from(*checked), url);
+        }
+        *checked = parsed.len();
+    };
+    for msg in rx {
+        match msg {
+            Plain::Restart => {
+                digest = EntryDigest::new(plain);
+                builder = Some(IndexBuilder::new(url, Some(plain.size)));
+                (syntax, bad_version, checked) = (None, None, 0);
+            }
+            Plain::Data(d) => {
+                digest.update(&d);
+                if let Some(b) = builder.as_mut() {
+                    match b.push(&d) {
+                        Ok(()) => check(b, &mut checked, &mut bad_version),
+                        Err(e) => {
+                            syntax = Some(e);
+                            builder = None;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let index = match (builder, syntax) {
+        (_, Some(e)) => Err(e.into()),
+        (None, None) => unreachable!("the builder is only dropped on an error"),
+        (Some(b), None) => match b.finish() {
+            Err(e) => Err(e.into()),
+            Ok(index) => {
+                match bad_version.or_else(|| check_versions(index.iter_from(checked), url)) {
+                    Some(e) => Err(e),
+                    None => Ok(index),
+                }
+            }
+        },
+    };
+    Parsed {
+        digest: digest.finish(),
+        index,
+    }
+}
+
+/// Downloads the best listed variant of an index that the server has and returns it parsed.
+///
+/// The body is streamed: the network task hands it to a decoder thread (size and digest of the
+/// compressed bytes, decompression), which hands the text to a parser thread (size and digest
+/// of the text, parse into the compact index), so decoding and parsing overlap on two cores
+/// and neither the download nor the whole text is ever held. The index is returned only when
+/// both sizes and digests match the signed Release; the errors, and which comes first, are
+/// those of checking a complete download: compressed size and digest, decompression, text
+/// size and digest, syntax, versions.
 async fn download_index(
     ctx: &Ctx,
     release: &Release,
@@ -863,7 +1124,7 @@ async fn download_index(
     shown_dist: &str,
     base: &str,
     plain: &FileEntry,
-) -> Result<Vec<u8>, RepoError> {
+) -> Result<PackageIndex, RepoError> {
     let mut last_err = None;
     for comp in Compression::PREFERENCE {
         let name = format!("{base}{}", comp.extension());
@@ -882,42 +1143,45 @@ async fn download_index(
             }
         }
         urls.push(format!("{dist}/{name}"));
-        let mut got = None;
         for url in &urls {
             ctx.progress(Progress::Fetching { url: shown.clone() });
-            match ctx.fetcher.get(url, None, Some(entry.size)).await {
-                Ok(Fetched::Body { bytes, .. }) => {
-                    ctx.progress(Progress::Fetched {
-                        url: shown.clone(),
-                        bytes: bytes.len() as u64,
-                    });
-                    got = Some(bytes);
-                    break;
-                }
-                Ok(Fetched::NotModified) => unreachable!("unconditional request answered 304"),
+            let (tx, rx) = tokio::sync::mpsc::channel(16);
+            let (ptx, prx) = std::sync::mpsc::sync_channel(8);
+            let (e, limit) = (entry.clone(), plain.size);
+            let decoder =
+                tokio::task::spawn_blocking(move || decode_body(rx, comp, &e, limit, ptx));
+            let (p, u) = (plain.clone(), format!("{shown_dist}/{base}"));
+            let parser = tokio::task::spawn_blocking(move || parse_body(prx, &u, &p));
+            let fetched = ctx.fetcher.stream(url, Some(entry.size), &tx).await;
+            drop(tx);
+            let decoded = decoder.await.expect("decoder panicked");
+            let parsed = parser.await.expect("index parser panicked");
+            match fetched {
+                Ok(true) => {}
+                Ok(false) => unreachable!("the decoder reads the body to its end"),
                 // like apt: a missing variant, or one the server keeps failing on, is skipped
                 // for the next compression (a variant that fails verification is not)
                 Err(e)
                     if e.is_not_found()
                         || matches!(e, FetchError::Status { status, .. } if status >= 500) =>
                 {
-                    last_err = Some(e)
+                    last_err = Some(e);
+                    continue;
                 }
                 Err(e) => return Err(e.into()),
             }
-        }
-        let Some(bytes) = got else { continue };
-        check_entry(&shown, entry, &bytes)?;
-        let size_hint = Some(plain.size);
-        let out = tokio::task::spawn_blocking(move || comp.decompress(&bytes, size_hint))
-            .await
-            .expect("decompressor panicked")
-            .map_err(|source| RepoError::Decompress {
+            ctx.progress(Progress::Fetched {
                 url: shown.clone(),
-                source,
-            })?;
-        check_entry(&format!("{shown_dist}/{base}"), plain, &out)?;
-        return Ok(out);
+                bytes: decoded.size,
+            });
+            check_streamed(&shown, entry, decoded.size, decoded.digest)?;
+            if let Some(source) = decoded.error {
+                return Err(RepoError::Decompress { url: shown, source });
+            }
+            let plain_url = format!("{shown_dist}/{base}");
+            check_streamed(&plain_url, plain, decoded.plain_size, parsed.digest)?;
+            return parsed.index;
+        }
     }
     Err(match last_err {
         Some(e) => e.into(),
@@ -925,4 +1189,140 @@ async fn download_index(
             url: format!("{shown_dist}/{base}"),
         }),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn gz(data: &[u8]) -> Vec<u8> {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    fn entry(data: &[u8]) -> FileEntry {
+        FileEntry {
+            size: data.len() as u64,
+            sha256: Some(sha256_hex(data)),
+            sha512: None,
+            weak_only_listed: false,
+        }
+    }
+
+    fn text(n: usize) -> String {
+        (0..n)
+            .map(|i| format!("Package: p{i}\nVersion: 1.{i}\nArchitecture: all\nDescription: package number {i}\n\n"))
+            .collect()
+    }
+
+    /// Runs the decoder and parser threads over `messages` as the network task would send
+    /// them.
+    fn pipeline(
+        messages: Vec<BodyChunk>,
+        comp: Compression,
+        plain: &FileEntry,
+        compressed: &FileEntry,
+    ) -> (Decoded, Parsed) {
+        let (tx, rx) = tokio::sync::mpsc::channel(2);
+        let (ptx, prx) = std::sync::mpsc::sync_channel(2);
+        std::thread::scope(|s| {
+            let limit = plain.size;
+            let d = s.spawn(move || decode_body(rx, comp, compressed, limit, ptx));
+            let p = s.spawn(move || parse_body(prx, "u/Packages", plain));
+            for m in messages {
+                tx.blocking_send(m).unwrap();
+            }
+            drop(tx);
+            (d.join().unwrap(), p.join().unwrap())
+        })
+    }
+
+    fn chunks(data: &[u8], size: usize) -> Vec<BodyChunk> {
+        data.chunks(size)
+            .map(|c| BodyChunk::Data(c.to_vec()))
+            .collect()
+    }
+
+    #[test]
+    fn streamed_index_matches_parsing_the_whole_text_even_after_a_restart() {
+        let t = text(3000);
+        let z = gz(t.as_bytes());
+        let (plain, comp) = (entry(t.as_bytes()), entry(&z));
+        // a first attempt broken off mid-body, then the retry from the start
+        let mut msgs = vec![BodyChunk::Start];
+        msgs.extend(chunks(&z[..z.len() / 2], 1000));
+        msgs.push(BodyChunk::Start);
+        msgs.extend(chunks(&z, 777));
+        let (d, p) = pipeline(msgs, Compression::Gz, &plain, &comp);
+        assert_eq!(
+            (d.size, d.digest.as_ref()),
+            (comp.size, comp.sha256.as_ref())
+        );
+        assert!(d.error.is_none());
+        assert_eq!(d.plain_size, plain.size);
+        assert_eq!(p.digest, plain.sha256);
+        let got = p.index.unwrap();
+        let want = PackageIndex::parse(t.clone(), "x").unwrap();
+        assert_eq!(got.len(), 3000);
+        for (a, b) in got.iter().zip(want.iter()) {
+            assert_eq!(
+                (a.name(), a.version(), a.line()),
+                (b.name(), b.version(), b.line())
+            );
+        }
+    }
+
+    #[test]
+    fn truncated_or_oversized_streams_are_reported_with_what_was_received() {
+        let t = text(10_000);
+        assert!(t.len() > 2 * PLAIN_CHUNK);
+        let z = gz(t.as_bytes());
+        let (plain, comp) = (entry(t.as_bytes()), entry(&z));
+        let cut = &z[..z.len() - 10];
+        let mut msgs = vec![BodyChunk::Start];
+        msgs.extend(chunks(cut, 4096));
+        let (d, _) = pipeline(msgs, Compression::Gz, &plain, &comp);
+        assert_eq!(d.size, cut.len() as u64);
+        assert_eq!(d.digest, Some(sha256_hex(cut)));
+        assert!(d.error.is_some(), "truncated gzip decoded without error");
+        // the Release says the text is smaller than it is: decoding stops past that size
+        let small = FileEntry {
+            size: 1000,
+            ..plain.clone()
+        };
+        let mut msgs = vec![BodyChunk::Start];
+        msgs.extend(chunks(&z, 4096));
+        let (d, _) = pipeline(msgs, Compression::Gz, &small, &comp);
+        assert!(
+            d.plain_size > 1000 && d.plain_size < plain.size,
+            "{}",
+            d.plain_size
+        );
+        assert_eq!(d.digest, comp.sha256, "the whole body is still hashed");
+    }
+
+    #[test]
+    fn syntax_errors_come_before_version_errors_and_name_the_line() {
+        let mut t = text(500);
+        t.push_str("Package: bad\nVersion: 1:2:a b!\nArchitecture: all\n\n");
+        let with_version = t.clone();
+        t.push_str(&text(500));
+        t.push_str("no colon\n");
+        for (t, syntax, want) in [(&with_version, false, 2501), (&t, true, 5005)] {
+            let plain = entry(t.as_bytes());
+            let mut msgs = vec![BodyChunk::Start];
+            msgs.extend(chunks(t.as_bytes(), 3000));
+            let (_, p) = pipeline(msgs, Compression::None, &plain, &plain);
+            assert_eq!(p.digest, plain.sha256);
+            match p.index.unwrap_err() {
+                RepoError::InvalidVersion { line, package, .. } if !syntax => {
+                    assert_eq!((line, package.as_str()), (want, "bad"));
+                }
+                RepoError::Index(e) if syntax => assert_eq!(e.line, want),
+                e => panic!("unexpected {e}"),
+            }
+        }
+    }
 }

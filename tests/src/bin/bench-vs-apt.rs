@@ -240,6 +240,21 @@ fn criterion_median_ns(path: &Path) -> Option<f64> {
     num.parse().ok()
 }
 
+/// The median of another benchmark of the same criterion group: `--criterion` names
+/// `.../packages/parse/new/estimates.json`; `name` replaces `parse`.
+fn criterion_sibling_ns(parse: &Path, name: &str) -> Option<f64> {
+    let group = parse.parent()?.parent()?.parent()?;
+    criterion_median_ns(&group.join(name).join("new").join("estimates.json"))
+}
+
+/// The 1-minute load average (the machine may be shared with other work).
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|t| t.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "?".into())
+}
+
 fn cmd_out(program: &str, args: &[&str]) -> String {
     Command::new(program)
         .args(args)
@@ -299,6 +314,7 @@ fn verdict(ok: bool) -> &'static str {
 
 fn main() -> ExitCode {
     let a = parse_args();
+    let load_start = load_average();
     let pinlock = std::fs::canonicalize(&a.pinlock).expect("--pinlock exists");
     let plain = std::fs::read(&a.packages).expect("read --packages");
     let stanzas = plain
@@ -475,7 +491,12 @@ fn main() -> ExitCode {
         a.rounds,
         std::fs::metadata(&a.packages).map(|m| m.len()).unwrap_or(0) as f64 / 1e6,
     );
-    let _ = writeln!(t, "Machine: {}\n", machine());
+    let _ = writeln!(
+        t,
+        "Machine: {}; load average (1 min) {load_start} at the start, {} at the end: the machine is shared, so absolute times vary between runs; apt and pinlock alternate within each round.\n",
+        machine(),
+        load_average()
+    );
     let _ = writeln!(
         t,
         "| measure | apt | pinlock | ratio (pinlock/apt) | target | verdict |"
@@ -511,6 +532,30 @@ fn main() -> ExitCode {
             let _ = writeln!(
                 t,
                 "| parse throughput (criterion median) | | not measured | | ≥ 1 GB/s | NOT measured |"
+            );
+        }
+    }
+    let bytes = std::fs::metadata(&a.packages).map(|m| m.len()).unwrap_or(0) as f64;
+    for (name, what) in [
+        (
+            "stream",
+            "parse, streamed on one core (the cold path's parser thread)",
+        ),
+        (
+            "gz_pipeline",
+            "gzip decode + both SHA256 + streamed parse, one core",
+        ),
+    ] {
+        if let Some(ns) = a
+            .criterion
+            .as_deref()
+            .and_then(|p| criterion_sibling_ns(p, name))
+        {
+            let _ = writeln!(
+                t,
+                "| {what} (criterion median) | | {:.2} GB/s ({:.1} ms) | | (information) | |",
+                bytes / (ns / 1e9) / 1e9,
+                ns / 1e6
             );
         }
     }
