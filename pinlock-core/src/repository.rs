@@ -26,10 +26,10 @@ use crate::signature::{self, Keyring, SignatureError};
 use crate::source::{SignedBy, SourceSpec};
 use crate::version::VersionError;
 
-/// How far a Release `Date` may lie in the future (clock skew between mirror and client).
-/// apt itself allows none by default; pinlock allows a few minutes so that a freshly published
-/// repository does not fail on a machine whose clock is slightly behind.
-pub const DATE_SKEW: Duration = Duration::from_secs(5 * 60);
+/// How far a Release `Date` may lie in the future: apt 2.6's `Acquire::Max-FutureTime`
+/// default, [`crate::release::APT_MAX_FUTURE_TIME`] (10 s, measured against real apt), so that
+/// pinlock refuses exactly the repositories apt refuses as "not valid yet".
+pub const DATE_SKEW: Duration = crate::release::APT_MAX_FUTURE_TIME;
 
 /// Something that happened while reading, for progress displays and logs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -831,47 +831,53 @@ fn check_versions<'a>(
     })
 }
 
-/// A SHA256 or SHA512 digest of a stream, whichever a Release entry lists (SHA256 first).
-enum EntryDigest {
-    Sha256(Sha256),
-    Sha512(Sha512),
-    None,
+/// The strong digests of a stream that a Release entry lists: SHA256 and/or SHA512 (apt checks
+/// every one it knows, so a right SHA256 next to a wrong SHA512 is refused).
+#[derive(Default)]
+struct EntryDigest {
+    sha256: Option<Sha256>,
+    sha512: Option<Sha512>,
+}
+
+/// The finished digests of a stream (lowercase hex), for the algorithms the entry lists.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Digests {
+    sha256: Option<String>,
+    sha512: Option<String>,
 }
 
 impl EntryDigest {
     fn new(entry: &FileEntry) -> EntryDigest {
-        if entry.sha256.is_some() {
-            EntryDigest::Sha256(Sha256::new())
-        } else if entry.sha512.is_some() {
-            EntryDigest::Sha512(Sha512::new())
-        } else {
-            EntryDigest::None
+        EntryDigest {
+            sha256: entry.sha256.as_ref().map(|_| Sha256::new()),
+            sha512: entry.sha512.as_ref().map(|_| Sha512::new()),
         }
     }
 
     fn update(&mut self, b: &[u8]) {
-        match self {
-            EntryDigest::Sha256(h) => h.update(b),
-            EntryDigest::Sha512(h) => h.update(b),
-            EntryDigest::None => {}
+        if let Some(h) = &mut self.sha256 {
+            h.update(b);
+        }
+        if let Some(h) = &mut self.sha512 {
+            h.update(b);
         }
     }
 
-    fn finish(self) -> Option<String> {
-        match self {
-            EntryDigest::Sha256(h) => Some(hex(&h.finalize())),
-            EntryDigest::Sha512(h) => Some(hex(&h.finalize())),
-            EntryDigest::None => None,
+    fn finish(self) -> Digests {
+        Digests {
+            sha256: self.sha256.map(|h| hex(&h.finalize())),
+            sha512: self.sha512.map(|h| hex(&h.finalize())),
         }
     }
 }
 
-/// Checks the size, then the SHA256 (or SHA512) digest, of a stream against a Release entry.
+/// Checks the size, then every strong digest (SHA256, then SHA512), of a stream against a
+/// Release entry.
 fn check_streamed(
     url: &str,
     entry: &FileEntry,
     got: u64,
-    digest: Option<String>,
+    digest: Digests,
 ) -> Result<(), RepoError> {
     if got != entry.size {
         return Err(RepoError::IndexSize {
@@ -880,20 +886,23 @@ fn check_streamed(
             got,
         });
     }
-    let (algo, want) = match (&entry.sha256, &entry.sha512) {
-        (Some(w), _) => ("SHA256", w),
-        (None, Some(w)) => ("SHA512", w),
-        (None, None) => return Ok(()),
-    };
-    match digest {
-        Some(got) if &got != want => Err(RepoError::IndexHash {
-            url: url.to_string(),
-            algo,
-            expected: want.clone(),
-            got,
-        }),
-        _ => Ok(()),
+    let pairs = [
+        ("SHA256", &entry.sha256, digest.sha256),
+        ("SHA512", &entry.sha512, digest.sha512),
+    ];
+    for (algo, want, got) in pairs {
+        if let (Some(want), Some(got)) = (want, got) {
+            if &got != want {
+                return Err(RepoError::IndexHash {
+                    url: url.to_string(),
+                    algo,
+                    expected: want.clone(),
+                    got,
+                });
+            }
+        }
     }
+    Ok(())
 }
 
 /// Decompressed text handed from the decoder thread to the parser thread.
@@ -908,7 +917,7 @@ enum Plain {
 /// error if any, and the size of the decompressed text.
 struct Decoded {
     size: u64,
-    digest: Option<String>,
+    digest: Digests,
     error: Option<std::io::Error>,
     plain_size: u64,
 }
@@ -916,7 +925,7 @@ struct Decoded {
 /// What the parser thread found: digest of the decompressed text and the index (or the first
 /// syntax error, else the first invalid version).
 struct Parsed {
-    digest: Option<String>,
+    digest: Digests,
     index: Result<PackageIndex, RepoError>,
 }
 
@@ -1046,7 +1055,7 @@ fn decode_body(
         }
         return Decoded {
             size: body.size,
-            digest: std::mem::replace(&mut body.digest, EntryDigest::None).finish(),
+            digest: std::mem::take(&mut body.digest).finish(),
             error,
             plain_size,
         };
@@ -1257,12 +1266,12 @@ mod tests {
         msgs.extend(chunks(&z, 777));
         let (d, p) = pipeline(msgs, Compression::Gz, &plain, &comp);
         assert_eq!(
-            (d.size, d.digest.as_ref()),
+            (d.size, d.digest.sha256.as_ref()),
             (comp.size, comp.sha256.as_ref())
         );
         assert!(d.error.is_none());
         assert_eq!(d.plain_size, plain.size);
-        assert_eq!(p.digest, plain.sha256);
+        assert_eq!(p.digest.sha256, plain.sha256);
         let got = p.index.unwrap();
         let want = PackageIndex::parse(t.clone(), "x").unwrap();
         assert_eq!(got.len(), 3000);
@@ -1285,7 +1294,7 @@ mod tests {
         msgs.extend(chunks(cut, 4096));
         let (d, _) = pipeline(msgs, Compression::Gz, &plain, &comp);
         assert_eq!(d.size, cut.len() as u64);
-        assert_eq!(d.digest, Some(sha256_hex(cut)));
+        assert_eq!(d.digest.sha256, Some(sha256_hex(cut)));
         assert!(d.error.is_some(), "truncated gzip decoded without error");
         // the Release says the text is smaller than it is: decoding stops past that size
         let small = FileEntry {
@@ -1300,7 +1309,10 @@ mod tests {
             "{}",
             d.plain_size
         );
-        assert_eq!(d.digest, comp.sha256, "the whole body is still hashed");
+        assert_eq!(
+            d.digest.sha256, comp.sha256,
+            "the whole body is still hashed"
+        );
     }
 
     #[test]
@@ -1315,7 +1327,7 @@ mod tests {
             let mut msgs = vec![BodyChunk::Start];
             msgs.extend(chunks(t.as_bytes(), 3000));
             let (_, p) = pipeline(msgs, Compression::None, &plain, &plain);
-            assert_eq!(p.digest, plain.sha256);
+            assert_eq!(p.digest.sha256, plain.sha256);
             match p.index.unwrap_err() {
                 RepoError::InvalidVersion { line, package, .. } if !syntax => {
                     assert_eq!((line, package.as_str()), (want, "bad"));

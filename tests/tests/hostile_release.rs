@@ -386,7 +386,6 @@ fn duplicate_entries_the_first_one_counts_as_in_apt() {
 }
 
 #[test]
-#[ignore = "pinlock checks only SHA256 when listed (repository.rs check_entry); apt checks every listed strong digest and refuses a wrong SHA512"]
 fn wrong_sha512_next_to_right_sha256_is_refused() {
     if !tools() {
         return;

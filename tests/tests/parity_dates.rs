@@ -230,7 +230,6 @@ fn apt_duration(s: &str) -> Option<i64> {
 /// The same through the `pinlock` binary. Ignored until `repository.rs` checks the Date with
 /// [`Release::not_yet_valid`] (today it allows `DATE_SKEW` = 5 min, 30 times apt's 10 s).
 #[test]
-#[ignore = "needs repository.rs to use release::Release::not_yet_valid (lead's one-line change)"]
 fn pinlock_refuses_a_release_date_a_minute_ahead_like_apt() {
     if !require_apt_tools() {
         return;
