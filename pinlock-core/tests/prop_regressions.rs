@@ -162,3 +162,19 @@ fn deb822_blank_suites_or_uris_is_an_error() {
     assert_eq!(specs.len(), 1);
     assert_eq!(specs[0].suites, ["a"]);
 }
+
+/// Found by the `pin` fuzz target: a comma-separated `pkg:` string ended by a lone `\r` (a YAML
+/// line break) at the end of the file; pinning the output again changed it.
+#[test]
+fn lone_cr_at_the_end_of_a_comma_separated_string_pins_once() {
+    let pins = docker_ce();
+    let opts = PinOptions::default();
+    let text =
+        "- name: Install engine\n  ansible.legacy.apt:\n    pkg: docker-ce, dockerthe client\r";
+    let once = pin_source(Path::new("t.yml"), text, &pins, &opts)
+        .unwrap()
+        .new_text
+        .expect("pinned");
+    let twice = pin_source(Path::new("t.yml"), &once, &pins, &opts).unwrap();
+    assert_eq!(twice.new_text, None, "once: {once:?}");
+}

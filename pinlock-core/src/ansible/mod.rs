@@ -365,7 +365,12 @@ fn plan_loaded(
     } else {
         &f.original[..]
     };
-    let eol = if body.contains("\r\n") { "\r\n" } else { "\n" };
+    // the file's first line break decides: one stray `\r\n` elsewhere (an edit after a lone
+    // `\r`, a pasted line) must not switch the style, or a second pin would rewrite it
+    let eol = match body.find('\n') {
+        Some(i) if body[..i].ends_with('\r') => "\r\n",
+        _ => "\n",
+    };
     let mut planner = Planner {
         path: &f.path,
         text: body,
