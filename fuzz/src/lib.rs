@@ -78,8 +78,10 @@ fn same(a: &Value, b: &Value, pins: &BTreeMap<&str, &str>, at: &str) -> Result<(
                 let w = y
                     .get(k)
                     .ok_or_else(|| format!("{at}: key {k:?} was removed"))?;
-                // pinning sets these to true, whatever they were
-                if is_added_key(k) && w.as_bool() == Some(true) {
+                // pinning sets these to true, whatever they were (a value the rewriter replaces
+                // in a style it must keep, e.g. a plain scalar over two lines, may come out as
+                // the string "true", which Ansible's bool reads the same)
+                if is_added_key(k) && (w.as_bool() == Some(true) || w.as_str() == Some("true")) {
                     continue;
                 }
                 same(v, w, pins, &format!("{at}.{}", key_str(k)))?;
