@@ -86,7 +86,7 @@ pub use error::{HarnessError, Result};
 pub use keys::KeyFactory;
 pub use measure::{run_measured, Measured};
 pub use pinlock::{pinlock_bin, redact, Pinlock, PinlockRun};
-pub use project::{copy_dir, deb_line, Project};
+pub use project::{copy_dir, deb_line, Project, BUSTER_LOCKFILE};
 pub use repo::{
     BuiltRepo, Compression, HashKind, IndexInfo, RepoBuilder, SignMode, TestKey, DEFAULT_DATE,
 };

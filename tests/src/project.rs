@@ -89,3 +89,26 @@ impl Project {
         std::fs::read(self.lockfile()).expect("lockfile exists")
     }
 }
+
+/// A hand-written lockfile pinning docker-ce 5:23.0.1 for buster/amd64 (no network needed):
+/// for tests that run `pinlock pin --offline` on generated playbooks.
+pub const BUSTER_LOCKFILE: &str = "version: 1
+sources:
+- url: http://127.0.0.1:9/debian
+  suite: buster
+  components:
+  - stable
+  date: Fri, 10 Mar 2023 12:00:00 UTC
+  inrelease-sha256: abababababababababababababababababababababababababababababababab
+  signed-by: 9DC858229FC7DD38854AE2D88D81803C0EBFCD88
+targets:
+  buster/amd64:
+    packages:
+      docker-ce:
+        version: 5:23.0.1-1~debian.10~buster
+        architecture: amd64
+        source: docker-ce
+        filename: pool/d/docker-ce.deb
+        size: 22000000
+        sha256: cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd
+";

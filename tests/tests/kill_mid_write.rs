@@ -6,28 +6,7 @@
 use std::process::Command;
 use std::time::Duration;
 
-use pinlock_tests::pinlock_bin;
-
-const LOCKFILE: &str = "version: 1
-sources:
-- url: http://127.0.0.1:9/debian
-  suite: buster
-  components:
-  - stable
-  date: Fri, 10 Mar 2023 12:00:00 UTC
-  inrelease-sha256: abababababababababababababababababababababababababababababababab
-  signed-by: 9DC858229FC7DD38854AE2D88D81803C0EBFCD88
-targets:
-  buster/amd64:
-    packages:
-      docker-ce:
-        version: 5:23.0.1-1~debian.10~buster
-        architecture: amd64
-        source: docker-ce
-        filename: pool/d/docker-ce.deb
-        size: 22000000
-        sha256: cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd
-";
+use pinlock_tests::{pinlock_bin, BUSTER_LOCKFILE};
 
 const FILES: usize = 30;
 
@@ -52,7 +31,7 @@ fn next(seed: &mut u64) -> u64 {
 #[test]
 fn sigkill_during_pin_leaves_old_or_new_files() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("pinlock.lock"), LOCKFILE).unwrap();
+    std::fs::write(dir.path().join("pinlock.lock"), BUSTER_LOCKFILE).unwrap();
     std::fs::write(
         dir.path().join("pinlock.yml"),
         "sources:\n  - \"deb [signed-by=/k.asc] http://127.0.0.1:9/debian buster stable\"\npackages:\n  docker-ce: \"*\"\nplaybooks: [plays]\n",

@@ -4,33 +4,12 @@
 
 use std::time::Duration;
 
-use pinlock_tests::{pinlock_bin, run_measured};
+use pinlock_tests::{pinlock_bin, run_measured, BUSTER_LOCKFILE};
 
 /// Peak RSS bound for the 20 MB playbook, MiB (measured ~215 MB in a debug build).
 const MAX_RSS_MB: u64 = 320;
 /// Wall-time bound, seconds (measured ~11 s in a debug build beside other tests).
 const MAX_SECS: u64 = 45;
-
-const LOCKFILE: &str = "version: 1
-sources:
-- url: http://127.0.0.1:9/debian
-  suite: buster
-  components:
-  - stable
-  date: Fri, 10 Mar 2023 12:00:00 UTC
-  inrelease-sha256: abababababababababababababababababababababababababababababababab
-  signed-by: 9DC858229FC7DD38854AE2D88D81803C0EBFCD88
-targets:
-  buster/amd64:
-    packages:
-      docker-ce:
-        version: 5:23.0.1-1~debian.10~buster
-        architecture: amd64
-        source: docker-ce
-        filename: pool/d/docker-ce.deb
-        size: 22000000
-        sha256: cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd
-";
 
 /// A play with a 20 MB `vars:` block, 2,000 ordinary tasks and one apt task at the end.
 fn playbook_20_mb() -> String {
@@ -55,7 +34,7 @@ fn playbook_20_mb() -> String {
 #[test]
 fn pinning_a_20_mb_playbook_stays_within_the_stated_bounds() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("pinlock.lock"), LOCKFILE).unwrap();
+    std::fs::write(dir.path().join("pinlock.lock"), BUSTER_LOCKFILE).unwrap();
     let site = dir.path().join("site.yml");
     let pb = playbook_20_mb();
     std::fs::write(&site, &pb).unwrap();
