@@ -22,7 +22,7 @@ use crate::deb822::Deb822Error;
 use crate::fetch::{BodyChunk, FetchError, FetchOptions, Fetched, Fetcher};
 use crate::packages::{IndexBuilder, PackageIndex, PackageRef};
 use crate::release::{format_rfc2822, FileEntry, Release, ReleaseError};
-use crate::signature::{self, Keyring, SignatureError};
+use crate::signature::{self, Keyring, SignatureError, MAX_RELEASE_SIZE};
 use crate::source::{SignedBy, SourceSpec};
 use crate::version::VersionError;
 
@@ -143,6 +143,15 @@ pub enum RepoError {
         /// The suite's URL.
         url: String,
     },
+    /// The InRelease, Release or Release.gpg is larger than apt accepts; pinlock stopped
+    /// downloading it at that size.
+    #[error("{url}: signed Release file is larger than the {max} bytes apt accepts (Acquire::MaxReleaseFileSize)")]
+    ReleaseTooLarge {
+        /// URL of the file (credentials redacted).
+        url: String,
+        /// The limit, in bytes.
+        max: u64,
+    },
     /// The signature did not verify.
     #[error("{url}: {source}")]
     Signature {
@@ -165,6 +174,12 @@ pub enum RepoError {
     #[error("{url}: the Release file has no strong digests (only MD5/SHA1); apt refuses it as weak security information")]
     WeakHashes {
         /// URL.
+        url: String,
+    },
+    /// The Release lists this index only with MD5/SHA1 digests.
+    #[error("{url}: the Release lists this index only with MD5/SHA1 digests; apt skips it (\"provides only weak security information\") and pinlock does not read it either\nhint: the repository must list SHA256 or SHA512 digests; ask its maintainer, or remove the component or architecture from the source")]
+    WeakIndexHashes {
+        /// URL of the index (uncompressed name, credentials redacted).
         url: String,
     },
     /// `Valid-Until` is in the past.
@@ -657,7 +672,7 @@ async fn fetch_release(
         .as_ref()
         .filter(|c| c.detached_signature.is_none())
         .map(|c| &c.validators);
-    match ctx.fetcher.get(&inrelease, cond, Some(16 << 20)).await {
+    match ctx.fetcher.get(&inrelease, cond, Some(RELEASE_LIMIT)).await {
         Ok(Fetched::NotModified) => {
             ctx.progress(Progress::NotModified {
                 url: shown_in.clone(),
@@ -694,15 +709,29 @@ async fn fetch_release(
                 (Ok(_), Err(e)) if e.is_not_found() => Err(RepoError::Unsigned {
                     url: shown_dist.to_string(),
                 }),
-                (Err(e), _) | (_, Err(e)) => Err(e.into()),
+                (Err(e), _) | (_, Err(e)) => Err(release_fetch_error(e)),
             }
         }
-        Err(e) => Err(e.into()),
+        Err(e) => Err(release_fetch_error(e)),
+    }
+}
+
+/// Largest InRelease/Release/Release.gpg body read: apt's limit for signed Release files
+/// ([`MAX_RELEASE_SIZE`]). The download stops there (at once when the server announces a larger
+/// Content-Length), so a hostile server cannot make pinlock read more.
+const RELEASE_LIMIT: u64 = MAX_RELEASE_SIZE as u64;
+
+/// A failed Release fetch as a [`RepoError`]: a body over [`RELEASE_LIMIT`] is refused as apt
+/// refuses it (its size limit, not "larger than the Release lists": there is no Release yet).
+fn release_fetch_error(e: FetchError) -> RepoError {
+    match e {
+        FetchError::TooLarge { url, limit } => RepoError::ReleaseTooLarge { url, max: limit },
+        e => e.into(),
     }
 }
 
 async fn fetch_all(ctx: &Ctx, url: &str) -> Result<Vec<u8>, FetchError> {
-    match ctx.fetcher.get(url, None, Some(16 << 20)).await? {
+    match ctx.fetcher.get(url, None, Some(RELEASE_LIMIT)).await? {
         Fetched::Body { bytes, .. } => Ok(bytes),
         Fetched::NotModified => unreachable!("unconditional request answered 304"),
     }
@@ -1134,13 +1163,22 @@ async fn download_index(
     base: &str,
     plain: &FileEntry,
 ) -> Result<PackageIndex, RepoError> {
+    // apt judges the uncompressed entry (its "meta key"): weak-only there, the index is skipped
+    let weak = || RepoError::WeakIndexHashes {
+        url: format!("{shown_dist}/{base}"),
+    };
+    if !plain.has_strong_hash() {
+        return Err(weak());
+    }
     let mut last_err = None;
+    let mut weak_variant = false;
     for comp in Compression::PREFERENCE {
         let name = format!("{base}{}", comp.extension());
         let Some(entry) = release.files.get(&name) else {
             continue;
         };
         if !entry.has_strong_hash() {
+            weak_variant = true;
             continue;
         }
         let shown = format!("{shown_dist}/{name}");
@@ -1194,6 +1232,7 @@ async fn download_index(
     }
     Err(match last_err {
         Some(e) => e.into(),
+        None if weak_variant => weak(),
         None => RepoError::Fetch(FetchError::NotFound {
             url: format!("{shown_dist}/{base}"),
         }),

@@ -147,8 +147,9 @@ impl AptSandbox {
         write(&self.path().join("dpkg/status"), text)
     }
 
-    /// Runs `program args...` (e.g. `apt-cache`) in the sandbox environment and returns its output.
-    pub fn run(&self, program: &str, args: &[&str]) -> Result<Output> {
+    /// A [`Command`] for `program args...` (e.g. `apt-cache`) in the sandbox environment: its
+    /// `APT_CONFIG`, the C locale, no proxies from the caller's environment, stdin closed.
+    pub fn command(&self, program: &str, args: &[&str]) -> Command {
         let mut c = Command::new(program);
         c.args(args)
             .env("APT_CONFIG", self.config_path())
@@ -168,10 +169,18 @@ impl AptSandbox {
         ] {
             c.env_remove(v);
         }
-        c.output().map_err(|e| HarnessError::Tool {
-            tool: program.into(),
-            detail: e.to_string(),
-        })
+        c
+    }
+
+    /// Runs `program args...` (e.g. `apt-cache`) in the sandbox environment ([`Self::command`])
+    /// and returns its output.
+    pub fn run(&self, program: &str, args: &[&str]) -> Result<Output> {
+        self.command(program, args)
+            .output()
+            .map_err(|e| HarnessError::Tool {
+                tool: program.into(),
+                detail: e.to_string(),
+            })
     }
 
     /// Runs `apt-get update --error-on=any`. Returns `Ok(())` when apt accepted every source,

@@ -425,11 +425,19 @@ fn index_listed_with_weak_digests_only_is_not_read() {
     });
     // apt skips the index ("provides only weak security information for it"): no docker-ce
     assert_eq!(h.apt(), Ok(None));
-    // pinlock must not read it either
+    // pinlock must not read it either, and must say why (it said "not found" before)
     let run = h.pinlock();
     run.expect_code(2);
     assert!(!run.stdout.contains(NEWEST), "{}", run.stdout);
-    eprintln!("pinlock said: {}", run.stderr);
+    assert!(
+        run.stderr.contains("only with MD5/SHA1 digests"),
+        "{}",
+        run.stderr
+    );
+    insta::assert_snapshot!(
+        "weak_index",
+        redact(&run.stderr, &[(&h.srv.url(), "http://[SERVER]")])
+    );
 }
 
 #[test]
