@@ -138,13 +138,18 @@ impl GpgHome {
 
 impl Drop for GpgHome {
     fn drop(&mut self) {
-        // gpg starts one gpg-agent per GNUPGHOME; stop ours so no daemon outlives the build
-        let _ = Command::new("gpgconf")
-            .env("GNUPGHOME", self.dir.path())
-            .args(["--kill", "gpg-agent"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
+        stop_agent(self.dir.path());
     }
+}
+
+/// Stops the gpg-agent gpg started for the GNUPGHOME `home` (gpg starts one per home), so no
+/// daemon outlives the test that made it. Errors are ignored: there may be no agent.
+pub(crate) fn stop_agent(home: &Path) {
+    let _ = Command::new("gpgconf")
+        .env("GNUPGHOME", home)
+        .args(["--kill", "gpg-agent"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
 }

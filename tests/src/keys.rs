@@ -220,12 +220,6 @@ fn write(out: &Path, data: &[u8]) -> Result<PathBuf> {
 
 impl Drop for KeyFactory {
     fn drop(&mut self) {
-        let _ = Command::new("gpgconf")
-            .env("GNUPGHOME", self.dir.path())
-            .args(["--kill", "gpg-agent"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
+        crate::gpg::stop_agent(self.dir.path());
     }
 }

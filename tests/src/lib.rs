@@ -70,6 +70,7 @@
 mod apt;
 mod date;
 mod error;
+mod git;
 mod gpg;
 mod keys;
 mod measure;
@@ -83,6 +84,7 @@ use std::path::PathBuf;
 pub use apt::AptSandbox;
 pub use date::{format_release, parse_rfc2822};
 pub use error::{HarnessError, Result};
+pub use git::{git, git_bytes};
 pub use keys::KeyFactory;
 pub use measure::{run_measured, Measured};
 pub use pinlock::{pinlock_bin, redact, Pinlock, PinlockRun};

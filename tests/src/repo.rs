@@ -767,9 +767,16 @@ impl BuiltRepo {
             .find_map(|l| l.strip_prefix("Date:"))
             .and_then(|d| date::parse_rfc2822(d.trim()))
             .unwrap_or(DEFAULT_DATE);
+        let release_path = self.dist_dir(suite).join("Release");
+        write_file(&release_path, edit(&old).as_bytes())?;
+        self.resign_release(suite, when)
+    }
+
+    /// Signs `dists/<suite>/Release` again into the signature files the build made (same key),
+    /// with gpg's clock frozen at `when` (Unix seconds): signatures made in the past or future.
+    pub fn resign_release(&self, suite: &str, when: i64) -> Result<()> {
         let dist = self.dist_dir(suite);
         let release_path = dist.join("Release");
-        write_file(&release_path, edit(&old).as_bytes())?;
         let (key, mode) = &self.signed_with;
         let inrelease = dist.join("InRelease");
         let detached = dist.join("Release.gpg");

@@ -7,9 +7,10 @@
 //! object of the proposal branch. (`reader_auth.rs` checks that both ways authenticate.)
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use pinlock_tests::{fixture, require_tool, BuiltRepo, Pinlock, PinlockRun, RepoBuilder, Server};
+use pinlock_tests::{
+    fixture, git_bytes as git, require_tool, BuiltRepo, Pinlock, PinlockRun, RepoBuilder, Server,
+};
 
 const USER: &str = "fleet-q7user";
 const SECRET: &str = "Zq7-s3cret-pa55word";
@@ -42,21 +43,6 @@ fn needles() -> Vec<String> {
         base64(format!("{USER}:{SECRET}").as_bytes()),
         base64(format!("{USER}:{WRONG}").as_bytes()),
     ]
-}
-
-fn git(dir: &Path, args: &[&str]) -> Vec<u8> {
-    let out = Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@t"])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
 }
 
 fn find(hay: &[u8], needle: &str) -> bool {

@@ -13,7 +13,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use pinlock_tests::{fixture, pinlock_bin, require_tool, RepoBuilder, Server};
+use pinlock_tests::{fixture, git, pinlock_bin, require_tool, RepoBuilder, Server};
 
 /// xorshift: a seeded, reproducible delay sequence.
 fn next(seed: &mut u64) -> u64 {
@@ -139,21 +139,6 @@ fn sigkill_during_lock_leaves_the_old_or_the_new_lockfile() {
         killed > 0,
         "no run was interrupted: the delays are too long"
     );
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(["-c", "user.name=t", "-c", "user.email=t@t"])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
 fn branch_tip(dir: &Path, branch: &str) -> Option<String> {

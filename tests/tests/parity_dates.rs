@@ -4,13 +4,9 @@
 //! `Acquire::Max-FutureTime` (default 10 s) ahead. Each test builds a signed fixture repository,
 //! serves it and asks apt (in a sandbox) and pinlock.
 
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
-
 use pinlock_core::release::{Release, APT_MAX_FUTURE_TIME};
 use pinlock_tests::{
     fixture, require_apt_tools, AptSandbox, BuiltRepo, HarnessError, Pinlock, RepoBuilder, Server,
-    TestKey,
 };
 
 const SUITE: &str = "buster";
@@ -30,80 +26,27 @@ fn line(repo: &BuiltRepo, srv: &Server) -> String {
     )
 }
 
-/// A temporary GNUPGHOME holding the committed repository signing key; the agent is stopped on
-/// drop.
-struct Signer {
-    home: tempfile::TempDir,
-}
-
-impl Signer {
-    fn new() -> Signer {
-        let home = tempfile::Builder::new().prefix("plk-g.").tempdir().unwrap();
-        let s = Signer { home };
-        let key = TestKey::Repo.secret_asc();
-        s.gpg(&["--import", key.to_str().unwrap()]);
-        s
-    }
-
-    fn gpg(&self, args: &[&str]) {
-        let out = Command::new("gpg")
-            .env("GNUPGHOME", self.home.path())
-            .env("LC_ALL", "C")
-            .args([
-                "--batch",
-                "--quiet",
-                "--no-tty",
-                "--pinentry-mode",
-                "loopback",
-            ])
-            .args(["--passphrase", ""])
-            .args(args)
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "gpg {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-
-    /// Re-signs `dists/SUITE/Release` into InRelease and Release.gpg with gpg's clock at `at`.
-    fn resign(&self, repo: &BuiltRepo, at: i64) {
-        let dist: PathBuf = repo.dist_dir(SUITE);
-        let release = dist.join("Release");
-        let t = format!("{at}!");
-        for (out, mode) in [
-            ("InRelease", "--clearsign"),
-            ("Release.gpg", "--detach-sign"),
-        ] {
-            let out = dist.join(out);
-            let _ = std::fs::remove_file(&out);
-            self.gpg(&[
-                "--faked-system-time",
-                &t,
-                "--digest-algo",
-                "SHA512",
-                "--armor",
-                mode,
-                "-o",
-                out.to_str().unwrap(),
-                release.to_str().unwrap(),
-            ]);
-        }
-    }
-}
-
-impl Drop for Signer {
-    fn drop(&mut self) {
-        let _ = Command::new("gpgconf")
-            .env("GNUPGHOME", self.home.path())
-            .args(["--kill", "gpg-agent"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-    }
+/// The creation time (Unix seconds) of the signature in `path`, as `gpg --list-packets` reads it.
+fn signature_created(path: &std::path::Path) -> i64 {
+    let home = tempfile::Builder::new()
+        .prefix("plk-g.")
+        .tempdir_in("/tmp")
+        .unwrap();
+    let out = std::process::Command::new("gpg")
+        .env("GNUPGHOME", home.path())
+        .args(["--batch", "--list-packets"])
+        .arg(path)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    // ":signature packet: algo 1, keyid …" then "\tversion 4, created 1767225600, md5len 0, …"
+    text.split(":signature packet")
+        .nth(1)
+        .and_then(|sig| sig.lines().nth(1))
+        .and_then(|l| l.split(", ").find_map(|f| f.strip_prefix("created ")))
+        .and_then(|t| t.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no signature creation time in {}:\n{text}", path.display()))
 }
 
 /// `apt-get update` in a fresh sandbox: `Ok` or apt's error lines.
@@ -145,8 +88,15 @@ fn signature_made_a_year_ahead_with_a_past_date_is_accepted_like_apt() {
     }
     // Date 2023-06-12 (fixture); the signatures claim to be made a year from now
     let repo = RepoBuilder::new(fixture("docker-debian")).build().unwrap();
-    let signer = Signer::new();
-    signer.resign(&repo, now() + 365 * 86_400);
+    let ahead = now() + 365 * 86_400;
+    repo.resign_release(SUITE, ahead).unwrap();
+    // (gpg --list-packets does not show a clearsigned file's signature; InRelease was signed
+    // by the same call with the same frozen clock)
+    let made = signature_created(&repo.dist_dir(SUITE).join("Release.gpg"));
+    assert!(
+        (ahead - 60..=ahead + 60).contains(&made),
+        "{made} vs {ahead}"
+    );
     let srv = Server::serve(repo.path());
     let src = line(&repo, &srv);
     let (apt, verdict) = apt_update(&src);

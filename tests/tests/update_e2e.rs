@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 
 use pinlock_core::lockfile::Lockfile;
 use pinlock_tests::{
-    copy_dir, fixture, parse_rfc2822, require_tool, BuiltRepo, RepoBuilder, Server,
+    copy_dir, fixture, git, parse_rfc2822, require_tool, BuiltRepo, RepoBuilder, Server,
 };
 
 /// The `pinlock` binary, built and located by the harness.
@@ -116,20 +116,6 @@ fn stdout(o: &Output) -> String {
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let o = Command::new("git")
-        .current_dir(dir)
-        .args(args)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@localhost")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@localhost")
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "git {args:?}: {}", stderr(&o));
-    stdout(&o).trim().to_string()
 }
 
 const RELAXED: &str = "sources:\n  - \"deb [arch=amd64 signed-by=keys/test.asc] {URL} buster stable\"\npackages:\n  docker-ce: \"*\"\n  containerd.io: \"*\"\nplaybooks: [site.yml]\n";
