@@ -193,6 +193,7 @@ cases!(
     refuse_anchor,
     refuse_jinja,
     refuse_jinja_var,
+    refuse_removal_var,
     role_defaults,
     target_forced,
 );

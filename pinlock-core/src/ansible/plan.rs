@@ -59,6 +59,10 @@ pub(crate) struct VarInfo {
     pub defined: BTreeSet<String>,
     /// Name variables with a definition pinlock cannot rewrite (Jinja, anchors, not a list).
     pub unsafe_defs: BTreeSet<String>,
+    /// Variables that a task never pinned also names packages with (a removal, `build-dep`,
+    /// `fixed`, a `deb:` install): pinning them would change that task too, e.g. turn "remove
+    /// docker-ce" into "remove docker-ce only at that version".
+    pub not_pinned_uses: BTreeSet<String>,
 }
 
 /// The planned edits for one file.
@@ -388,7 +392,7 @@ impl<'a> Planner<'a> {
             let Some(key) = k.str() else { continue };
             let mut p = path.to_vec();
             p.push(Seg::Key(key.into()));
-            if vars.names.contains_key(key) {
+            if vars.names.contains_key(key) && !vars.not_pinned_uses.contains(key) {
                 // edits and refusals are recorded by pin_names
                 let _ = self.pin_names(v, &p);
             }
@@ -595,6 +599,13 @@ impl<'a> Planner<'a> {
             self.refuse(
                 line,
                 format!("packages come from variable `{var}`, and a definition of it uses Jinja, an anchor or a non-list value that pinlock cannot rewrite"),
+            );
+            return None;
+        }
+        if self.vars.not_pinned_uses.contains(var) {
+            self.refuse(
+                line,
+                format!("packages come from variable `{var}`, which a removal (or `deb:`, `build-dep`, `fixed`) task also uses; pinning it would change that task too (a removal would remove only the pinned version), so this file is left unchanged\nhint: give the install and the removal separate variables"),
             );
             return None;
         }
@@ -978,15 +989,6 @@ pub(crate) fn collect_var_refs(docs: &[Node], out: &mut VarInfo) {
             else {
                 continue;
             };
-            // Removals and `deb:` installs are never pinned (see `block_args`), so the variables
-            // they name must not be rewritten for them.
-            let state = args.get("state").and_then(Node::str);
-            if args.get("deb").is_some() || state.is_some_and(|s| SKIP_STATES.contains(&s)) {
-                continue;
-            }
-            if let Some(s) = state.and_then(simple_var) {
-                out.states.insert(s.to_string());
-            }
             let name = args
                 .entries()
                 .iter()
@@ -1000,6 +1002,18 @@ pub(crate) fn collect_var_refs(docs: &[Node], out: &mut VarInfo) {
                     .and_then(simple_var),
                 other => other,
             };
+            // Removals and `deb:` installs are never pinned (see `block_args`), so the variables
+            // they name must not be rewritten for them (nor for an install that shares them).
+            let state = args.get("state").and_then(Node::str);
+            if args.get("deb").is_some() || state.is_some_and(|s| SKIP_STATES.contains(&s)) {
+                if let Some(v) = var {
+                    out.not_pinned_uses.insert(v.to_string());
+                }
+                continue;
+            }
+            if let Some(s) = state.and_then(simple_var) {
+                out.states.insert(s.to_string());
+            }
             if let Some(v) = var {
                 out.names.entry(v.to_string()).or_default();
             }
