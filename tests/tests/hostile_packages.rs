@@ -5,7 +5,9 @@
 
 use std::path::Path;
 
-use pinlock_tests::{copy_dir, fixture, require_repo_tools, Pinlock, RepoBuilder, Server};
+use pinlock_tests::{
+    copy_dir, deb_line, fixture, require_repo_tools, Pinlock, Project, RepoBuilder, Server,
+};
 
 /// Serves the docker-debian fixture with `extra` appended to amd64.Packages and runs
 /// `pinlock versions --json docker-ce evil` from an empty working directory.
@@ -90,4 +92,46 @@ fn invalid_debian_version_is_a_clear_result() {
     let (run, _cwd) = versions_with("Package: evil\nVersion: 1:2:a b!\nArchitecture: amd64\n\n");
     eprintln!("exit {}: {}", run.code, run.stderr.trim());
     assert_clear_result(&run);
+}
+
+/// `Filename` with `..` or an absolute path: `pinlock lock` records the value exactly as the
+/// signed index gives it (it is the pool path apt would request from the repository) and never
+/// uses it as a local path: nothing is created, read or written at either place.
+#[test]
+fn hostile_filenames_are_recorded_as_is_and_never_used_as_paths() {
+    if !require_repo_tools() {
+        return;
+    }
+    let outside = tempfile::tempdir().unwrap();
+    let abs = outside.path().join("abs-evil.deb");
+    let rel_target = outside.path().join("rel-evil.deb");
+    // enough `..` to climb from any working or cache directory to `/`
+    let rel = format!("{}{}", "../".repeat(40), rel_target.display());
+    let rel = rel.replace("//", "/");
+    let z = "0".repeat(64);
+    let fx = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("docker-debian"), fx.path());
+    let p = fx.path().join("buster/stable/amd64.Packages");
+    let mut text = std::fs::read_to_string(&p).unwrap();
+    text.push_str(&format!(
+        "\nPackage: evil-rel\nVersion: 1.0\nArchitecture: amd64\nFilename: {rel}\nSize: 1\nSHA256: {z}\n\n\
+         Package: evil-abs\nVersion: 1.0\nArchitecture: amd64\nFilename: {}\nSize: 1\nSHA256: {z}\n",
+        abs.display()
+    ));
+    std::fs::write(&p, text).unwrap();
+    let repo = RepoBuilder::new(fx.path()).build().unwrap();
+    let srv = Server::serve(repo.path());
+    let source = deb_line(&repo, &srv.url(), "amd64", "buster", "stable");
+    let proj = Project::new(&[source], &[("evil-rel", "*"), ("evil-abs", "*")]);
+    let run = proj.lock(&Pinlock::new().current_dir(proj.dir.path()), &[]);
+    run.expect_code(0);
+    let lock = proj.parsed();
+    let pkgs = &lock.targets["buster/amd64"].packages;
+    assert_eq!(pkgs["evil-rel"].filename, rel);
+    assert_eq!(pkgs["evil-abs"].filename, abs.display().to_string());
+    let left: Vec<_> = std::fs::read_dir(outside.path())
+        .unwrap()
+        .flatten()
+        .collect();
+    assert!(left.is_empty(), "pinlock wrote outside: {left:?}");
 }
