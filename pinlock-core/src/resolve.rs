@@ -26,7 +26,9 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use crate::constraint::Constraint;
 use crate::lockfile::{LockedPackage, LockedTarget, Unresolved};
 use crate::packages::{PackageRef, PkgField};
-use crate::relation::{parse_one, parse_relations, Alternatives, MultiArch, Relation};
+use crate::relation::{
+    parse_one, parse_relations, valid_name, Alternatives, MultiArch, Op, Relation,
+};
 use crate::version::Version;
 
 /// One available binary package in a target.
@@ -107,8 +109,9 @@ type Provider<'a> = (usize, &'a str, Option<&'a str>);
 /// its name and under every name it provides, in flat arrays: a chain of stanza numbers per
 /// name and an open-addressing table from names to their slots. Versions are parsed and
 /// candidates sorted lazily, the first time a name is looked up, so a lock touches only the few
-/// hundred names in its closure out of tens of thousands, and the universe costs about 50
-/// bytes a stanza plus 40 a name, in a handful of allocations.
+/// hundred names in its closure out of tens of thousands. The universe costs about 20 bytes a
+/// stanza, 50 a distinct name and 24 a provided name, in a handful of allocations (about 7 MB
+/// for Debian bookworm main amd64: 63,000 stanzas, 97,000 names, 37,000 provided names).
 #[derive(Debug, Default)]
 pub struct Universe<'a> {
     /// Every stanza added, by number.
@@ -348,29 +351,77 @@ fn provided<'a>(field: &'a str, out: &mut Vec<(&'a str, Option<&'a str>)>) -> bo
             continue;
         }
         for alt in item.split('|') {
-            // The parser decides what is valid; the values are then sliced out of the text.
-            let Ok(r) = parse_one(alt) else {
+            let got = provided_one(alt);
+            debug_assert_eq!(
+                got,
+                parse_one(alt)
+                    .ok()
+                    .map(|r| (r.name, r.version.map(|(_, v)| v)))
+                    .as_ref()
+                    .map(|(n, v)| (n.as_str(), v.as_deref())),
+                "{alt:?}: provided_one and parse_one disagree"
+            );
+            let Some(entry) = got else {
                 return false;
             };
-            let s = alt.trim();
-            let name = &s[..r.name.len()];
-            let version = r.version.as_ref().map(|(_, want)| {
-                // parse_one found `(op version)`: the first `(` (names have none) and `)`.
-                let open = s.find('(').expect("a versioned relation has `(`");
-                let inner = &s[open + 1..];
-                let inner = inner[..inner.find(')').expect("and `)`")].trim();
-                let op_len = inner
-                    .find(|c: char| !matches!(c, '<' | '>' | '='))
-                    .unwrap_or(inner.len());
-                let v = inner[op_len..].trim();
-                debug_assert_eq!(v, want);
-                v
-            });
-            debug_assert_eq!(name, r.name);
-            out.push((name, version));
+            out.push(entry);
         }
     }
     true
+}
+
+/// One relation of a Provides field: (name, version) borrowed from `text`, or `None` when
+/// [`parse_one`] rejects it. The same grammar and checks as [`parse_one`], without allocating
+/// (a universe reads tens of thousands of these; debug builds check that both agree).
+fn provided_one(text: &str) -> Option<(&str, Option<&str>)> {
+    let s = text.trim();
+    let name_end = s
+        .find(|c: char| c.is_whitespace() || c == '(' || c == '[' || c == '<')
+        .unwrap_or(s.len());
+    let (full_name, mut rest) = s.split_at(name_end);
+    if full_name.is_empty() {
+        return None;
+    }
+    let name = match full_name.split_once(':') {
+        Some((n, q)) if !q.is_empty() => n,
+        Some(_) => return None,
+        None => full_name,
+    };
+    if !valid_name(name) {
+        return None;
+    }
+    let mut version = None;
+    rest = rest.trim_start();
+    if let Some(r) = rest.strip_prefix('(') {
+        let close = r.find(')')?;
+        let inner = r[..close].trim();
+        let op_len = inner
+            .find(|c: char| !matches!(c, '<' | '>' | '='))
+            .unwrap_or(inner.len());
+        Op::parse(&inner[..op_len])?;
+        let v = inner[op_len..].trim();
+        if v.is_empty() || v.contains(char::is_whitespace) {
+            return None;
+        }
+        version = Some(v);
+        rest = r[close + 1..].trim_start();
+    }
+    if let Some(r) = rest.strip_prefix('[') {
+        let close = r.find(']')?;
+        let mut negated = None;
+        for a in r[..close].split_whitespace() {
+            let neg = a.starts_with('!');
+            if *negated.get_or_insert(neg) != neg {
+                return None;
+            }
+        }
+        rest = r[close + 1..].trim_start();
+    }
+    while let Some(r) = rest.strip_prefix('<') {
+        let close = r.find('>')?;
+        rest = r[close + 1..].trim_start();
+    }
+    rest.is_empty().then_some((name, version))
 }
 
 /// FxHash's multiply-rotate over the name, folded so the low bits depend on all of it (the keys
@@ -1082,4 +1133,54 @@ fn edit_distance(a: &str, b: &str) -> usize {
         prev = cur;
     }
     prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The allocation-free reader of Provides accepts and returns exactly what `parse_one` does.
+    #[test]
+    fn provided_one_agrees_with_parse_one() {
+        for text in [
+            "foo",
+            " foo ",
+            "foo (= 1.0)",
+            "foo(=1.0)",
+            "foo ( >= 2:1.0-1~bpo1 )",
+            "foo:any (= 3)",
+            "foo:amd64",
+            "foo:",
+            "foo (~ 1)",
+            "foo (>=)",
+            "foo (= 1 2)",
+            "foo (= 1",
+            "foo [amd64 !arm64]",
+            "foo [amd64 arm64]",
+            "foo [!amd64] <!nocheck> <stage1>",
+            "foo <!nocheck",
+            "foo bar",
+            "a",
+            "",
+            "(= 1)",
+            "Foo.Bar+1 (<< 1)",
+            "foo (= 1) x",
+            "foo [amd64",
+        ] {
+            let want = parse_one(text)
+                .ok()
+                .map(|r| (r.name, r.version.map(|(_, v)| v)));
+            let want = want.as_ref().map(|(n, v)| (n.as_str(), v.as_deref()));
+            assert_eq!(provided_one(text), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn a_provides_field_with_one_bad_relation_provides_nothing() {
+        let mut out = Vec::new();
+        assert!(provided("a-v (= 1), b-v | c-v:any,", &mut out));
+        assert_eq!(out, vec![("a-v", Some("1")), ("b-v", None), ("c-v", None)]);
+        out.clear();
+        assert!(!provided("a-v (= 1), b", &mut out));
+    }
 }
