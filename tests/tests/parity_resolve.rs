@@ -58,8 +58,8 @@ enum Apt {
 struct Case {
     want: &'static str,
     apt: Apt,
-    /// A known, deliberate difference: what pinlock locks where apt fails.
-    pinlock_differs: Option<&'static [&'static str]>,
+    /// A known difference: what pinlock does instead (its closure, or that it fails).
+    pinlock_differs: Option<Apt>,
 }
 
 const fn ok(want: &'static str, closure: &'static [&'static str]) -> Case {
@@ -83,7 +83,17 @@ const fn differs(want: &'static str, closure: &'static [&'static str]) -> Case {
     Case {
         want,
         apt: Apt::Fails,
-        pinlock_differs: Some(closure),
+        pinlock_differs: Some(Apt::Installs(closure)),
+    }
+}
+
+/// A known difference where apt resolves: apt installs `apt`, pinlock does `pinlock`
+/// (see the test's comment for why).
+const fn known_difference(want: &'static str, apt: &'static [&'static str], pinlock: Apt) -> Case {
+    Case {
+        want,
+        apt: Apt::Installs(apt),
+        pinlock_differs: Some(pinlock),
     }
 }
 
@@ -199,12 +209,13 @@ impl World {
             }
             let ours = self.pinlock(c.want);
             let same = match (c.pinlock_differs, &apt, &ours) {
-                (Some(want), _, Ok(o)) => {
+                (Some(Apt::Installs(want)), _, Ok(o)) => {
                     let mut want: Vec<String> = want.iter().map(|s| s.to_string()).collect();
                     want.sort();
                     &want == o
                 }
-                (Some(_), _, Err(_)) => false,
+                (Some(Apt::Fails), _, Err(_)) => true,
+                (Some(_), _, _) => false,
                 (None, Ok(a), Ok(o)) => a == o,
                 (None, Err(_), Err(_)) => true,
                 _ => false,
@@ -552,4 +563,97 @@ fn provides_conflicts_and_candidates_like_apt() {
     assert_eq!(plan.len(), 2, "{plan:?}");
     let plan = world.apt.simulate(&["c-needs-old", "cb=1.0"]).unwrap();
     assert_eq!(plan.len(), 2, "{plan:?}");
+}
+
+/// Which provider of a virtual package apt 2.6 takes, and what it does when the virtual package
+/// itself is requested.
+///
+/// apt sorts the providers of a dependency (`CompareProviders` in its depcache): a package of
+/// the dependency's own name first, then `Essential: yes`, then `Important: yes`, then the
+/// native architecture, then the higher `Priority` (required > important > standard >
+/// optional > extra), and last the package apt's cache created *last* (the highest internal
+/// id: roughly, the name first mentioned last while apt read its lists). pinlock takes the
+/// provider whose name sorts first. Its index keeps neither `Priority` nor `Essential` nor
+/// `Important`, so it cannot follow apt here: these cases record the differences.
+///
+/// `apt-get install VIRTUAL` installs the provider when exactly one package's *candidate*
+/// provides VIRTUAL ("Note, selecting ..."), and fails when several do; pinlock fails in both
+/// cases (the lockfile names what the manifest requests, and a virtual name has no version to
+/// pin).
+#[test]
+fn provider_choice_like_apt() {
+    if !require_apt_tools() {
+        return;
+    }
+    let p = |name, ver, f: &[(&str, &str)]| pkg(name, ver, "amd64", f);
+    let mut main = String::new();
+    for s in [
+        // two equal providers: apt takes the one created last, pinlock the first by name
+        p("aprov", "1.0", &[("Provides", "virt-ab")]),
+        p("bprov", "1.0", &[("Provides", "virt-ab")]),
+        p("need-ab", "1.0", &[("Depends", "virt-ab")]),
+        // the same, listed in the other order: both take aa-second
+        p("zz-first", "1.0", &[("Provides", "virt-za")]),
+        p("aa-second", "1.0", &[("Provides", "virt-za")]),
+        p("need-za", "1.0", &[("Depends", "virt-za")]),
+        // Priority decides before the creation order
+        p(
+            "imp-b",
+            "1.0",
+            &[("Priority", "important"), ("Provides", "virt-p")],
+        ),
+        p(
+            "imp-a",
+            "1.0",
+            &[("Priority", "optional"), ("Provides", "virt-p")],
+        ),
+        p("need-p", "1.0", &[("Depends", "virt-p")]),
+        // and Essential before that
+        p(
+            "ess-z",
+            "1.0",
+            &[("Essential", "yes"), ("Provides", "virt-e")],
+        ),
+        p("ess-a", "1.0", &[("Provides", "virt-e")]),
+        p("need-e", "1.0", &[("Depends", "virt-e")]),
+        // a real package of the dependency's name wins over a provider created later
+        p("realv", "1.0", &[]),
+        p("prov-realv", "1.0", &[("Provides", "realv")]),
+        p("need-realv", "1.0", &[("Depends", "realv")]),
+        // exactly one provider
+        p("solo", "1.0", &[("Provides", "virt-solo")]),
+        p("need-solo", "1.0", &[("Depends", "virt-solo")]),
+        // only an older version provides it
+        p("oldprov", "1.0", &[("Provides", "virt-old")]),
+        p("oldprov", "2.0", &[]),
+        p("need-old", "1.0", &[("Depends", "virt-old")]),
+    ] {
+        main.push_str(&s);
+    }
+    let world = World::new(&[Suite::new("bookworm", main)]);
+    let cases = [
+        known_difference(
+            "need-ab",
+            &["need-ab=1.0", "bprov=1.0"],
+            Apt::Installs(&["need-ab=1.0", "aprov=1.0"]),
+        ),
+        ok("need-za", &["need-za=1.0", "aa-second=1.0"]),
+        known_difference(
+            "need-p",
+            &["need-p=1.0", "imp-b=1.0"],
+            Apt::Installs(&["need-p=1.0", "imp-a=1.0"]),
+        ),
+        known_difference(
+            "need-e",
+            &["need-e=1.0", "ess-z=1.0"],
+            Apt::Installs(&["need-e=1.0", "ess-a=1.0"]),
+        ),
+        ok("need-realv", &["need-realv=1.0", "realv=1.0"]),
+        ok("need-solo", &["need-solo=1.0", "solo=1.0"]),
+        known_difference("virt-solo", &["solo=1.0"], Apt::Fails),
+        fails("virt-ab"),
+        fails("virt-old"),
+        differs("need-old", &["need-old=1.0", "oldprov=1.0"]),
+    ];
+    assert_eq!(world.check(&cases), 10);
 }
