@@ -434,17 +434,16 @@ mod tests {
 
     #[test]
     fn free_form_arguments_are_read_only_in_the_module_string() {
-        let old = format!(
-            "- hosts: all\n  tasks:\n    - apt: name=docker-ce,x allow_downgrade=no state=latest\n"
-        );
-        let new = pinned(&old);
+        let old =
+            "- hosts: all\n  tasks:\n    - apt: name=docker-ce,x allow_downgrade=no state=latest\n";
+        let new = pinned(old);
         let want = format!("apt: name=docker-ce={V},x allow_downgrade=true state=present allow_change_held_packages=true\n");
         assert!(new.contains(&want), "{new}");
-        check(&old, &new).unwrap();
+        check(old, &new).unwrap();
         let twice = new.replace("true\n", "true allow_downgrade=true\n");
-        assert!(check(&old, &twice).is_err(), "allow_downgrade added twice");
+        assert!(check(old, &twice).is_err(), "allow_downgrade added twice");
         let wrong = new.replace(V, "1");
-        assert!(check(&old, &wrong).is_err(), "wrong version");
+        assert!(check(old, &wrong).is_err(), "wrong version");
         // a `name:` value is not free-form: no key=value reading, no appended arguments
         // (`docker-ce state` is the entry's name there: not pinned, left alone)
         let old = format!("{PLAY}        name: docker-ce state=latest,containerd.io\n");
@@ -480,6 +479,19 @@ mod tests {
         let new = format!("{PLAY}        name: [\"docker-ce={{{{ pinlock_pins['docker-ce'] }}}}\", \"docker-buildx-plugin={{{{ pinlock_pins['docker-buildx-plugin'] }}}}\", x]\n        state: present\n        allow_downgrade: true\n        allow_change_held_packages: true\n");
         check_multi(&old, &new).unwrap();
         assert!(check_multi(&old, &new.replace("['docker-ce']", "['containerd.io']")).is_err());
+        // what the rewriter itself writes passes
+        let out = pin_source(
+            Path::new("t.yml"),
+            &old,
+            &docker_pins_multi(),
+            &PinOptions::default(),
+        );
+        let real = out.unwrap().new_text.expect("changed");
+        assert!(
+            real.contains("pinlock_pins['docker-buildx-plugin']"),
+            "{real}"
+        );
+        check_multi(&old, &real).unwrap();
         let old = "- hosts: all\n  tasks:\n    - apt: name=docker-ce\n";
         let new = format!("- hosts: all\n  tasks:\n    - apt: name=docker-ce={V} allow_downgrade=true allow_change_held_packages=true\n");
         assert!(check_multi(old, &new).is_err());
