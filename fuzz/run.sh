@@ -7,7 +7,7 @@ t=${1:?usage: fuzz/run.sh TARGET [SECONDS]}
 secs=${2:-600}
 cd "$(dirname "$0")"
 case $t in
-    pin) dict=dict/pin.dict ;;
+    pin | pin_multi) dict=dict/pin.dict ;;
     index | sources) dict=dict/deb822.dict ;;
     *) dict= ;;
 esac

@@ -4,7 +4,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 corpus="$root/fuzz/corpus"
-for t in index version constraint sources pin; do
+for t in index version constraint sources pin pin_multi; do
     mkdir -p "$corpus/$t"
     rm -f "$corpus/$t"/seed-*
 done
@@ -69,6 +69,8 @@ done
 for f in "$root"/examples/*/*.yml; do
     cp "$f" "$corpus/pin/seed-example-$(basename "$(dirname "$f")")-$(basename "$f")"
 done
-for t in index version constraint sources pin; do
+# pin_multi: the same playbooks, pinned with two targets.
+cp "$corpus"/pin/seed-* "$corpus/pin_multi/"
+for t in index version constraint sources pin pin_multi; do
     echo "$t: $(ls "$corpus/$t" | wc -l) seeds"
 done

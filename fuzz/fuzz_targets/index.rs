@@ -1,10 +1,12 @@
 //! Packages and Release parsers (and the deb822 scanner under both): any text either parses or
 //! is an error with a line number inside the text; nothing panics. Every field of every parsed
-//! package is read, so lazy field access is exercised too.
+//! package is read, so lazy field access is exercised too. The streaming parser
+//! (`IndexBuilder`, fed the raw bytes in chunks of varying size) gives the same packages, field
+//! values, line numbers and errors as `PackageIndex::parse` of the whole text.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use pinlock_core::packages::{PackageIndex, PkgField};
+use pinlock_core::packages::{IndexBuilder, PackageIndex, PkgField};
 use pinlock_core::release::Release;
 
 fuzz_target!(|data: &[u8]| {
@@ -23,10 +25,11 @@ fuzz_target!(|data: &[u8]| {
         }
     }
 
-    match PackageIndex::parse(text.clone(), "fuzz/Packages") {
+    let whole = PackageIndex::parse(text.clone(), "fuzz/Packages");
+    same_as_streamed(data, &whole);
+    match whole {
         Ok(index) => {
             assert_eq!(index.iter().len(), index.len());
-            assert_eq!(index.text(), text);
             for p in index.iter() {
                 assert!(
                     p.line() >= 1 && p.line() <= lines + 1,
@@ -57,6 +60,50 @@ fuzz_target!(|data: &[u8]| {
         }
     }
 });
+
+/// Feeds `data` to an [`IndexBuilder`] in chunks of 1 to 64 bytes (sizes from a generator seeded
+/// by the input's length) and checks that it ends as `whole` did.
+fn same_as_streamed(data: &[u8], whole: &Result<PackageIndex, pinlock_core::deb822::Deb822Error>) {
+    let mut b = IndexBuilder::new("fuzz/Packages", None);
+    let mut seed = data.len() as u32 | 1;
+    let mut rest = data;
+    let mut streamed = Ok(());
+    while !rest.is_empty() {
+        seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        let n = (1 + (seed >> 16) as usize % 64).min(rest.len());
+        streamed = b.push(&rest[..n]);
+        if streamed.is_err() {
+            break;
+        }
+        rest = &rest[n..];
+    }
+    let streamed = streamed.and_then(|()| b.finish());
+    match (whole, &streamed) {
+        (Ok(w), Ok(s)) => {
+            assert_eq!(
+                w.len(),
+                s.len(),
+                "streamed parse has another number of packages"
+            );
+            for (p, q) in w.iter().zip(s.iter()) {
+                assert_eq!(p.line(), q.line(), "streamed parse: another line");
+                for f in ALL_FIELDS {
+                    assert_eq!(p.get(*f), q.get(*f), "streamed parse: another {f:?}");
+                }
+            }
+        }
+        (Err(w), Err(s)) => assert_eq!(
+            w.to_string(),
+            s.to_string(),
+            "streamed parse: another error"
+        ),
+        _ => panic!(
+            "whole parse {:?}, streamed parse {:?}",
+            whole.as_ref().map(|i| i.len()),
+            streamed.map(|i| i.len())
+        ),
+    }
+}
 
 const ALL_FIELDS: &[PkgField] = &[
     PkgField::Package,
