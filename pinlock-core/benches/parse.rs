@@ -19,6 +19,13 @@
 //!   on the other core; see BENCHMARKS.md);
 //! - `packages/gz_pipeline`: the whole cold-read CPU work for a `.gz` index on one thread:
 //!   gzip decoding, SHA256 of the compressed and the uncompressed bytes, streaming parse.
+//!
+//! `PINLOCK_BENCH_CPU=N` also prints, before the criterion runs, the CPU time of N runs of
+//! `parse` and `stream` (median, min, max; `CLOCK_PROCESS_CPUTIME_ID`, all threads), which a
+//! shared machine distorts less than wall time; `PINLOCK_BENCH_CPU_ONLY=stream` limits that to
+//! the reports whose name contains `stream`. In `parse`, as in criterion's `iter_batched`, the
+//! clone of the input is made before the clock starts; dropping the input and the index is
+//! counted (a caller of `PackageIndex::parse` pays both).
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -67,38 +74,60 @@ fn stream(text: &[u8]) -> PackageIndex {
     b.finish().unwrap()
 }
 
-/// CPU time (user + system, all threads) of this process so far, from `/proc/self/stat`.
-fn cpu_time() -> Option<std::time::Duration> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
-    // USER_HZ is 100 on Linux
-    Some(std::time::Duration::from_millis(ticks * 10))
+/// CPU time (user + system, all threads, including finished ones) of this process so far, in
+/// nanoseconds (`CLOCK_PROCESS_CPUTIME_ID`).
+fn cpu_time() -> std::time::Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; the clock id is a constant the libc knows.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_PROCESS_CPUTIME_ID) failed");
+    std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
-/// With `PINLOCK_BENCH_CPU=N`, prints the CPU time per run of `f` over N runs: on a machine
-/// shared with other work, wall times (what criterion reports) include waiting for a core.
-fn cpu_report(name: &str, bytes: usize, mut f: impl FnMut()) {
+/// With `PINLOCK_BENCH_CPU=N`, prints the CPU time of `run(setup())` over N runs (median and
+/// range): on a machine shared with other work, wall times (what criterion reports) include
+/// waiting for a core. Only `run` is measured, not `setup` (e.g. cloning the input); `run`
+/// includes dropping what it consumes and returns, as a caller would pay.
+fn cpu_report<I, O>(
+    name: &str,
+    bytes: usize,
+    mut setup: impl FnMut() -> I,
+    mut run: impl FnMut(I) -> O,
+) {
     let Some(n) = std::env::var("PINLOCK_BENCH_CPU")
         .ok()
         .and_then(|v| v.parse::<u32>().ok())
+        .filter(|&n| n > 0)
     else {
         return;
     };
-    let (Some(t0), w0) = (cpu_time(), std::time::Instant::now()) else {
+    // `PINLOCK_BENCH_CPU_ONLY=stream` (e.g. for a profiler): only the reports naming it
+    if std::env::var("PINLOCK_BENCH_CPU_ONLY").is_ok_and(|only| !name.contains(&only)) {
         return;
-    };
-    for _ in 0..n {
-        f();
     }
-    let (cpu, wall) = (cpu_time().unwrap() - t0, w0.elapsed());
-    let per = cpu / n;
+    let mut cpu = Vec::with_capacity(n as usize);
+    let mut wall = Vec::with_capacity(n as usize);
+    for _ in 0..n {
+        let input = setup();
+        let (c0, w0) = (cpu_time(), std::time::Instant::now());
+        drop(std::hint::black_box(run(input)));
+        cpu.push(cpu_time() - c0);
+        wall.push(w0.elapsed());
+    }
+    cpu.sort();
+    wall.sort();
+    let med = cpu[cpu.len() / 2];
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
     eprintln!(
-        "cpu: {name}: {:.1} ms CPU per run ({:.2} GB/s of CPU), {:.1} ms wall per run",
-        per.as_secs_f64() * 1e3,
-        bytes as f64 / per.as_secs_f64() / 1e9,
-        (wall / n).as_secs_f64() * 1e3
+        "cpu: {name}: median {:.1} ms CPU per run ({:.2} GB/s of CPU; min {:.1}, max {:.1} ms over {n} runs), median {:.1} ms wall",
+        ms(med),
+        bytes as f64 / med.as_secs_f64() / 1e9,
+        ms(cpu[0]),
+        ms(cpu[cpu.len() - 1]),
+        ms(wall[wall.len() / 2]),
     );
 }
 
@@ -109,12 +138,18 @@ fn bench(c: &mut Criterion) {
     };
     let text = String::from_utf8(text).expect("index is UTF-8");
     eprintln!("parse bench: {} ({} bytes)", path.display(), text.len());
-    cpu_report("parse (all cores; CPU summed)", text.len(), || {
-        check(&PackageIndex::parse(text.clone(), "Packages").unwrap());
-    });
-    cpu_report("stream (one core)", text.len(), || {
-        check(&stream(text.as_bytes()));
-    });
+    cpu_report(
+        "parse (all cores; CPU summed; the input clone not counted)",
+        text.len(),
+        || text.clone(),
+        |t| check(&PackageIndex::parse(t, "Packages").unwrap()),
+    );
+    cpu_report(
+        "stream (one core)",
+        text.len(),
+        || (),
+        |()| check(&stream(text.as_bytes())),
+    );
     let mut g = c.benchmark_group("packages");
     g.throughput(Throughput::Bytes(text.len() as u64));
     g.sample_size(20);
