@@ -674,6 +674,28 @@ fn trim(text: &str, mut s: usize, mut e: usize) -> (usize, usize) {
     (s, e)
 }
 
+/// Asks the kernel to back the fresh allocation `ptr..ptr + len` with transparent huge pages
+/// when it is large (the store of a big index): filling 21 MB of 4 KiB pages costs over 5,000
+/// page faults, a measurable share of a parse; with 2 MiB pages it costs about ten. Advice only:
+/// the contents and the memory used do not change (pages are still only backed when touched),
+/// and where the kernel does not do huge pages this does nothing.
+fn advise_huge_pages(ptr: *const u8, len: usize) {
+    #[cfg(target_os = "linux")]
+    {
+        const MIN: usize = 4 << 20;
+        let (start, end) = ((ptr as usize + 4095) & !4095, (ptr as usize + len) & !4095);
+        if len >= MIN && end > start {
+            // SAFETY: `start..end` lies inside an allocation this module owns (aligned inwards
+            // to pages); MADV_HUGEPAGE changes how the kernel backs it, never its contents.
+            unsafe {
+                libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_HUGEPAGE);
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = (ptr, len);
+}
+
 /// The parser: appends the kept values of complete paragraphs to one block.
 struct Parser {
     file: String,
@@ -689,11 +711,18 @@ impl Parser {
     fn new(file: &str, block: u32, text_len: usize) -> Self {
         // Capacity is only reserved address space: pages are touched as they are written, so
         // over-reserving costs no memory and the block is never copied to grow.
+        let data = String::with_capacity(text_len);
+        let entries: Vec<RawEntry> = Vec::with_capacity(text_len / 512 + 1);
+        advise_huge_pages(data.as_ptr(), data.capacity());
+        advise_huge_pages(
+            entries.as_ptr().cast(),
+            entries.capacity() * std::mem::size_of::<RawEntry>(),
+        );
         Parser {
             file: file.to_string(),
             block,
-            blocks: vec![String::with_capacity(text_len)],
-            entries: Vec::with_capacity(text_len / 512 + 1),
+            blocks: vec![data],
+            entries,
             line: 0,
         }
     }
