@@ -685,7 +685,7 @@ fn block_masks(c: &[u8; 64]) -> (u64, u64) {
 fn block_masks_swar(c: &[u8; 64]) -> (u64, u64) {
     const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     // the high bit of each byte, moved to bit `i` for byte `i` of the word
-    let gather = |m: u64| ((m >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u64;
+    let gather = |m: u64| (m >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56;
     let (mut nl, mut hi) = (0u64, 0u64);
     for k in 0..8 {
         let w = word(c, 8 * k);
