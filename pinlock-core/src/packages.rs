@@ -987,16 +987,19 @@ impl Parser {
         }
         let start = data.len() as u32;
         let mut ends = [0u32; NFIELDS];
+        data.reserve(added);
         // SAFETY: only valid UTF-8 is appended, so `data` stays a `String`: each span is a
         // value trimmed at ASCII bytes or char boundaries, of text that is valid UTF-8 or whose
         // span `piece` checked (a span that is not valid UTF-8 never reaches here).
         let bytes = unsafe { data.as_mut_vec() };
         for (end, span) in ends.iter_mut().zip(spans.iter_mut()) {
-            let v = &b[span.0..span.1];
-            debug_assert!(std::str::from_utf8(v).is_ok());
-            bytes.extend_from_slice(v);
+            if span.1 > span.0 {
+                let v = &b[span.0..span.1];
+                debug_assert!(std::str::from_utf8(v).is_ok());
+                bytes.extend_from_slice(v);
+                *span = (0, 0);
+            }
             *end = bytes.len() as u32;
-            *span = (0, 0);
         }
         self.entries.push(RawEntry {
             line: para,
