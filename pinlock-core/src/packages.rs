@@ -793,6 +793,9 @@ fn advise_huge_pages(ptr: *const u8, len: usize) {
     let _ = (ptr, len);
 }
 
+/// Values up to this length are copied into the store as a fixed-size block.
+const SHORT: usize = 32;
+
 /// A position of a [`Parser`] to roll back to.
 #[derive(Debug, Clone, Copy)]
 struct Mark {
@@ -898,7 +901,9 @@ impl Parser {
                     p = e + 1;
                 }
                 _ => {
-                    // `Name:`
+                    // `Name:`; the line's end is found at once, independently of the name
+                    lines.non_ascii = false;
+                    let e = lines.end(p);
                     let (q, blank_in_name) = scan_name(b, p);
                     if q == n || b[q] == b'\n' {
                         let l = lossy(p, strip_cr(b, p, q));
@@ -919,8 +924,7 @@ impl Parser {
                         para = line;
                     }
                     let vs = q + 1;
-                    lines.non_ascii = false;
-                    let e = lines.end(vs);
+                    debug_assert!(vs <= e && e == lines.end(vs));
                     let mut ve = strip_cr(b, vs, e);
                     let mut next = e + 1;
                     while next < n && matches!(b[next], b' ' | b'\t') && is_continuation(b, next) {
@@ -987,20 +991,38 @@ impl Parser {
         }
         let start = data.len() as u32;
         let mut ends = [0u32; NFIELDS];
-        data.reserve(added);
+        // room for the values plus one short copy's overrun (see below)
+        data.reserve(added + SHORT);
         // SAFETY: only valid UTF-8 is appended, so `data` stays a `String`: each span is a
         // value trimmed at ASCII bytes or char boundaries, of text that is valid UTF-8 or whose
         // span `piece` checked (a span that is not valid UTF-8 never reaches here).
         let bytes = unsafe { data.as_mut_vec() };
+        let mut len = bytes.len();
+        let dst = bytes.as_mut_ptr();
         for (end, span) in ends.iter_mut().zip(spans.iter_mut()) {
-            if span.1 > span.0 {
-                let v = &b[span.0..span.1];
-                debug_assert!(std::str::from_utf8(v).is_ok());
-                bytes.extend_from_slice(v);
+            let (s, e) = *span;
+            if e > s {
+                debug_assert!(std::str::from_utf8(&b[s..e]).is_ok());
+                // Most values are short: copy a fixed SHORT bytes (two vector moves, no call)
+                // when the text has them, and count only the value's length.
+                let n = if e - s <= SHORT && s + SHORT <= b.len() {
+                    SHORT
+                } else {
+                    e - s
+                };
+                // SAFETY: `s..s + n` is inside `b` (checked above or `n = e - s`), and
+                // `len + n <= len(before) + added + SHORT <= capacity` (reserved above), as
+                // `len` grows by exactly the values' lengths, which sum to `added`; the two
+                // buffers are distinct allocations.
+                unsafe { std::ptr::copy_nonoverlapping(b.as_ptr().add(s), dst.add(len), n) };
+                len += e - s;
                 *span = (0, 0);
             }
-            *end = bytes.len() as u32;
+            *end = len as u32;
         }
+        // SAFETY: `len` bytes are initialised: the old ones and the values just copied (bytes
+        // an overrun wrote past `len` are not part of the string).
+        unsafe { bytes.set_len(len) };
         self.entries.push(RawEntry {
             line: para,
             block: self.block,
