@@ -1249,27 +1249,8 @@ Source: docker-ce (5:23.0.1-1~debian.10~buster)
 
     #[test]
     fn field_names_are_case_insensitive() {
-        for f in 0..NFIELDS as u8 {
-            // SAFETY-free round trip through the name table.
-            let field = [
-                PkgField::Package,
-                PkgField::Version,
-                PkgField::Architecture,
-                PkgField::Source,
-                PkgField::Depends,
-                PkgField::PreDepends,
-                PkgField::Recommends,
-                PkgField::Suggests,
-                PkgField::Provides,
-                PkgField::Conflicts,
-                PkgField::Breaks,
-                PkgField::Replaces,
-                PkgField::Filename,
-                PkgField::Size,
-                PkgField::Sha256,
-                PkgField::MultiArch,
-            ][f as usize];
-            assert_eq!(field as u8, f);
+        for (f, &field) in ALL.iter().enumerate() {
+            assert_eq!(field as usize, f);
             assert_eq!(PkgField::from_name(field.name()), Some(field));
             assert_eq!(
                 PkgField::from_name(&field.name().to_lowercase()),
