@@ -2,7 +2,7 @@
 //! streaming parser.
 //!
 //! This is the hot path (Debian's main index is 50 MB and 63,000 stanzas). The parser scans the
-//! text field by field (one `memchr` for the end of each line, field names matched by length and
+//! text field by field (line ends from per-block bit masks, field names matched by length and
 //! first byte) and copies only the values of the [`PkgField`]s into the index; everything else
 //! (Description, Maintainer, MD5sum, …, over half of a Debian index) is skipped without being
 //! kept. The text itself is not kept, so the index can be built chunk by chunk while an index
