@@ -11,7 +11,8 @@
 //! and otherwise skips with a message.
 //!
 //! What is measured (throughput = uncompressed bytes / time), each including the check of every
-//! stanza's version that the repository reader runs (`version::compare`):
+//! stanza's version that the repository reader runs (`version::compare`; in the streamed
+//! benches after each piece, for the stanzas it completed, as the reader does):
 //! - `packages/parse`: [`PackageIndex::parse`] of the whole text in memory, split at stanza
 //!   boundaries and parsed on all cores (2 here), into the compact owned store;
 //! - `packages/stream`: [`IndexBuilder`] fed 256 KiB chunks on one thread: exactly what the
@@ -19,13 +20,20 @@
 //!   on the other core; see BENCHMARKS.md);
 //! - `packages/gz_pipeline`: the whole cold-read CPU work for a `.gz` index on one thread:
 //!   gzip decoding, SHA256 of the compressed and the uncompressed bytes, streaming parse.
+//!
+//! `PINLOCK_BENCH_CPU=N` also prints, before the criterion runs, the CPU time of N runs of
+//! `parse` and `stream` (median, min, max; `CLOCK_PROCESS_CPUTIME_ID`, all threads), which a
+//! shared machine distorts less than wall time; `PINLOCK_BENCH_CPU_ONLY=stream` limits that to
+//! the reports whose name contains `stream`. In `parse`, as in criterion's `iter_batched`, the
+//! clone of the input is made before the clock starts; dropping the input and the index is
+//! counted (a caller of `PackageIndex::parse` pays both).
 
 use std::io::Read;
 use std::path::PathBuf;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use pinlock_core::compress::Compression;
-use pinlock_core::packages::{IndexBuilder, PackageIndex, PkgField};
+use pinlock_core::packages::{IndexBuilder, PackageIndex, PackageRef, PkgField};
 use sha2::{Digest, Sha256};
 
 fn load() -> Option<(PathBuf, Vec<u8>)> {
@@ -48,57 +56,112 @@ fn load() -> Option<(PathBuf, Vec<u8>)> {
     Some((path, kind.decompress(&raw, None).ok()?))
 }
 
-/// The reader's version check, and a checksum of the extracted fields so nothing is optimised
-/// away.
+/// The reader's version check of one stanza, and a checksum of extracted fields so nothing is
+/// optimised away.
+fn check_one(p: PackageRef<'_>) -> usize {
+    pinlock_core::version::compare(p.version(), "0").expect("valid version");
+    p.name().len() + p.get(PkgField::Depends).map_or(0, str::len)
+}
+
+/// [`check_one`] of every stanza: (stanzas, checksum).
 fn check(idx: &PackageIndex) -> (usize, usize) {
-    let mut n = 0;
-    for p in idx.iter() {
-        pinlock_core::version::compare(p.version(), "0").expect("valid version");
-        n += p.name().len() + p.get(PkgField::Depends).map_or(0, str::len);
-    }
-    (idx.len(), n)
+    (idx.len(), idx.iter().map(check_one).sum())
 }
 
-fn stream(text: &[u8]) -> PackageIndex {
-    let mut b = IndexBuilder::new("Packages", Some(text.len() as u64));
+/// Streams `text` in 256 KiB pieces: (stanzas, checksum).
+fn stream(text: &[u8]) -> (usize, usize) {
+    let mut s = Streamed::new(text.len());
     for chunk in text.chunks(256 << 10) {
-        b.push(chunk).unwrap();
+        s.push(chunk);
     }
-    b.finish().unwrap()
+    s.finish()
 }
 
-/// CPU time (user + system, all threads) of this process so far, from `/proc/self/stat`.
-fn cpu_time() -> Option<std::time::Duration> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
-    // USER_HZ is 100 on Linux
-    Some(std::time::Duration::from_millis(ticks * 10))
+/// An [`IndexBuilder`] whose stanzas are checked as they complete, after each piece, as the
+/// repository reader's parser thread does (while they are still in the cache).
+struct Streamed {
+    builder: IndexBuilder,
+    checked: usize,
+    sum: usize,
 }
 
-/// With `PINLOCK_BENCH_CPU=N`, prints the CPU time per run of `f` over N runs: on a machine
-/// shared with other work, wall times (what criterion reports) include waiting for a core.
-fn cpu_report(name: &str, bytes: usize, mut f: impl FnMut()) {
+impl Streamed {
+    fn new(size: usize) -> Self {
+        Streamed {
+            builder: IndexBuilder::new("Packages", Some(size as u64)),
+            checked: 0,
+            sum: 0,
+        }
+    }
+
+    fn push(&mut self, chunk: &[u8]) {
+        self.builder.push(chunk).unwrap();
+        let parsed = self.builder.parsed();
+        self.sum += parsed.iter_from(self.checked).map(check_one).sum::<usize>();
+        self.checked = parsed.len();
+    }
+
+    fn finish(self) -> (usize, usize) {
+        let idx = self.builder.finish().unwrap();
+        let rest: usize = idx.iter_from(self.checked).map(check_one).sum();
+        (idx.len(), self.sum + rest)
+    }
+}
+
+/// CPU time (user + system, all threads, including finished ones) of this process so far, in
+/// nanoseconds (`CLOCK_PROCESS_CPUTIME_ID`).
+fn cpu_time() -> std::time::Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; the clock id is a constant the libc knows.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime(CLOCK_PROCESS_CPUTIME_ID) failed");
+    std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// With `PINLOCK_BENCH_CPU=N`, prints the CPU time of `run(setup())` over N runs (median and
+/// range): on a machine shared with other work, wall times (what criterion reports) include
+/// waiting for a core. Only `run` is measured, not `setup` (e.g. cloning the input); `run`
+/// includes dropping what it consumes and returns, as a caller would pay.
+fn cpu_report<I, O>(
+    name: &str,
+    bytes: usize,
+    mut setup: impl FnMut() -> I,
+    mut run: impl FnMut(I) -> O,
+) {
     let Some(n) = std::env::var("PINLOCK_BENCH_CPU")
         .ok()
         .and_then(|v| v.parse::<u32>().ok())
+        .filter(|&n| n > 0)
     else {
         return;
     };
-    let (Some(t0), w0) = (cpu_time(), std::time::Instant::now()) else {
+    // `PINLOCK_BENCH_CPU_ONLY=stream` (e.g. for a profiler): only the reports naming it
+    if std::env::var("PINLOCK_BENCH_CPU_ONLY").is_ok_and(|only| !name.contains(&only)) {
         return;
-    };
-    for _ in 0..n {
-        f();
     }
-    let (cpu, wall) = (cpu_time().unwrap() - t0, w0.elapsed());
-    let per = cpu / n;
+    let mut cpu = Vec::with_capacity(n as usize);
+    let mut wall = Vec::with_capacity(n as usize);
+    for _ in 0..n {
+        let input = setup();
+        let (c0, w0) = (cpu_time(), std::time::Instant::now());
+        drop(std::hint::black_box(run(input)));
+        cpu.push(cpu_time() - c0);
+        wall.push(w0.elapsed());
+    }
+    cpu.sort();
+    wall.sort();
+    let med = cpu[cpu.len() / 2];
+    let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
     eprintln!(
-        "cpu: {name}: {:.1} ms CPU per run ({:.2} GB/s of CPU), {:.1} ms wall per run",
-        per.as_secs_f64() * 1e3,
-        bytes as f64 / per.as_secs_f64() / 1e9,
-        (wall / n).as_secs_f64() * 1e3
+        "cpu: {name}: median {:.1} ms CPU per run ({:.2} GB/s of CPU; min {:.1}, max {:.1} ms over {n} runs), median {:.1} ms wall",
+        ms(med),
+        bytes as f64 / med.as_secs_f64() / 1e9,
+        ms(cpu[0]),
+        ms(cpu[cpu.len() - 1]),
+        ms(wall[wall.len() / 2]),
     );
 }
 
@@ -109,12 +172,18 @@ fn bench(c: &mut Criterion) {
     };
     let text = String::from_utf8(text).expect("index is UTF-8");
     eprintln!("parse bench: {} ({} bytes)", path.display(), text.len());
-    cpu_report("parse (all cores; CPU summed)", text.len(), || {
-        check(&PackageIndex::parse(text.clone(), "Packages").unwrap());
-    });
-    cpu_report("stream (one core)", text.len(), || {
-        check(&stream(text.as_bytes()));
-    });
+    cpu_report(
+        "parse (all cores; CPU summed; the input clone not counted)",
+        text.len(),
+        || text.clone(),
+        |t| check(&PackageIndex::parse(t, "Packages").unwrap()),
+    );
+    cpu_report(
+        "stream (one core)",
+        text.len(),
+        || (),
+        |()| stream(text.as_bytes()),
+    );
     let mut g = c.benchmark_group("packages");
     g.throughput(Throughput::Bytes(text.len() as u64));
     g.sample_size(20);
@@ -125,7 +194,7 @@ fn bench(c: &mut Criterion) {
             criterion::BatchSize::LargeInput,
         )
     });
-    g.bench_function("stream", |b| b.iter(|| check(&stream(text.as_bytes()))));
+    g.bench_function("stream", |b| b.iter(|| stream(text.as_bytes())));
     g.sample_size(10);
     g.bench_function("gz_pipeline", |b| {
         let gz = {
@@ -137,7 +206,7 @@ fn bench(c: &mut Criterion) {
             let comp = Sha256::digest(&gz);
             let mut dec = Compression::Gz.reader(&gz[..]);
             let mut plain = Sha256::new();
-            let mut builder = IndexBuilder::new("Packages", Some(text.len() as u64));
+            let mut streamed = Streamed::new(text.len());
             let mut buf = vec![0u8; 256 << 10];
             loop {
                 let n = dec.read(&mut buf).unwrap();
@@ -145,9 +214,9 @@ fn bench(c: &mut Criterion) {
                     break;
                 }
                 plain.update(&buf[..n]);
-                builder.push(&buf[..n]).unwrap();
+                streamed.push(&buf[..n]);
             }
-            (comp, plain.finalize(), check(&builder.finish().unwrap()))
+            (comp, plain.finalize(), streamed.finish())
         })
     });
     g.finish();

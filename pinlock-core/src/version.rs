@@ -262,7 +262,18 @@ fn parse_epoch(s: &[u8]) -> Result<u32, VersionErrorKind> {
 /// Splits `s` into its parts with dpkg's hard-error checks (no allocation).
 fn split(s: &str) -> Result<Parts<'_>, VersionErrorKind> {
     let bytes = s.as_bytes();
-    if bytes.contains(&0) {
+    // One pass for the NUL check, the first `:` and the last `-` (versions are short: a byte
+    // loop beats three searches; the repository reader checks every stanza's version).
+    let (mut nul, mut first_colon, mut last_hyphen) = (false, usize::MAX, usize::MAX);
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            0 => nul = true,
+            b':' if first_colon == usize::MAX => first_colon = i,
+            b'-' => last_hyphen = i,
+            _ => {}
+        }
+    }
+    if nul {
         return Err(VersionErrorKind::NulByte);
     }
     let start = bytes.iter().take_while(|&&b| is_blank(b)).count();
@@ -276,8 +287,9 @@ fn split(s: &str) -> Result<Parts<'_>, VersionErrorKind> {
     // Blanks are ASCII, so these are char boundaries.
     let text = &s[start..end];
     let t = text.as_bytes();
-    let (epoch, upstream_start) = match memchr::memchr(b':', t) {
-        Some(colon) => {
+    // only blanks lie outside `start..end`, so these are inside the text
+    let (epoch, upstream_start) = match first_colon.checked_sub(start) {
+        Some(colon) if first_colon != usize::MAX => {
             let epoch = parse_epoch(&t[..colon])?;
             // dpkg looks at the byte after the colon in the untrimmed input: only a colon that
             // ends the input is "nothing after colon"; `1: ` falls through to an empty upstream.
@@ -286,18 +298,20 @@ fn split(s: &str) -> Result<Parts<'_>, VersionErrorKind> {
             }
             (epoch, colon + 1)
         }
-        None => (0, 0),
+        _ => (0, 0),
     };
-    let upstream_end = match memchr::memrchr(b'-', &t[upstream_start..]) {
-        Some(h) => {
-            let hyphen = upstream_start + h;
-            if hyphen + 1 == t.len() {
-                return Err(VersionErrorKind::RevisionEmpty);
+    // the last `-` counts only after the epoch's `:` (as a search of the rest would find it)
+    let hyphen = last_hyphen.wrapping_sub(start);
+    let upstream_end =
+        match (last_hyphen != usize::MAX && hyphen >= upstream_start).then_some(hyphen) {
+            Some(hyphen) => {
+                if hyphen + 1 == t.len() {
+                    return Err(VersionErrorKind::RevisionEmpty);
+                }
+                hyphen
             }
-            hyphen
-        }
-        None => t.len(),
-    };
+            None => t.len(),
+        };
     if upstream_end == upstream_start {
         return Err(VersionErrorKind::UpstreamEmpty);
     }
