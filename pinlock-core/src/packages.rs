@@ -213,8 +213,8 @@ impl PackageIndex {
     /// parsing it in one piece.
     pub fn parse(text: String, file: &str) -> Result<PackageIndex, Deb822Error> {
         too_large(text.len() as u64, file)?;
-        let body = strip_bom(text.as_bytes());
-        let body = std::str::from_utf8(body).expect("a str without a BOM is a str");
+        // a `str` is UTF-8 already: strip the BOM as text, not as bytes to validate again
+        let body = text.strip_prefix('\u{feff}').unwrap_or(&text);
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
         let parts = if body.len() >= PARALLEL_MIN && threads > 1 {
             split_parts(body, threads)
@@ -1553,5 +1553,26 @@ Package: c\xc3\xa9\nVersion: 2\nArchitecture: all\nMaintainer: \xff\n";
             .sum();
         assert_eq!(idx.kept_bytes(), kept);
         assert!(!idx.blocks[0].contains("long text"));
+    }
+
+    #[test]
+    fn a_leading_bom_is_skipped_on_both_paths_small_and_split() {
+        for n in [3usize, 40_000] {
+            let text: String = (0..n)
+                .map(|i| format!("Package: p{i}\nVersion: 1.{i}\nArchitecture: all\n\n"))
+                .collect();
+            assert_eq!(n > 3, text.len() >= PARALLEL_MIN, "the large case takes the split path");
+            let with_bom = format!("\u{feff}{text}");
+            let plain = PackageIndex::parse(text.clone(), "P").unwrap();
+            let bom = PackageIndex::parse(with_bom.clone(), "P").unwrap();
+            assert_eq!(bom.len(), n);
+            assert_eq!(bom.iter().next().unwrap().name(), "p0");
+            let names =
+                |i: &PackageIndex| i.iter().map(|p| p.name().to_string()).collect::<Vec<_>>();
+            assert_eq!(names(&bom), names(&plain));
+            let mut b = IndexBuilder::new("P", None);
+            b.push(with_bom.as_bytes()).unwrap();
+            assert_eq!(names(&b.finish().unwrap()), names(&plain));
+        }
     }
 }
