@@ -4,34 +4,5 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use pinlock_core::{Constraint, Version};
 
-fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else {
-        return;
-    };
-    let mut lines = text.split('\n');
-    let spec = lines.next().unwrap_or("");
-    let versions: Vec<Version> = lines.filter_map(|l| Version::parse(l).ok()).collect();
-    match Constraint::parse(spec) {
-        Ok(c) => {
-            let again = Constraint::parse(c.as_str()).expect("as_str re-parses");
-            assert_eq!(again.as_str(), c.as_str());
-            assert_eq!(c.to_string(), c.as_str());
-            if c.is_any() {
-                assert!(!c.has_semver());
-            }
-            for v in &versions {
-                let m = c.matches(v);
-                assert_eq!(m, again.matches(v), "{spec:?} on {v}");
-                if c.is_any() {
-                    assert!(m, "{spec:?} is any but rejects {v}");
-                }
-            }
-        }
-        Err(e) => {
-            let msg = e.to_string();
-            assert!(!msg.is_empty());
-        }
-    }
-});
+fuzz_target!(|data: &[u8]| pinlock_fuzz::constraint::fuzz_constraint(data));

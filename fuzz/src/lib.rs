@@ -19,6 +19,11 @@
 //!   targets the rewriter refuses free-form arguments, so there they must stay unchanged;
 //! - hold tasks (named [`HOLD_TASK_NAME`]) are added or updated (not compared).
 
+pub mod constraint;
+pub mod index;
+pub mod sources;
+pub mod version;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 

@@ -1561,7 +1561,11 @@ Package: c\xc3\xa9\nVersion: 2\nArchitecture: all\nMaintainer: \xff\n";
             let text: String = (0..n)
                 .map(|i| format!("Package: p{i}\nVersion: 1.{i}\nArchitecture: all\n\n"))
                 .collect();
-            assert_eq!(n > 3, text.len() >= PARALLEL_MIN, "the large case takes the split path");
+            assert_eq!(
+                n > 3,
+                text.len() >= PARALLEL_MIN,
+                "the large case takes the split path"
+            );
             let with_bom = format!("\u{feff}{text}");
             let plain = PackageIndex::parse(text.clone(), "P").unwrap();
             let bom = PackageIndex::parse(with_bom.clone(), "P").unwrap();
