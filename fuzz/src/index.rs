@@ -105,21 +105,4 @@ fn same_as_streamed(data: &[u8], whole: &Result<PackageIndex, pinlock_core::deb8
     }
 }
 
-const ALL_FIELDS: &[PkgField] = &[
-    PkgField::Package,
-    PkgField::Version,
-    PkgField::Architecture,
-    PkgField::Source,
-    PkgField::Depends,
-    PkgField::PreDepends,
-    PkgField::Recommends,
-    PkgField::Suggests,
-    PkgField::Provides,
-    PkgField::Conflicts,
-    PkgField::Breaks,
-    PkgField::Replaces,
-    PkgField::Filename,
-    PkgField::Size,
-    PkgField::Sha256,
-    PkgField::MultiArch,
-];
+const ALL_FIELDS: &[PkgField] = &PkgField::ALL;

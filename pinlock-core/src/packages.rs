@@ -59,6 +59,26 @@ pub enum PkgField {
 const NFIELDS: usize = 16;
 
 impl PkgField {
+    /// Every field pinlock keeps, in declaration order.
+    pub const ALL: [PkgField; NFIELDS] = [
+        PkgField::Package,
+        PkgField::Version,
+        PkgField::Architecture,
+        PkgField::Source,
+        PkgField::Depends,
+        PkgField::PreDepends,
+        PkgField::Recommends,
+        PkgField::Suggests,
+        PkgField::Provides,
+        PkgField::Conflicts,
+        PkgField::Breaks,
+        PkgField::Replaces,
+        PkgField::Filename,
+        PkgField::Size,
+        PkgField::Sha256,
+        PkgField::MultiArch,
+    ];
+
     /// Maps a field name (case-insensitive, as deb822 says) to the field, if pinlock keeps it.
     #[inline]
     pub fn from_name(name: &str) -> Option<PkgField> {
@@ -1305,24 +1325,14 @@ Source: docker-ce (5:23.0.1-1~debian.10~buster)
             .collect()
     }
 
-    const ALL: [PkgField; NFIELDS] = [
-        PkgField::Package,
-        PkgField::Version,
-        PkgField::Architecture,
-        PkgField::Source,
-        PkgField::Depends,
-        PkgField::PreDepends,
-        PkgField::Recommends,
-        PkgField::Suggests,
-        PkgField::Provides,
-        PkgField::Conflicts,
-        PkgField::Breaks,
-        PkgField::Replaces,
-        PkgField::Filename,
-        PkgField::Size,
-        PkgField::Sha256,
-        PkgField::MultiArch,
-    ];
+    const ALL: [PkgField; NFIELDS] = PkgField::ALL;
+
+    #[test]
+    fn all_fields_are_listed_once_in_declaration_order() {
+        for (i, f) in PkgField::ALL.iter().enumerate() {
+            assert_eq!(*f as usize, i, "{f:?}");
+        }
+    }
 
     /// Texts that exercise every rule of the syntax; some are errors.
     fn tricky() -> Vec<String> {
