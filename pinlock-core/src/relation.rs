@@ -215,70 +215,96 @@ pub fn parse_relations(field: &str) -> Result<Vec<Alternatives>, RelationError> 
 
 /// Parses one relation (`name[:q] [(op ver)] [[archs]] [<profiles>]`).
 pub fn parse_one(text: &str) -> Result<Relation, RelationError> {
+    let p = scan_one(text).map_err(|why| err(text, why))?;
+    Ok(Relation {
+        name: p.name.to_string(),
+        arch_qualifier: p.arch_qualifier.map(str::to_string),
+        version: p.version.map(|(op, v)| (op, v.to_string())),
+        arch_restrictions: p
+            .archs
+            .split_whitespace()
+            .map(|a| match a.strip_prefix('!') {
+                Some(a) => (true, a.to_string()),
+                None => (false, a.to_string()),
+            })
+            .collect(),
+    })
+}
+
+/// One relation's parts, borrowed from its text (see [`scan_one`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RelationParts<'a> {
+    /// Package name.
+    pub name: &'a str,
+    /// Architecture qualifier after `:`.
+    pub arch_qualifier: Option<&'a str>,
+    /// Operator and version.
+    pub version: Option<(Op, &'a str)>,
+    /// The words inside `[...]` (empty without a list); negated and plain ones do not mix.
+    pub archs: &'a str,
+}
+
+/// The grammar and checks of [`parse_one`], without allocating: the parts of one relation
+/// borrowed from `text`, or the reason it is invalid. Readers of tens of thousands of relations
+/// (a universe's Provides) use it directly.
+pub(crate) fn scan_one(text: &str) -> Result<RelationParts<'_>, &'static str> {
     let s = text.trim();
     let name_end = s
         .find(|c: char| c.is_whitespace() || c == '(' || c == '[' || c == '<')
         .unwrap_or(s.len());
     let (full_name, mut rest) = s.split_at(name_end);
     if full_name.is_empty() {
-        return Err(err(text, "missing package name"));
+        return Err("missing package name");
     }
     let (name, arch_qualifier) = match full_name.split_once(':') {
-        Some((n, q)) if !q.is_empty() => (n, Some(q.to_string())),
-        Some(_) => return Err(err(text, "empty architecture qualifier")),
+        Some((n, q)) if !q.is_empty() => (n, Some(q)),
+        Some(_) => return Err("empty architecture qualifier"),
         None => (full_name, None),
     };
     if !valid_name(name) {
-        return Err(err(text, "invalid package name"));
+        return Err("invalid package name");
     }
-    let mut rel = Relation {
-        name: name.to_string(),
+    let mut parts = RelationParts {
+        name,
         arch_qualifier,
         version: None,
-        arch_restrictions: Vec::new(),
+        archs: "",
     };
     rest = rest.trim_start();
     if let Some(r) = rest.strip_prefix('(') {
-        let close = r.find(')').ok_or_else(|| err(text, "unclosed `(`"))?;
+        let close = r.find(')').ok_or("unclosed `(`")?;
         let inner = r[..close].trim();
         let op_len = inner
             .find(|c: char| !matches!(c, '<' | '>' | '='))
             .unwrap_or(inner.len());
-        let op = Op::parse(&inner[..op_len])
-            .ok_or_else(|| err(text, "invalid or missing version operator"))?;
+        let op = Op::parse(&inner[..op_len]).ok_or("invalid or missing version operator")?;
         let version = inner[op_len..].trim();
         if version.is_empty() || version.contains(char::is_whitespace) {
-            return Err(err(text, "invalid version in relation"));
+            return Err("invalid version in relation");
         }
-        rel.version = Some((op, version.to_string()));
+        parts.version = Some((op, version));
         rest = r[close + 1..].trim_start();
     }
     if let Some(r) = rest.strip_prefix('[') {
-        let close = r.find(']').ok_or_else(|| err(text, "unclosed `[`"))?;
-        for a in r[..close].split_whitespace() {
-            let (neg, a) = match a.strip_prefix('!') {
-                Some(a) => (true, a),
-                None => (false, a),
-            };
-            if rel
-                .arch_restrictions
-                .first()
-                .is_some_and(|(n, _)| *n != neg)
-            {
-                return Err(err(text, "mixed negated and plain architectures"));
+        let close = r.find(']').ok_or("unclosed `[`")?;
+        parts.archs = &r[..close];
+        let mut negated = None;
+        for a in parts.archs.split_whitespace() {
+            let neg = a.starts_with('!');
+            if *negated.get_or_insert(neg) != neg {
+                return Err("mixed negated and plain architectures");
             }
-            rel.arch_restrictions.push((neg, a.to_string()));
         }
         rest = r[close + 1..].trim_start();
     }
     while let Some(r) = rest.strip_prefix('<') {
-        let close = r.find('>').ok_or_else(|| err(text, "unclosed `<`"))?;
+        let close = r.find('>').ok_or("unclosed `<`")?;
         rest = r[close + 1..].trim_start();
     }
     if !rest.is_empty() {
-        return Err(err(text, "unexpected text after relation"));
+        return Err("unexpected text after relation");
     }
-    Ok(rel)
+    Ok(parts)
 }
 
 /// True if `name` is a valid Debian package name (policy §5.6.7: lowercase letters, digits,

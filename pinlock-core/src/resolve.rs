@@ -26,9 +26,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use crate::constraint::Constraint;
 use crate::lockfile::{LockedPackage, LockedTarget, Unresolved};
 use crate::packages::{PackageRef, PkgField};
-use crate::relation::{
-    parse_one, parse_relations, valid_name, Alternatives, MultiArch, Op, Relation,
-};
+use crate::relation::{parse_relations, scan_one, Alternatives, MultiArch, Relation};
 use crate::version::Version;
 
 /// One available binary package in a target.
@@ -352,15 +350,6 @@ fn provided<'a>(field: &'a str, out: &mut Vec<(&'a str, Option<&'a str>)>) -> bo
         }
         for alt in item.split('|') {
             let got = provided_one(alt);
-            debug_assert_eq!(
-                got,
-                parse_one(alt)
-                    .ok()
-                    .map(|r| (r.name, r.version.map(|(_, v)| v)))
-                    .as_ref()
-                    .map(|(n, v)| (n.as_str(), v.as_deref())),
-                "{alt:?}: provided_one and parse_one disagree"
-            );
             let Some(entry) = got else {
                 return false;
             };
@@ -371,57 +360,12 @@ fn provided<'a>(field: &'a str, out: &mut Vec<(&'a str, Option<&'a str>)>) -> bo
 }
 
 /// One relation of a Provides field: (name, version) borrowed from `text`, or `None` when
-/// [`parse_one`] rejects it. The same grammar and checks as [`parse_one`], without allocating
-/// (a universe reads tens of thousands of these; debug builds check that both agree).
+/// [`parse_one`](crate::relation::parse_one) rejects it (the same grammar: [`scan_one`], which
+/// does not allocate).
 fn provided_one(text: &str) -> Option<(&str, Option<&str>)> {
-    let s = text.trim();
-    let name_end = s
-        .find(|c: char| c.is_whitespace() || c == '(' || c == '[' || c == '<')
-        .unwrap_or(s.len());
-    let (full_name, mut rest) = s.split_at(name_end);
-    if full_name.is_empty() {
-        return None;
-    }
-    let name = match full_name.split_once(':') {
-        Some((n, q)) if !q.is_empty() => n,
-        Some(_) => return None,
-        None => full_name,
-    };
-    if !valid_name(name) {
-        return None;
-    }
-    let mut version = None;
-    rest = rest.trim_start();
-    if let Some(r) = rest.strip_prefix('(') {
-        let close = r.find(')')?;
-        let inner = r[..close].trim();
-        let op_len = inner
-            .find(|c: char| !matches!(c, '<' | '>' | '='))
-            .unwrap_or(inner.len());
-        Op::parse(&inner[..op_len])?;
-        let v = inner[op_len..].trim();
-        if v.is_empty() || v.contains(char::is_whitespace) {
-            return None;
-        }
-        version = Some(v);
-        rest = r[close + 1..].trim_start();
-    }
-    if let Some(r) = rest.strip_prefix('[') {
-        let close = r.find(']')?;
-        let mut negated = None;
-        for a in r[..close].split_whitespace() {
-            let neg = a.starts_with('!');
-            if *negated.get_or_insert(neg) != neg {
-                return None;
-            }
-        }
-        rest = r[close + 1..].trim_start();
-    }
-    while let Some(r) = rest.strip_prefix('<') {
-        let close = r.find('>')?;
-        rest = r[close + 1..].trim_start();
-    }
-    rest.is_empty().then_some((name, version))
+    scan_one(text)
+        .ok()
+        .map(|p| (p.name, p.version.map(|(_, v)| v)))
 }
 
 /// FxHash's multiply-rotate over the name, folded so the low bits depend on all of it (the keys
@@ -1138,8 +1082,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::relation::parse_one;
 
-    /// The allocation-free reader of Provides accepts and returns exactly what `parse_one` does.
+    /// The reader of Provides accepts and returns exactly what `parse_one` does.
     #[test]
     fn provided_one_agrees_with_parse_one() {
         for text in [
