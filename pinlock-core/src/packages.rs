@@ -1327,6 +1327,20 @@ Source: docker-ce (5:23.0.1-1~debian.10~buster)
 
     const ALL: [PkgField; NFIELDS] = PkgField::ALL;
 
+    /// `raw` fed to an [`IndexBuilder`] (with `size_hint`) in chunks of `size` bytes, up to the
+    /// first error, then finished.
+    fn streamed(
+        raw: &[u8],
+        size: usize,
+        size_hint: Option<u64>,
+    ) -> Result<PackageIndex, Deb822Error> {
+        let mut b = IndexBuilder::new("P", size_hint);
+        for chunk in raw.chunks(size) {
+            b.push(chunk)?;
+        }
+        b.finish()
+    }
+
     #[test]
     fn all_fields_are_listed_once_in_declaration_order() {
         for (i, f) in PkgField::ALL.iter().enumerate() {
@@ -1411,15 +1425,8 @@ Source: docker-ce (5:23.0.1-1~debian.10~buster)
                 if size < 64 && text.len() > 10_000 {
                     continue;
                 }
-                let mut b = IndexBuilder::new("P", Some(text.len() as u64));
-                let mut got = Ok(());
-                for chunk in text.as_bytes().chunks(size) {
-                    got = b.push(chunk);
-                    if got.is_err() {
-                        break;
-                    }
-                }
-                let got = got.and_then(|()| b.finish()).map(|i| fields(&i));
+                let got =
+                    streamed(text.as_bytes(), size, Some(text.len() as u64)).map(|i| fields(&i));
                 assert_eq!(got, want, "chunks of {size}: {text:?}");
             }
         }
@@ -1430,11 +1437,7 @@ Source: docker-ce (5:23.0.1-1~debian.10~buster)
         let raw = b"Package: a\nVersion: 1\nArchitecture: all\nDepends: x\xe2\x82\n\nPackage: b\xff\nVersion: 1\nArchitecture: all\n";
         let want = PackageIndex::parse(String::from_utf8_lossy(raw).into_owned(), "P").unwrap();
         for size in [1, 2, 3, 4, 50] {
-            let mut b = IndexBuilder::new("P", None);
-            for chunk in raw.chunks(size) {
-                b.push(chunk).unwrap();
-            }
-            let got = b.finish().unwrap();
+            let got = streamed(raw, size, None).unwrap();
             assert_eq!(fields(&got), fields(&want), "chunks of {size}");
         }
         let p: Vec<_> = want.iter().collect();
@@ -1452,11 +1455,7 @@ Package: c\xc3\xa9\nVersion: 2\nArchitecture: all\nMaintainer: \xff\n";
         let want = PackageIndex::parse(String::from_utf8_lossy(raw).into_owned(), "P").unwrap();
         assert_eq!(want.len(), 3);
         for size in [1, 2, 3, 5, 17, 64, 1000] {
-            let mut b = IndexBuilder::new("P", None);
-            for chunk in raw.chunks(size) {
-                b.push(chunk).unwrap();
-            }
-            let got = b.finish().unwrap();
+            let got = streamed(raw, size, None).unwrap();
             assert_eq!(fields(&got), fields(&want), "chunks of {size}");
         }
         let p: Vec<_> = want.iter().collect();
@@ -1467,8 +1466,7 @@ Package: c\xc3\xa9\nVersion: 2\nArchitecture: all\nMaintainer: \xff\n";
         // an error after an invalid value names its line, as in the converted text
         let bad = [raw, b"\nno colon \xff\n"].concat();
         let want = PackageIndex::parse(String::from_utf8_lossy(&bad).into_owned(), "P");
-        let mut b = IndexBuilder::new("P", None);
-        let got = b.push(&bad).and_then(|()| b.finish());
+        let got = streamed(&bad, bad.len(), None);
         let (want, got) = (want.unwrap_err(), got.unwrap_err());
         assert_eq!((got.line, &got.reason), (want.line, &want.reason));
         assert!(want.reason.contains("no colon \u{fffd}"), "{want}");
@@ -1584,9 +1582,8 @@ Package: c\xc3\xa9\nVersion: 2\nArchitecture: all\nMaintainer: \xff\n";
             let names =
                 |i: &PackageIndex| i.iter().map(|p| p.name().to_string()).collect::<Vec<_>>();
             assert_eq!(names(&bom), names(&plain));
-            let mut b = IndexBuilder::new("P", None);
-            b.push(with_bom.as_bytes()).unwrap();
-            assert_eq!(names(&b.finish().unwrap()), names(&plain));
+            let streamed = streamed(with_bom.as_bytes(), with_bom.len(), None).unwrap();
+            assert_eq!(names(&streamed), names(&plain));
         }
     }
 }
