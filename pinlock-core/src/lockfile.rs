@@ -86,6 +86,19 @@ pub struct LockedPackage {
     /// The locked packages whose Depends/Pre-Depends/Recommends pulled this one in.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub required_by: Vec<String>,
+    /// Whether `pinlock pin`'s host enforcement (apt preferences and holds) applies to this
+    /// package. `false` for packages of a source the manifest marks `enforce: false`: locked for
+    /// review and reported by `outdated`, but left to the host's apt. Written only when `false`.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub enforce: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 /// A dependency that no configured source provides.
@@ -98,6 +111,10 @@ pub struct Unresolved {
     pub kind: String,
     /// The locked packages that need it.
     pub required_by: Vec<String>,
+    /// The manifest waives this Recommends (`waive:`): the host preflight does not require it.
+    /// A waived Depends is still required. Written only when `true`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub waived: bool,
 }
 
 /// A lockfile could not be read.
@@ -234,6 +251,7 @@ mod tests {
                 sha256: "cd".repeat(32),
                 requested: Some("^23.0".into()),
                 required_by: vec![],
+                enforce: true,
             },
         );
         t.unresolved.insert(
@@ -242,6 +260,7 @@ mod tests {
                 relation: "apparmor".into(),
                 kind: "recommends".into(),
                 required_by: vec!["docker-ce".into()],
+                waived: false,
             },
         );
         l.targets.insert("buster/amd64".into(), t);

@@ -758,6 +758,7 @@ pub fn resolve(universe: &Universe<'_>, req: &Request<'_>) -> Result<LockedTarge
                         .to_ascii_lowercase(),
                     requested: c.requested,
                     required_by: c.required_by.into_iter().collect(),
+                    enforce: true,
                 },
             )
         })
@@ -785,6 +786,7 @@ fn add_unresolved(
             relation,
             kind: kind.to_string(),
             required_by: Vec::new(),
+            waived: false,
         });
     // A hard dependency outranks a recommendation.
     if kind != "recommends" {

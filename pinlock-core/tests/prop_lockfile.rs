@@ -49,6 +49,7 @@ fn package() -> impl Strategy<Value = LockedPackage> {
                     sha256,
                     requested,
                     required_by,
+                    enforce: size % 2 == 0,
                 }
             },
         )
@@ -59,11 +60,14 @@ fn target() -> impl Strategy<Value = LockedTarget> {
         prop::collection::btree_map(text(), package(), 0..4),
         prop::collection::btree_map(
             text(),
-            (text(), text(), names()).prop_map(|(relation, kind, required_by)| Unresolved {
-                relation,
-                kind,
-                required_by,
-            }),
+            (text(), text(), names(), any::<bool>()).prop_map(
+                |(relation, kind, required_by, waived)| Unresolved {
+                    relation,
+                    kind,
+                    required_by,
+                    waived,
+                },
+            ),
             0..3,
         ),
     )
@@ -178,6 +182,7 @@ fn canonical_is_what_render_sorts() {
             sha256: "x".into(),
             requested: None,
             required_by: vec!["z".into(), "a".into(), "z".into()],
+            enforce: true,
         },
     );
     lock.targets = BTreeMap::from([("buster/amd64".to_string(), t)]);

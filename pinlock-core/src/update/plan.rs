@@ -332,6 +332,7 @@ fn set_version(t: &mut crate::lockfile::LockedTarget, name: &str, version: &str)
                     sha256: String::new(),
                     requested: None,
                     required_by: Vec::new(),
+                    enforce: true,
                 },
             );
         }
