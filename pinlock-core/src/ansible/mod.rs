@@ -51,6 +51,7 @@
 //! Facts must be gathered. A host whose target or package is missing fails with an undefined
 //! variable instead of installing an unpinned version. Free-form arguments are refused in this mode.
 
+pub mod enforce;
 mod plan;
 mod splice;
 mod yaml;
