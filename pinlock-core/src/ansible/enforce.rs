@@ -34,7 +34,6 @@
 //!
 //! The text is deterministic: sorted targets and packages, no timestamps.
 
-use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use crate::lockfile::Lockfile;
