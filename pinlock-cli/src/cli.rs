@@ -237,6 +237,10 @@ pub struct PinArgs {
     /// [default: group_vars/all/pinlock.yml next to the manifest].
     #[arg(long, value_name = "FILE")]
     pub vars_file: Option<PathBuf>,
+    /// Where to write the host enforcement task files (enforce.yml, hold.yml) that every play
+    /// installing packages imports [default: pinlock/ next to the manifest].
+    #[arg(long, value_name = "DIR")]
+    pub enforce_dir: Option<PathBuf>,
     /// Print what was done as JSON on stdout (shape: docs/json.md).
     #[arg(long)]
     pub json: bool,

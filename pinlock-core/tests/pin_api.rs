@@ -93,6 +93,7 @@ fn targets_choose_literal_versions_or_fail() {
     ]);
     let forced = PinOptions {
         target: Some("bookworm/arm64".into()),
+        ..Default::default()
     };
     let out = pin_source(Path::new("t.yml"), TASK, &two, &forced).unwrap();
     assert!(out
@@ -102,6 +103,7 @@ fn targets_choose_literal_versions_or_fail() {
 
     let unknown = PinOptions {
         target: Some("trixie/amd64".into()),
+        ..Default::default()
     };
     let err = pin_source(Path::new("t.yml"), TASK, &two, &unknown).unwrap_err();
     assert!(matches!(err, PinError::UnknownTarget { .. }));

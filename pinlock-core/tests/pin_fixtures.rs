@@ -4,6 +4,9 @@
 //! A case may instead have `error.txt` (the run must fail with a message containing each line,
 //! and leave every file untouched) and/or `warnings.txt` (each line must occur in a warning).
 //! `expected_vars.yml` holds the generated per-host variables file of a multi-target case.
+//! `enforce_dir: DIR` in `pins.yml` turns on the host enforcement wiring (DIR relative to the
+//! case's work directory); `uncovered.txt` then lists, one per line, what must be reported as not
+//! reached by it (`file:line: message` substrings; none expected when the file is absent).
 //! Set `PINLOCK_BLESS=1` to (re)write `expected/` from the output; review the diff before committing.
 
 use std::collections::BTreeMap;
@@ -21,12 +24,20 @@ struct PinsFile {
     targets: BTreeMap<String, BTreeMap<String, String>>,
     #[serde(default)]
     target: Option<String>,
+    #[serde(default)]
+    enforce_dir: Option<PathBuf>,
 }
 
-fn read_pins(case: &Path) -> (Pins, PinOptions) {
+fn read_pins(case: &Path, work: &Path) -> (Pins, PinOptions) {
     let text = fs::read_to_string(case.join("pins.yml")).expect("pins.yml");
     let f: PinsFile = serde_yaml::from_str(&text).expect("pins.yml parses");
-    (Pins { targets: f.targets }, PinOptions { target: f.target })
+    (
+        Pins { targets: f.targets },
+        PinOptions {
+            target: f.target,
+            enforce_dir: f.enforce_dir.map(|d| work.join(d)),
+        },
+    )
 }
 
 /// All files under `dir`, relative, sorted, with their bytes.
@@ -94,9 +105,9 @@ fn lines(path: &Path) -> Vec<String> {
 
 fn run_case(name: &str) {
     let case = cases_dir().join(name);
-    let (pins, opts) = read_pins(&case);
     let tmp = tempfile::tempdir().unwrap();
     let work = tmp.path().join("work");
+    let (pins, opts) = read_pins(&case, &work);
     copy_tree(&case.join("in"), &work);
     let rel = |p: &Path| p.strip_prefix(&work).unwrap().display().to_string();
 
@@ -129,6 +140,23 @@ fn run_case(name: &str) {
             "{name}: unexpected warnings {warnings:#?}"
         );
     }
+    let uncovered: Vec<String> = report
+        .uncovered
+        .iter()
+        .map(|w| format!("{}:{}: {}", rel(&w.path), w.line, w.message))
+        .collect();
+    let want_uncovered = lines(&case.join("uncovered.txt"));
+    for l in &want_uncovered {
+        assert!(
+            uncovered.iter().any(|w| w.contains(l.as_str())),
+            "{name}: nothing uncovered contains {l:?}; uncovered: {uncovered:#?}"
+        );
+    }
+    assert_eq!(
+        uncovered.len(),
+        want_uncovered.len(),
+        "{name}: uncovered {uncovered:#?}"
+    );
     report.apply().unwrap();
 
     let expected = case.join("expected");
@@ -157,6 +185,7 @@ fn run_case(name: &str) {
     // idempotence: expected/ pinned again changes nothing
     let again = tmp.path().join("again");
     copy_tree(&expected, &again);
+    let (_, opts) = read_pins(&case, &again);
     let second = pin_paths(std::slice::from_ref(&again), &pins, &opts).unwrap();
     assert!(
         second.is_clean(),
@@ -180,6 +209,9 @@ cases!(
     comments,
     crlf,
     docker_flow,
+    enforce_docker,
+    enforce_roles,
+    enforce_uncovered,
     error_invalid,
     error_not_utf8,
     error_tabs,

@@ -142,15 +142,14 @@ pub fn enforce_tasks(lock: &Lockfile, lock_name: &str) -> String {
                     .into_iter()
                     .map(|n| q(&n))
                     .collect();
-                let _ = writeln!(
-                    out,
-                    "          - {{name: {}, names: [{}], relation: {}, kind: {}, by: {}}}",
-                    q(name),
-                    names.join(", "),
-                    q(&u.relation),
-                    q(&u.kind),
-                    q(&u.required_by.join(", "))
-                );
+                let _ = writeln!(out, "          - name: {}", q(name));
+                let _ = writeln!(out, "            names: [{}]", names.join(", "));
+                let _ = writeln!(out, "            relation: {}", q(&u.relation));
+                let _ = writeln!(out, "            kind: {}", q(&u.kind));
+                out.push_str("            by:\n");
+                for b in &u.required_by {
+                    let _ = writeln!(out, "              - {}", q(b));
+                }
             }
         }
     }
@@ -242,7 +241,7 @@ const ENFORCE_BODY: &str = r#"    pinlock_host_target: >-
               item.names | intersect(pinlock_installed.keys() | map('regex_replace', ':[^:]*$', '') | list)
               | length > 0
             fail_msg: >-
-              pinlock preflight: {{ item.name }} is not installed on this host, and {{ item.by }}
+              pinlock preflight: {{ item.name }} is not installed on this host, and {{ item.by | join(', ') }}
               {{ 'recommends' if item.kind == 'recommends' else 'depends on' }} `{{ item.relation }}`:
               no source in pinlock.yml provides it, so @LOCK@ cannot lock it.
               hint: add the distribution's repository to pinlock.yml so it is locked, or install

@@ -54,6 +54,7 @@
 pub mod enforce;
 mod plan;
 mod splice;
+mod wire;
 mod yaml;
 
 use std::collections::BTreeMap;
@@ -95,6 +96,11 @@ impl From<&crate::lockfile::Lockfile> for Pins {
 pub struct PinOptions {
     /// Write literal versions of this one target (`"release/arch"`) even when the pins have several.
     pub target: Option<String>,
+    /// The directory of the host enforcement files ([`enforce::ENFORCE_FILE`],
+    /// [`enforce::HOLD_FILE`]). When set, every play that may install packages imports them
+    /// (first in `pre_tasks`, last in `post_tasks`), and [`PinReport::uncovered`] lists what no
+    /// such play runs. The caller writes the files (see [`enforce::enforce_tasks`]).
+    pub enforce_dir: Option<PathBuf>,
 }
 
 /// One planned change, for reports.
@@ -171,6 +177,13 @@ pub struct PinReport {
     /// With several targets and no forced target: the variables file the playbooks now need
     /// (see the module docs); `None` otherwise.
     pub multi_target_vars: Option<String>,
+    /// With [`PinOptions::enforce_dir`]: installs the host enforcement does not reach, even
+    /// after the planned changes: a play that could not be wired, or a task file with apt
+    /// installs that no wired play of the given files runs. `pin --check` fails on these.
+    pub uncovered: Vec<PinWarning>,
+    /// With [`PinOptions::enforce_dir`]: how many plays import the enforcement once the planned
+    /// changes are applied.
+    pub enforced_plays: usize,
 }
 
 /// Errors of pinning; the files concerned are left untouched.
@@ -356,11 +369,21 @@ fn load(path: &Path, text: String) -> Result<Loaded, PinError> {
     })
 }
 
+/// What a file's plan says about enforcement coverage.
+#[derive(Debug, Default)]
+struct Coverage {
+    refused: bool,
+    installs: Vec<usize>,
+    plays: Vec<wire::PlayInfo>,
+    refs: wire::Refs,
+}
+
 fn plan_loaded(
     f: &Loaded,
     versions: &dyn VersionSource,
     vars: &VarInfo,
-) -> Result<PinOutcome, PinError> {
+    wiring: Option<&wire::Wiring>,
+) -> Result<(PinOutcome, Coverage), PinError> {
     let body = if f.bom {
         &f.original['\u{feff}'.len_utf8()..]
     } else {
@@ -383,22 +406,25 @@ fn plan_loaded(
         plan: Default::default(),
         in_handlers: false,
         line_starts: plan::line_starts(body),
+        wiring,
     };
     planner.run();
-    let plan = planner.plan;
-    if plan.refused {
-        return Ok(PinOutcome {
-            new_text: None,
-            edits: Vec::new(),
-            warnings: plan.warnings,
-        });
-    }
-    if plan.splices.is_empty() {
-        return Ok(PinOutcome {
-            new_text: None,
-            edits: Vec::new(),
-            warnings: plan.warnings,
-        });
+    let mut plan = planner.plan;
+    let mut coverage = Coverage {
+        refused: plan.refused,
+        installs: std::mem::take(&mut plan.installs),
+        plays: std::mem::take(&mut plan.plays),
+        refs: std::mem::take(&mut plan.refs),
+    };
+    if plan.refused || plan.splices.is_empty() {
+        return Ok((
+            PinOutcome {
+                new_text: None,
+                edits: Vec::new(),
+                warnings: plan.warnings,
+            },
+            coverage,
+        ));
     }
     let checked = splice::apply(body, &plan.splices)
         .and_then(|new_body| splice::verify(&f.docs, &new_body, &plan.ops).map(|()| new_body));
@@ -414,11 +440,15 @@ fn plan_loaded(
                     "file left untouched: the edited text did not verify ({message}); this is a pinlock bug, please report it"
                 ),
             });
-            return Ok(PinOutcome {
-                new_text: None,
-                edits: Vec::new(),
-                warnings,
-            });
+            coverage.refused = true;
+            return Ok((
+                PinOutcome {
+                    new_text: None,
+                    edits: Vec::new(),
+                    warnings,
+                },
+                coverage,
+            ));
         }
     };
     let mut warnings = plan.warnings;
@@ -447,11 +477,14 @@ fn plan_loaded(
     };
     let mut edits = plan.edits;
     edits.sort_by_key(|e| e.line);
-    Ok(PinOutcome {
-        new_text: (new_text != f.original).then_some(new_text),
-        edits,
-        warnings,
-    })
+    Ok((
+        PinOutcome {
+            new_text: (new_text != f.original).then_some(new_text),
+            edits,
+            warnings,
+        },
+        coverage,
+    ))
 }
 
 /// Pins the apt tasks of one file's `text` (`path` is used for messages only).
@@ -471,7 +504,103 @@ pub fn pin_source(
     let mut vars = VarInfo::default();
     plan::collect_var_refs(&f.docs, &mut vars);
     plan::collect_var_pins(&f.docs, versions.source(), &mut vars);
-    plan_loaded(&f, versions.source(), &vars)
+    let wiring = opts.enforce_dir.as_deref().map(|d| wiring_for(path, d));
+    plan_loaded(&f, versions.source(), &vars, wiring.as_ref()).map(|(out, _)| out)
+}
+
+/// `to` relative to the directory of `file`, with `/` separators (as a play imports it).
+fn relative_import(file: &Path, to: &Path) -> String {
+    let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let from = abs(file.parent().unwrap_or(Path::new(".")));
+    let to = abs(to);
+    let norm = |p: &Path| -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for c in p.components() {
+            match c {
+                std::path::Component::ParentDir => {
+                    out.pop();
+                }
+                std::path::Component::CurDir => {}
+                c => out.push(c.as_os_str().to_string_lossy().into_owned()),
+            }
+        }
+        out
+    };
+    let (from, to) = (norm(&from), norm(&to));
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".to_string(); from.len() - common];
+    parts.extend(to[common..].iter().cloned());
+    parts.join("/")
+}
+
+/// The import paths of the enforcement files for the plays of `file`.
+fn wiring_for(file: &Path, dir: &Path) -> wire::Wiring {
+    wire::Wiring {
+        enforce: relative_import(file, &dir.join(enforce::ENFORCE_FILE)),
+        hold: relative_import(file, &dir.join(enforce::HOLD_FILE)),
+    }
+}
+
+/// The role a file belongs to (`roles/<name>/…`), if any.
+fn role_of(path: &Path) -> Option<String> {
+    let parts: Vec<&std::ffi::OsStr> = path.components().map(|c| c.as_os_str()).collect();
+    parts
+        .windows(2)
+        .rev()
+        .find(|w| w[0] == "roles")
+        .map(|w| w[1].to_string_lossy().into_owned())
+}
+
+/// The installs the host enforcement does not reach (see [`PinReport::uncovered`]).
+fn uncovered(files: &[(PathBuf, Coverage)]) -> (Vec<PinWarning>, usize) {
+    let mut out = Vec::new();
+    let mut reached = wire::Refs::default();
+    let mut enforced = 0;
+    for (path, c) in files {
+        reached.extend(c.refs.clone());
+        for p in &c.plays {
+            let wired = if c.refused {
+                p.wired_before
+            } else {
+                p.wired_after
+            };
+            if wired {
+                enforced += 1;
+                reached.extend(p.refs.clone());
+            } else {
+                out.push(PinWarning {
+                    path: path.clone(),
+                    line: p.line,
+                    message: "this play installs packages or runs roles, and does not import pinlock's host enforcement, so its hosts may install versions the lockfile does not lock\nhint: see the warnings above for why pinlock left it alone; fix that and run `pinlock pin`".into(),
+                });
+            }
+        }
+    }
+    for (path, c) in files {
+        if !c.plays.is_empty() || c.installs.is_empty() {
+            continue;
+        }
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let by_role = role_of(path).is_some_and(|r| reached.roles.contains(&r));
+        if by_role || reached.files.contains(&name) {
+            continue;
+        }
+        let what = match role_of(path) {
+            Some(r) => format!("role `{r}`"),
+            None => format!("`{name}`"),
+        };
+        out.push(PinWarning {
+            path: path.clone(),
+            line: c.installs[0],
+            message: format!(
+                "installs packages, and no play pinlock enforces the lockfile in runs {what}, so its hosts may install versions the lockfile does not lock\nhint: add the playbook that runs it to `playbooks:` in pinlock.yml (or pass it to `pinlock pin`)"
+            ),
+        });
+    }
+    (out, enforced)
 }
 
 /// Whether `path` is a Jinja template (`*.j2` or under a `templates/` directory).
@@ -577,8 +706,11 @@ pub fn pin_paths(paths: &[PathBuf], pins: &Pins, opts: &PinOptions) -> Result<Pi
         warnings: template_warnings,
         ..Default::default()
     };
+    let mut coverage = Vec::new();
     for f in &loaded {
-        let out = plan_loaded(f, versions.source(), &vars)?;
+        let wiring = opts.enforce_dir.as_deref().map(|d| wiring_for(&f.path, d));
+        let (out, cov) = plan_loaded(f, versions.source(), &vars, wiring.as_ref())?;
+        coverage.push((f.path.clone(), cov));
         report.edits.extend(out.edits);
         report.warnings.extend(out.warnings);
         if let Some(new_text) = out.new_text {
@@ -591,6 +723,9 @@ pub fn pin_paths(paths: &[PathBuf], pins: &Pins, opts: &PinOptions) -> Result<Pi
     }
     if let Versions::Multi(_) = versions {
         report.multi_target_vars = Some(multi_target_vars(pins));
+    }
+    if opts.enforce_dir.is_some() {
+        (report.uncovered, report.enforced_plays) = uncovered(&coverage);
     }
     Ok(report)
 }

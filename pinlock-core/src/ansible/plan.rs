@@ -22,7 +22,7 @@ pub(crate) const APT_MODULES: &[&str] = &[
 pub const HOLD_TASK_NAME: &str = "Hold packages pinned by pinlock";
 
 const NAME_KEYS: &[&str] = &["name", "pkg", "package"];
-const SKIP_STATES: &[&str] = &["absent", "removed", "purged", "build-dep", "fixed"];
+pub(crate) const SKIP_STATES: &[&str] = &["absent", "removed", "purged", "build-dep", "fixed"];
 const COPIED_TASK_KEYS: &[&str] = &["become", "become_user", "when", "tags"];
 const PLAY_KEYS: &[&str] = &[
     "hosts",
@@ -74,6 +74,12 @@ pub(crate) struct Plan {
     pub warnings: Vec<PinWarning>,
     /// An edit could not be made safely: the file must stay untouched.
     pub refused: bool,
+    /// Lines of the apt tasks that install packages (not removals), for coverage checks.
+    pub installs: Vec<usize>,
+    /// The plays that may install packages (see `wire.rs`).
+    pub plays: Vec<super::wire::PlayInfo>,
+    /// What the plays of this file run from elsewhere: role names and task file names.
+    pub refs: super::wire::Refs,
 }
 
 /// Context for planning one file.
@@ -92,6 +98,8 @@ pub(crate) struct Planner<'a> {
     /// Byte offset of the start of each line of `text` (see [`line_starts`]), so that a line
     /// number costs a binary search, not a scan: a 20 MB playbook stays linear.
     pub line_starts: Vec<usize>,
+    /// When set, plays that install packages import the host enforcement (see `wire.rs`).
+    pub wiring: Option<&'a super::wire::Wiring>,
 }
 
 /// Byte offsets at which the lines of `text` start (the first is 0).
@@ -186,7 +194,7 @@ fn render_scalar(node: &Node, raw: &str, value: &str) -> String {
 }
 
 impl<'a> Planner<'a> {
-    fn warn(&mut self, line: usize, message: impl Into<String>) {
+    pub(crate) fn warn(&mut self, line: usize, message: impl Into<String>) {
         self.plan.warnings.push(PinWarning {
             path: self.path.to_path_buf(),
             line,
@@ -194,12 +202,12 @@ impl<'a> Planner<'a> {
         });
     }
 
-    fn refuse(&mut self, line: usize, message: impl Into<String>) {
+    pub(crate) fn refuse(&mut self, line: usize, message: impl Into<String>) {
         self.warn(line, message);
         self.plan.refused = true;
     }
 
-    fn edit(&mut self, line: usize, description: impl Into<String>) {
+    pub(crate) fn edit(&mut self, line: usize, description: impl Into<String>) {
         self.plan.edits.push(PinEdit {
             path: self.path.to_path_buf(),
             line,
@@ -208,7 +216,7 @@ impl<'a> Planner<'a> {
     }
 
     /// Byte offset just after the end of the line containing `pos` (or end of text).
-    fn line_end_after(&self, pos: usize) -> usize {
+    pub(crate) fn line_end_after(&self, pos: usize) -> usize {
         match self.text[pos..].find('\n') {
             Some(i) => pos + i + 1,
             None => self.text.len(),
@@ -216,13 +224,13 @@ impl<'a> Planner<'a> {
     }
 
     /// Byte offset of the start of the line containing `pos`.
-    fn line_start(&self, pos: usize) -> usize {
+    pub(crate) fn line_start(&self, pos: usize) -> usize {
         self.text[..pos].rfind('\n').map_or(0, |i| i + 1)
     }
 
     /// Where whole lines go after the node ending at `pos`: after its line and after any following
     /// comment-only lines indented at least `min_indent` (they belong to that node).
-    fn insertion_point(&self, pos: usize, min_indent: usize) -> usize {
+    pub(crate) fn insertion_point(&self, pos: usize, min_indent: usize) -> usize {
         let mut at = self.line_end_after(pos);
         while at < self.text.len() {
             let line = self.text[at..].split('\n').next().unwrap_or("");
@@ -236,7 +244,7 @@ impl<'a> Planner<'a> {
     }
 
     /// Queues `lines` (each without EOL) to be inserted as whole lines at line start `at`.
-    fn insert_lines_at(&mut self, at: usize, lines: &[String]) {
+    pub(crate) fn insert_lines_at(&mut self, at: usize, lines: &[String]) {
         let text = if at == self.text.len() && !self.text.ends_with('\n') {
             lines
                 .iter()
@@ -251,7 +259,7 @@ impl<'a> Planner<'a> {
         self.push_splice(at, at, text);
     }
 
-    fn push_splice(&mut self, start: usize, end: usize, text: String) {
+    pub(crate) fn push_splice(&mut self, start: usize, end: usize, text: String) {
         let seq = self.plan.splices.len();
         self.plan.splices.push(Splice {
             start,
@@ -261,7 +269,7 @@ impl<'a> Planner<'a> {
         });
     }
 
-    fn set_scalar(&mut self, node: &Node, path: &[Seg], value: String, what: String) {
+    pub(crate) fn set_scalar(&mut self, node: &Node, path: &[Seg], value: String, what: String) {
         let raw = &self.text[node.pos.start..node.pos.end];
         let new = render_scalar(node, raw, &value);
         if new == raw {
@@ -371,9 +379,11 @@ impl<'a> Planner<'a> {
                                     self.in_handlers = false;
                                 }
                             }
+                            self.wire_play(play, &pp);
                         }
                     } else {
                         // a role's handlers/main.yml and the like
+                        super::wire::collect_refs(doc, &mut self.plan.refs);
                         self.in_handlers =
                             self.path.components().any(|c| c.as_os_str() == "handlers");
                         self.task_list(doc, &path);
@@ -456,6 +466,19 @@ impl<'a> Planner<'a> {
             );
             return;
         }
+        let removal = match args.str() {
+            Some(free) => free.split(' ').any(|t| {
+                let (k, v) = t.split_once('=').unwrap_or((t, ""));
+                k == "deb" || (k == "state" && SKIP_STATES.contains(&v))
+            }),
+            None => {
+                args.get("deb").is_some()
+                    || args
+                        .get("state")
+                        .and_then(Node::str)
+                        .is_some_and(|s| SKIP_STATES.contains(&s))
+            }
+        };
         let module = mk.str().unwrap_or_default().to_string();
         let mut ap = path.to_vec();
         ap.push(Seg::Key(module.clone()));
@@ -464,6 +487,10 @@ impl<'a> Planner<'a> {
             Kind::Scalar(..) => self.free_form(args, &ap),
             _ => None,
         };
+        // an install of locked packages, or of packages pinlock cannot see, needs enforcement
+        if !removal && pinned.as_ref().is_none_or(|p| !p.is_empty()) {
+            self.plan.installs.push(task.pos.line);
+        }
         let Some(pinned) = pinned else { return };
         if pinned.is_empty() {
             return;
@@ -735,7 +762,7 @@ impl<'a> Planner<'a> {
 
     /// How block sequences are written in `task` (its first block sequence): the dash's offset
     /// from the parent key's column and the spaces between dash and item.
-    fn seq_style(&self, task: &Node) -> Option<(usize, usize)> {
+    pub(crate) fn seq_style(&self, task: &Node) -> Option<(usize, usize)> {
         fn find<'n>(n: &'n Node, out: &mut Option<(&'n Node, usize)>) {
             if out.is_some() {
                 return;

@@ -31,6 +31,14 @@ pub(crate) enum Op {
         key: String,
         value: String,
     },
+    /// Mapping at `path` gets `key: value` inserted before its entry `index` (index into the
+    /// original mapping; its length appends).
+    InsertEntry {
+        path: Vec<Seg>,
+        index: usize,
+        key: String,
+        value: Value<'static>,
+    },
     /// Sequence at `path` gets `value` inserted at `index` (index into the original sequence).
     InsertItem {
         path: Vec<Seg>,
@@ -85,7 +93,8 @@ fn lookup<'v, 'a>(docs: &'v mut [Value<'a>], path: &[Seg]) -> Option<&'v mut Val
 pub(crate) fn expected<'a>(before: &'a [Node], ops: &[Op]) -> Result<Vec<Value<'a>>, String> {
     let mut docs: Vec<Value> = before.iter().map(Node::value).collect();
     let mut inserts: Vec<&Op> = Vec::new();
-    for op in ops {
+    let mut entries_in: Vec<(usize, &Op)> = Vec::new();
+    for (seq, op) in ops.iter().enumerate() {
         match op {
             Op::SetScalar { path, value } => match lookup(&mut docs, path) {
                 Some(v @ Value::Scalar(_)) => *v = Value::Scalar(value.clone().into()),
@@ -107,6 +116,32 @@ pub(crate) fn expected<'a>(before: &'a [Node], ops: &[Op]) -> Result<Vec<Value<'
                 _ => return Err(format!("no sequence item {index} at {path:?}")),
             },
             Op::InsertItem { .. } => inserts.push(op),
+            Op::InsertEntry { .. } => entries_in.push((seq, op)),
+        }
+    }
+    // from the back (and, at one index, the later-planned first): the others' indices stay valid
+    // and entries planned in order at one place come out in that order
+    entries_in.sort_by_key(|&(seq, op)| match op {
+        Op::InsertEntry { path, index, .. } => std::cmp::Reverse((path.len(), *index, seq)),
+        _ => std::cmp::Reverse((0, 0, seq)),
+    });
+    for (_, op) in entries_in {
+        if let Op::InsertEntry {
+            path,
+            index,
+            key,
+            value,
+        } = op
+        {
+            match lookup(&mut docs, path) {
+                Some(Value::Map(entries)) if entries.iter().any(|(k, _)| k.is_scalar(key)) => {
+                    return Err(format!("key {key} already present at {path:?}"))
+                }
+                Some(Value::Map(entries)) if *index <= entries.len() => {
+                    entries.insert(*index, (Value::Scalar(key.clone().into()), value.clone()))
+                }
+                _ => return Err(format!("no mapping at {path:?}")),
+            }
         }
     }
     // deepest first, then from the back, so the paths and indices of the others stay valid
