@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use pinlock_core::ansible::enforce::{enforce_tasks, ENFORCE_FILE, HOLD_FILE, HOLD_TASKS};
-use pinlock_core::ansible::{pin_paths, unified_diff, FileChange, PinOptions, Pins};
+use pinlock_core::ansible::project::{self, pin_project, ProjectLayout};
+use pinlock_core::ansible::unified_diff;
 use pinlock_core::lockfile::Lockfile;
 use pinlock_core::manifest::Manifest;
 
@@ -51,37 +51,18 @@ pub fn run(_g: &Global, args: PinArgs, out: &Reporter) -> anyhow::Result<ExitCod
     } else {
         vec![PathBuf::from(".")]
     };
-    let enforce_dir = args
-        .enforce_dir
-        .clone()
-        .unwrap_or_else(|| base.join("pinlock"));
-    let report = pin_paths(
-        &paths,
-        &Pins::from(&lock),
-        &PinOptions {
-            target: args.target.clone(),
-            enforce_dir: Some(enforce_dir.clone()),
-        },
-    )?;
-    let lock_name = lock_path.file_name().map_or_else(
-        || "pinlock.lock".into(),
-        |n| n.to_string_lossy().into_owned(),
-    );
-    let mut changes: Vec<FileChange> = report.changes.clone();
-    for (name, text) in [
-        (ENFORCE_FILE, enforce_tasks(&lock, &lock_name)),
-        (HOLD_FILE, HOLD_TASKS.to_string()),
-    ] {
-        let path = enforce_dir.join(name);
-        let old = std::fs::read_to_string(&path).unwrap_or_default();
-        if old != text {
-            changes.push(FileChange {
-                path,
-                old_text: old,
-                new_text: text,
-            });
-        }
+    let mut layout = ProjectLayout::beside_manifest(&base);
+    if let Some(f) = &args.vars_file {
+        layout.vars_file = f.clone();
     }
+    if let Some(d) = &args.enforce_dir {
+        layout.enforce_dir = d.clone();
+    }
+    if let Some(n) = lock_path.file_name() {
+        layout.lock_name = n.to_string_lossy().into_owned();
+    }
+    let plan = pin_project(&paths, &lock, args.target.clone(), &layout)?;
+    let (report, changes) = (&plan.report, &plan.changes);
     // a passing check has nothing to warn about: what pinlock could not rewrite is either
     // enforced on the host anyway or reported as uncovered below
     let failing = !changes.is_empty() || !report.uncovered.is_empty();
@@ -90,24 +71,10 @@ pub fn run(_g: &Global, args: PinArgs, out: &Reporter) -> anyhow::Result<ExitCod
             out.warn(w);
         }
     }
-    if let Some(vars) = &report.multi_target_vars {
-        let path = args
-            .vars_file
-            .clone()
-            .unwrap_or_else(|| base.join("group_vars").join("all").join("pinlock.yml"));
-        let old = std::fs::read_to_string(&path).unwrap_or_default();
-        if &old != vars {
-            changes.push(FileChange {
-                path,
-                old_text: old,
-                new_text: vars.clone(),
-            });
-        }
-    }
     if args.diff {
         let mut stdout = std::io::stdout().lock();
         use std::io::Write;
-        for c in &changes {
+        for c in changes {
             write!(
                 stdout,
                 "{}",
@@ -189,13 +156,8 @@ pub fn run(_g: &Global, args: PinArgs, out: &Reporter) -> anyhow::Result<ExitCod
     for w in &report.uncovered {
         out.warn(w);
     }
-    for c in &changes {
-        if let Some(dir) = c.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
-        }
-        pinlock_core::fsutil::write_atomic(&c.path, c.new_text.as_bytes())
-            .with_context(|| format!("cannot write {}", c.path.display()))?;
+    project::apply(&plan).context("cannot write the pinned files")?;
+    for c in changes {
         out.status("Pinned", display(&c.path));
     }
     if changes.is_empty() {

@@ -53,6 +53,7 @@
 
 pub mod enforce;
 mod plan;
+pub mod project;
 mod splice;
 mod wire;
 mod yaml;

@@ -3,7 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::ansible::{pin_paths, PinError, PinOptions, PinWarning, Pins};
+use crate::ansible::project::{pin_project, ProjectLayout};
+use crate::ansible::{PinError, PinWarning};
 use crate::lockfile::Lockfile;
 
 /// A file the update rewrites.
@@ -25,8 +26,9 @@ pub struct Repinned {
 }
 
 /// Re-pins the files and directories `playbooks` (relative to `manifest_dir`) to `lock`, as
-/// `pinlock pin` does with its defaults: with several targets the per-host versions file
-/// `group_vars/all/pinlock.yml` next to the manifest is part of the result. Nothing is written.
+/// `pinlock pin` does with its defaults ([`crate::ansible::project::pin_project`]): the per-host
+/// versions file `group_vars/all/pinlock.yml` (several targets) and the host enforcement files
+/// under `pinlock/` next to the manifest are part of the result. Nothing is written.
 /// Returns no files when `playbooks` is empty.
 pub fn repin(
     lock: &Lockfile,
@@ -37,8 +39,13 @@ pub fn repin(
         return Ok(Repinned::default());
     }
     let paths: Vec<PathBuf> = playbooks.iter().map(|p| manifest_dir.join(p)).collect();
-    let report = pin_paths(&paths, &Pins::from(lock), &PinOptions::default())?;
-    let mut files: Vec<RewrittenFile> = report
+    let plan = pin_project(
+        &paths,
+        lock,
+        None,
+        &ProjectLayout::beside_manifest(manifest_dir),
+    )?;
+    let mut files: Vec<RewrittenFile> = plan
         .changes
         .into_iter()
         .map(|c| RewrittenFile {
@@ -46,21 +53,9 @@ pub fn repin(
             content: c.new_text.into_bytes(),
         })
         .collect();
-    if let Some(vars) = report.multi_target_vars {
-        let path = manifest_dir
-            .join("group_vars")
-            .join("all")
-            .join("pinlock.yml");
-        if std::fs::read(&path).ok().as_deref() != Some(vars.as_bytes()) {
-            files.push(RewrittenFile {
-                path,
-                content: vars.into_bytes(),
-            });
-        }
-    }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(Repinned {
         files,
-        warnings: report.warnings,
+        warnings: plan.report.warnings,
     })
 }
