@@ -384,6 +384,7 @@ pub fn render_manifest(scan: &InitScan, playbooks: &[String]) -> String {
         s.push_str("  {}\n");
     }
     s.push_str("recommends: true\n");
+    s.push_str("# Recommends the hosts may lack (no source has them; the host preflight skips them):\n# waive: [pigz]\n");
     if !playbooks.is_empty() {
         s.push_str(&format!("playbooks: [{}]\n", playbooks.join(", ")));
     }
@@ -421,8 +422,14 @@ mod tests {
         );
         assert_eq!(s.notes.len(), 2, "{:?}", s.notes);
         let text = render_manifest(&s, &["site.yml".into()]);
+        assert!(text.contains("\n# waive: [pigz]\n"), "{text}");
         let m = crate::manifest::Manifest::parse(&text, Path::new("pinlock.yml")).unwrap();
         assert_eq!(m.sources.len(), 1);
         assert_eq!(m.packages.len(), 2);
+        assert!(m.waive.is_empty(), "the example is commented out");
+        // uncommented, it is a valid waiver
+        let text = text.replace("# waive:", "waive:");
+        let m = crate::manifest::Manifest::parse(&text, Path::new("pinlock.yml")).unwrap();
+        assert_eq!(m.waive.iter().collect::<Vec<_>>(), ["pigz"]);
     }
 }

@@ -1,10 +1,10 @@
 //! From a manifest and the repositories it names to a lockfile: targets, resolution per
 //! target, and the safety checks against the previous lock (rollback, rebuilt versions).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::constraint::{Constraint, ConstraintError};
-use crate::lockfile::{LockedSource, Lockfile};
+use crate::lockfile::{LockedSource, LockedTarget, Lockfile};
 use crate::manifest::{release_of_suite, Manifest};
 use crate::release::parse_rfc2822;
 use crate::repository::{ReleaseSnapshot, SuiteSnapshot};
@@ -105,23 +105,40 @@ pub fn targets(manifest: &Manifest, suites: &[SuiteSnapshot]) -> BTreeMap<String
     out
 }
 
+/// Whether each suite (in the order of `suites`, as [`targets`] numbers them) belongs to a
+/// source the host enforcement pins: false for the suites of a source with `enforce: false`.
+pub fn enforced_suites(manifest: &Manifest, suites: &[SuiteSnapshot]) -> Vec<bool> {
+    let mut out: Vec<bool> = manifest
+        .sources
+        .iter()
+        .flat_map(|src| src.spec.suites.iter().map(|_| src.enforce))
+        .take(suites.len())
+        .collect();
+    out.resize(suites.len(), true);
+    out
+}
+
 /// The packages one target (`release/arch`) sees: the indexes of `suite_ids` (from
-/// [`targets`]) for `arch` and `all`, at each suite's apt priority, sorted.
+/// [`targets`]) for `arch` and `all`, at each suite's apt priority, sorted. `enforced` (from
+/// [`enforced_suites`]; missing entries count as enforced) marks the suites whose packages the
+/// hosts pin.
 pub fn target_universe<'a>(
     suites: &'a [SuiteSnapshot],
     suite_ids: &[usize],
     arch: &str,
+    enforced: &[bool],
 ) -> Universe<'a> {
     let mut universe = Universe::default();
     for &i in suite_ids {
         let s = &suites[i];
         let prio = suite_priority(s);
+        let enforce = enforced.get(i).copied().unwrap_or(true);
         for idx in s
             .indexes
             .iter()
             .filter(|x| x.architecture == arch || x.architecture == "all")
         {
-            universe.add_index(idx.packages.iter(), prio);
+            universe.add_index_enforced(idx.packages.iter(), prio, enforce);
         }
     }
     universe.finish();
@@ -210,10 +227,11 @@ pub fn lock_and_next(
 ) -> Result<(Lockfile, Option<Lockfile>), LockError> {
     let constraints = constraints(manifest)?;
     let targets = targets(manifest, suites);
+    let enforced = enforced_suites(manifest, suites);
     let mut universes = Vec::with_capacity(targets.len());
     for (target, suite_ids) in targets {
         let arch = target.rsplit('/').next().unwrap_or_default().to_string();
-        let universe = target_universe(suites, &suite_ids, &arch);
+        let universe = target_universe(suites, &suite_ids, &arch, &enforced);
         universes.push((target, arch, universe));
     }
     let pass = |previous: Option<&Lockfile>| -> Result<Lockfile, LockError> {
@@ -269,6 +287,8 @@ pub fn lock_and_next(
                     previous: prev_target,
                 },
             )?;
+            let mut resolved = resolved;
+            waive(&mut resolved, manifest);
             if let (Some(prev), false) = (prev_target, opts.allow_rebuilt) {
                 for (name, p) in &resolved.packages {
                     if let Some(old) = prev.packages.get(name) {
@@ -306,6 +326,97 @@ pub fn lock_and_next(
     Ok((first, second))
 }
 
+/// Marks the unresolved Recommends of `target` that the manifest waives (`waive:`). A waived
+/// Depends or Pre-Depends stays required ([`waiver_warnings`] names it).
+pub fn waive(target: &mut LockedTarget, manifest: &Manifest) {
+    for (name, u) in &mut target.unresolved {
+        u.waived = u.kind == "recommends" && manifest.waive.contains(name);
+    }
+}
+
+/// A `waive:` entry of the manifest that has no effect on `lock`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WaiverWarning {
+    /// The name is an unresolved Depends or Pre-Depends: the hosts need it, it cannot be waived.
+    Required {
+        /// The waived name.
+        package: String,
+        /// `depends` or `pre-depends`.
+        kind: String,
+        /// The locked packages that need it (in any target), sorted.
+        required_by: Vec<String>,
+        /// The targets where it is required, sorted.
+        targets: Vec<String>,
+    },
+    /// The name is not an unresolved Recommends of any target.
+    Unused {
+        /// The waived name.
+        package: String,
+    },
+}
+
+impl std::fmt::Display for WaiverWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WaiverWarning::Required {
+                package,
+                kind,
+                required_by,
+                targets,
+            } => write!(
+                f,
+                "waive: {package} is a {} of {} (targets: {}): a Depends cannot be waived, the hosts need it\nhint: add a source that has {package} to `sources`, or install it on the hosts and remove it from `waive`",
+                if kind == "pre-depends" { "Pre-Depends" } else { "Depends" },
+                required_by.join(", "),
+                targets.join(", ")
+            ),
+            WaiverWarning::Unused { package } => write!(
+                f,
+                "waive: {package} is not an unresolved Recommends of any target; remove it"
+            ),
+        }
+    }
+}
+
+/// The `waive:` entries of `manifest` that do not waive anything in `lock` (the result of
+/// [`lock`] for it), sorted by package: a Depends (which cannot be waived) or a name no
+/// target lists as an unresolved Recommends.
+pub fn waiver_warnings(manifest: &Manifest, lock: &Lockfile) -> Vec<WaiverWarning> {
+    let mut out = Vec::new();
+    for package in &manifest.waive {
+        let mut used = false;
+        let mut required: Option<(String, BTreeSet<String>, Vec<String>)> = None;
+        for (t, lt) in &lock.targets {
+            let Some(u) = lt.unresolved.get(package) else {
+                continue;
+            };
+            if u.kind == "recommends" {
+                used |= u.waived;
+                continue;
+            }
+            let r = required.get_or_insert_with(|| (u.kind.clone(), BTreeSet::new(), Vec::new()));
+            if u.kind == "pre-depends" {
+                r.0 = u.kind.clone();
+            }
+            r.1.extend(u.required_by.iter().cloned());
+            r.2.push(t.clone());
+        }
+        match required {
+            Some((kind, required_by, targets)) => out.push(WaiverWarning::Required {
+                package: package.clone(),
+                kind,
+                required_by: required_by.into_iter().collect(),
+                targets,
+            }),
+            None if !used => out.push(WaiverWarning::Unused {
+                package: package.clone(),
+            }),
+            None => {}
+        }
+    }
+    out
+}
+
 /// Human-readable differences between two lockfiles, one line each, sorted
 /// (`buster/amd64: docker-ce 5:23.0.0-1… → 5:23.0.1-1…`).
 pub fn diff(old: Option<&Lockfile>, new: &Lockfile) -> Vec<String> {
@@ -330,21 +441,63 @@ pub fn diff(old: Option<&Lockfile>, new: &Lockfile) -> Vec<String> {
                 (Some(o), Some(n)) if o.version != n.version => {
                     out.push(format!("{t}: {p} {} → {}", o.version, n.version))
                 }
+                (Some(o), Some(n))
+                    if o.enforce != n.enforce && o == &with_enforce(n, o.enforce) =>
+                {
+                    out.push(format!(
+                        "{t}: {p} {} enforce: {} → {}",
+                        n.version, o.enforce, n.enforce
+                    ))
+                }
                 (Some(o), Some(n)) if o != n => {
                     out.push(format!("{t}: {p} {} (metadata changed)", n.version))
                 }
                 _ => {}
             }
         }
-        let (ou, nu) = (o.map(|x| &x.unresolved), n.map(|x| &x.unresolved));
+        let empty = BTreeMap::new();
+        let ou = o.map_or(&empty, |x| &x.unresolved);
+        let nu = n.map_or(&empty, |x| &x.unresolved);
         if ou != nu {
-            out.push(format!("{t}: unresolved dependencies changed"));
+            // Only waivers changed: say which.
+            let only_waived = ou.len() == nu.len()
+                && ou.iter().all(|(name, a)| {
+                    nu.get(name).is_some_and(|b| {
+                        let mut b = b.clone();
+                        b.waived = a.waived;
+                        *a == b
+                    })
+                });
+            if only_waived {
+                for (name, b) in nu {
+                    if ou[name].waived != b.waived {
+                        out.push(format!(
+                            "{t}: {name} ({}) {}",
+                            b.kind,
+                            if b.waived {
+                                "waived"
+                            } else {
+                                "no longer waived"
+                            }
+                        ));
+                    }
+                }
+            } else {
+                out.push(format!("{t}: unresolved dependencies changed"));
+            }
         }
     }
     if old.sources != new.sources && out.is_empty() {
         out.push("sources: repository snapshots changed".to_string());
     }
     out
+}
+
+/// `p` with `enforce` set to `e`.
+fn with_enforce(p: &crate::lockfile::LockedPackage, e: bool) -> crate::lockfile::LockedPackage {
+    let mut p = p.clone();
+    p.enforce = e;
+    p
 }
 
 #[cfg(test)]
@@ -424,5 +577,130 @@ mod tests {
         cache.store_lock_memo("../x", "y").unwrap();
         assert_eq!(cache.load_lock_memo("../x"), None);
         assert!(!dir.path().join("x").exists());
+    }
+
+    fn unresolved(kind: &str, by: &str) -> crate::lockfile::Unresolved {
+        crate::lockfile::Unresolved {
+            relation: String::new(),
+            kind: kind.into(),
+            required_by: vec![by.into()],
+            waived: false,
+        }
+    }
+
+    fn manifest(waive: &str) -> Manifest {
+        Manifest::parse(
+            &format!("sources: [\"deb [arch=amd64] http://x.example/debian buster stable\"]\nwaive: [{waive}]\n"),
+            Path::new("pinlock.yml"),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn waivers_apply_to_recommends_only_and_the_rest_is_reported() {
+        let m = manifest("apparmor, iptables, pigz, nosuch");
+        let mut lock = Lockfile::new();
+        for (t, pigz) in [("buster/amd64", true), ("buster/arm64", false)] {
+            let mut lt = LockedTarget::default();
+            lt.unresolved
+                .insert("apparmor".into(), unresolved("recommends", "docker-ce"));
+            lt.unresolved
+                .insert("iptables".into(), unresolved("depends", "docker-ce"));
+            lt.unresolved
+                .insert("git".into(), unresolved("recommends", "docker-ce"));
+            if pigz {
+                lt.unresolved
+                    .insert("pigz".into(), unresolved("recommends", "docker-ce"));
+            }
+            waive(&mut lt, &m);
+            lock.targets.insert(t.into(), lt);
+        }
+        let t = &lock.targets["buster/amd64"];
+        assert!(t.unresolved["apparmor"].waived);
+        assert!(t.unresolved["pigz"].waived);
+        assert!(!t.unresolved["git"].waived, "not in waive:");
+        assert!(!t.unresolved["iptables"].waived, "a Depends stays required");
+        let w = waiver_warnings(&m, &lock);
+        assert_eq!(
+            w,
+            [
+                WaiverWarning::Required {
+                    package: "iptables".into(),
+                    kind: "depends".into(),
+                    required_by: vec!["docker-ce".into()],
+                    targets: vec!["buster/amd64".into(), "buster/arm64".into()],
+                },
+                WaiverWarning::Unused {
+                    package: "nosuch".into()
+                },
+            ]
+        );
+        insta::assert_snapshot!(
+            "waiver_warnings",
+            w.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        // waiving changes the lock, and `--locked` names the difference
+        let before = {
+            let mut l = lock.clone();
+            for t in l.targets.values_mut() {
+                waive(t, &manifest(""));
+            }
+            l
+        };
+        assert_ne!(before.render(), lock.render());
+        assert_eq!(
+            diff(Some(&before), &lock),
+            [
+                "buster/amd64: apparmor (recommends) waived",
+                "buster/amd64: pigz (recommends) waived",
+                "buster/arm64: apparmor (recommends) waived",
+            ]
+        );
+    }
+
+    #[test]
+    fn enforced_suites_follow_the_manifest_sources() {
+        let m = Manifest::parse(
+            "sources:\n  - \"deb [arch=amd64] http://x.example/debian buster stable\"\n  - url: http://y.example/debian\n    suites: [buster, buster-security]\n    components: main\n    enforce: false\n",
+            Path::new("pinlock.yml"),
+        )
+        .unwrap();
+        let suites: Vec<SuiteSnapshot> = Vec::new();
+        assert!(enforced_suites(&m, &suites).is_empty());
+        let mut lock = Lockfile::new();
+        let mut lt = LockedTarget::default();
+        lt.packages.insert(
+            "libc6".into(),
+            crate::lockfile::LockedPackage {
+                version: "2.28-10".into(),
+                architecture: "amd64".into(),
+                source: "glibc".into(),
+                filename: "pool/l/libc6.deb".into(),
+                size: 1,
+                sha256: "ab".into(),
+                requested: None,
+                required_by: vec![],
+                enforce: true,
+            },
+        );
+        lock.targets.insert("buster/amd64".into(), lt);
+        let mut after = lock.clone();
+        after
+            .targets
+            .get_mut("buster/amd64")
+            .unwrap()
+            .packages
+            .get_mut("libc6")
+            .unwrap()
+            .enforce = false;
+        assert!(after.render().contains("enforce: false"));
+        assert!(!lock.render().contains("enforce"));
+        assert_eq!(
+            diff(Some(&lock), &after),
+            ["buster/amd64: libc6 2.28-10 enforce: true → false"]
+        );
     }
 }

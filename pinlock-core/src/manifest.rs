@@ -8,11 +8,13 @@
 //!     components: [main]
 //!     architectures: [amd64, arm64]
 //!     signed-by: keys/debian-archive-keyring.gpg
+//!     enforce: false       # locked for review, not pinned on the hosts (map form only)
 //! packages:
 //!   docker-ce: "^23.0"
 //!   docker-ce-cli: "*"
 //!   containerd.io: ">= 1.6.18"
 //! recommends: true
+//! waive: [pigz]            # Recommends the hosts may lack (the host preflight skips them)
 //! playbooks: [site.yml, roles/]
 //! update:                  # policies for `pinlock update` (see `update::UpdatePolicy`)
 //!   groups: [[docker-ce, containerd.io]]
@@ -82,6 +84,10 @@ pub struct ManifestSource {
     /// Target release name override (default: the suite without `-updates`, `-security`,
     /// `-backports`, `-proposed`).
     pub release: Option<String>,
+    /// Whether the host enforcement of `pinlock pin` pins the packages locked from this source
+    /// (`enforce: false`, map form only: locked for review and reported by `outdated`, but the
+    /// hosts' apt stays free to upgrade them). Default true.
+    pub enforce: bool,
 }
 
 /// A parsed manifest.
@@ -97,6 +103,9 @@ pub struct Manifest {
     pub packages: BTreeMap<String, String>,
     /// Follow Recommends (default true, like apt).
     pub recommends: bool,
+    /// Waived Recommends (`waive:`): unresolved Recommends the hosts may lack; the lock marks
+    /// them `waived` and the host preflight does not require them. A Depends cannot be waived.
+    pub waive: std::collections::BTreeSet<String>,
     /// Playbooks and directories `pinlock pin` rewrites, relative to `dir`.
     pub playbooks: Vec<PathBuf>,
     /// Update policies (`update:`): groups, min-age, ignore, allow.
@@ -112,6 +121,8 @@ struct Raw {
     #[serde(default = "yes")]
     recommends: bool,
     #[serde(default)]
+    waive: Vec<String>,
+    #[serde(default)]
     playbooks: Vec<PathBuf>,
     #[serde(default)]
     update: crate::update::UpdatePolicy,
@@ -119,6 +130,28 @@ struct Raw {
 
 fn yes() -> bool {
     true
+}
+
+/// The 1-based line of `needle` in the block of top-level `key` of manifest `text` (the key's
+/// line when `needle` is not found after it; `None` without the key). Serde does not give the
+/// position of one sequence item, so a value checked after parsing is found this way.
+fn line_of(text: &str, key: &str, needle: &str) -> Option<usize> {
+    let lines: Vec<&str> = text.lines().collect();
+    let start = lines
+        .iter()
+        .position(|l| l.strip_prefix(key).is_some_and(|r| r.starts_with(':')))?;
+    let found = lines[start..]
+        .iter()
+        .enumerate()
+        .take_while(|(i, l)| {
+            *i == 0 || l.is_empty() || l.starts_with([' ', '\t', '-', '#']) || l.starts_with(']')
+        })
+        .find(|(i, l)| {
+            let l = if *i == 0 { &l[key.len() + 1..] } else { l };
+            l.split('#').next().unwrap_or_default().contains(needle)
+        })
+        .map_or(0, |(i, _)| i);
+    Some(start + found + 1)
 }
 
 #[derive(Deserialize)]
@@ -149,6 +182,8 @@ struct RawSourceMap {
     release: Option<String>,
     #[serde(default = "yes")]
     check_valid_until: bool,
+    #[serde(default = "yes")]
+    enforce: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -208,6 +243,16 @@ impl Manifest {
             path: path.to_path_buf(),
             message,
         };
+        for name in &raw.waive {
+            if !crate::relation::valid_name(name) {
+                return Err(ManifestError::Yaml {
+                    path: path.to_path_buf(),
+                    location: line_of(text, "waive", name)
+                        .map_or_else(|| " ".into(), |l| format!("{l}: ")),
+                    message: format!("waive: {name:?} is not a Debian package name (lowercase letters, digits, `+`, `-`, `.`; at least two characters)\nhint: list the package's name as the lockfile's `unresolved` shows it"),
+                });
+            }
+        }
         if raw.sources.is_empty() {
             return Err(invalid("`sources` is empty\nhint: add the repository line you have in sources.list, e.g. \"deb [signed-by=keys/docker.asc] https://download.docker.com/linux/debian bookworm stable\"".into()));
         }
@@ -224,6 +269,7 @@ impl Manifest {
                         sources.push(ManifestSource {
                             spec,
                             release: None,
+                            enforce: true,
                         });
                     }
                 }
@@ -232,6 +278,7 @@ impl Manifest {
                         sources.push(ManifestSource {
                             spec,
                             release: None,
+                            enforce: true,
                         });
                     }
                 }
@@ -258,6 +305,7 @@ impl Manifest {
                             check_date: true,
                         },
                         release: m.release,
+                        enforce: m.enforce,
                     });
                 }
             }
@@ -279,6 +327,7 @@ impl Manifest {
             sources,
             packages,
             recommends: raw.recommends,
+            waive: raw.waive.into_iter().collect(),
             playbooks: raw.playbooks,
             update: raw.update,
         })
@@ -330,6 +379,79 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("frobnicate"), "{e}");
+    }
+
+    #[test]
+    fn waive_lists_package_names() {
+        let m = Manifest::parse(
+            "sources: [\"deb [arch=amd64] http://x.example/debian buster stable\"]\nwaive:\n  - pigz        # nice to have\n  - apparmor\n  - pigz\n",
+            Path::new("p.yml"),
+        )
+        .unwrap();
+        assert_eq!(
+            m.waive.iter().map(String::as_str).collect::<Vec<_>>(),
+            ["apparmor", "pigz"]
+        );
+        let m = Manifest::parse(
+            "sources: [\"deb [arch=amd64] http://x.example/debian buster stable\"]\n",
+            Path::new("p.yml"),
+        )
+        .unwrap();
+        assert!(m.waive.is_empty());
+    }
+
+    #[test]
+    fn waive_refuses_what_is_not_a_package_name_with_its_line() {
+        for bad in [
+            "\"pigz (>= 2)\"",
+            "x",
+            "\"-pigz\"",
+            "\"pigz | gzip\"",
+            "ca_certificates",
+        ] {
+            let e = Manifest::parse(
+                &format!("sources: [\"deb [arch=amd64] http://x.example/debian buster stable\"]\nwaive:\n  - apparmor\n  - {bad}\n"),
+                Path::new("p.yml"),
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(e.starts_with("p.yml:4:"), "{e}");
+            assert!(e.contains("is not a Debian package name"), "{e}");
+            assert!(e.contains("\nhint: "), "{e}");
+        }
+        let e = Manifest::parse(
+            "sources: [\"deb [arch=amd64] http://x.example/debian buster stable\"]\nwaive: [apparmor, pi_gz]\nrecommends: true\n",
+            Path::new("p.yml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.starts_with("p.yml:2: waive: \"pi_gz\""), "{e}");
+        let e = Manifest::parse(
+            "sources: [\"deb [arch=amd64] http://x.example/debian buster stable\"]\nwaive: pigz\n",
+            Path::new("p.yml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.starts_with("p.yml:2:"), "{e}");
+    }
+
+    #[test]
+    fn enforce_is_a_source_map_option() {
+        let m = Manifest::parse(
+            "sources:\n  - \"deb [arch=amd64] http://x.example/debian buster stable\"\n  - url: http://y.example/debian\n    suites: [buster, buster-security]\n    components: main\n    enforce: false\n  - url: http://z.example/debian\n    suites: buster\n    components: main\n",
+            Path::new("p.yml"),
+        )
+        .unwrap();
+        let enforce: Vec<bool> = m.sources.iter().map(|s| s.enforce).collect();
+        assert_eq!(enforce, [true, false, true]);
+        // the one-line form cannot carry it: an option apt does not know is refused there
+        let e = Manifest::parse(
+            "sources:\n  - url: http://y.example/debian\n    suites: buster\n    components: main\n    enforce: maybe\n",
+            Path::new("p.yml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.starts_with("p.yml:"), "{e}");
     }
 
     #[test]

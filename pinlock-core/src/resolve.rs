@@ -40,6 +40,10 @@ pub struct Candidate<'a> {
     pub priority: i32,
     /// Source package name and version.
     pub source: (&'a str, &'a str),
+    /// Whether an index added as enforced ([`Universe::add_index_enforced`]) serves this
+    /// version and architecture: the lock's `enforce` (a version served by an enforced and an
+    /// unenforced source is enforced).
+    pub enforce: bool,
 }
 
 impl Candidate<'_> {
@@ -116,8 +120,9 @@ pub struct Universe<'a> {
     pkgs: Vec<PackageRef<'a>>,
     /// For each stanza, the previous stanza of the same name, or [`NONE`].
     prev: Vec<u32>,
-    /// (first stanza, apt priority) of each [`Universe::add_index`] call, in order.
-    prios: Vec<(u32, i32)>,
+    /// (first stanza, apt priority, enforced) of each [`Universe::add_index_enforced`] call,
+    /// in order.
+    prios: Vec<(u32, i32, bool)>,
     /// Every Provides entry, in the order added.
     provs: Vec<ProvRaw<'a>>,
     /// One slot per distinct name.
@@ -139,6 +144,21 @@ impl<'a> Universe<'a> {
     ///
     /// When the universe would hold 2³² − 1 stanzas or more.
     pub fn add_index(&mut self, packages: impl Iterator<Item = PackageRef<'a>>, priority: i32) {
+        self.add_index_enforced(packages, priority, true);
+    }
+
+    /// [`Universe::add_index`], with whether the index's source is enforced on the hosts (the
+    /// manifest's `enforce: false` makes it false; see [`Candidate::enforce`]).
+    ///
+    /// # Panics
+    ///
+    /// When the universe would hold 2³² − 1 stanzas or more.
+    pub fn add_index_enforced(
+        &mut self,
+        packages: impl Iterator<Item = PackageRef<'a>>,
+        priority: i32,
+        enforce: bool,
+    ) {
         if self.looked_up.replace(false) {
             for s in &mut self.slots {
                 s.lazy = OnceCell::new();
@@ -150,7 +170,8 @@ impl<'a> Universe<'a> {
         self.slots.reserve(n + n / 2);
         self.table
             .reserve(self.slots.len() + n + n / 2, &self.slots);
-        self.prios.push((stanza_id(self.pkgs.len()), priority));
+        self.prios
+            .push((stanza_id(self.pkgs.len()), priority, enforce));
         for pkg in packages {
             let id = stanza_id(self.pkgs.len());
             let slot = self.slot_of(pkg.name());
@@ -204,10 +225,11 @@ impl<'a> Universe<'a> {
     /// nothing left to do here.
     pub fn finish(&mut self) {}
 
-    /// The apt priority of stanza `id`.
-    fn priority(&self, id: u32) -> i32 {
-        let seg = self.prios.partition_point(|&(first, _)| first <= id);
-        self.prios[seg - 1].1
+    /// The apt priority of stanza `id` and whether its index is enforced.
+    fn priority(&self, id: u32) -> (i32, bool) {
+        let seg = self.prios.partition_point(|&(first, _, _)| first <= id);
+        let (_, prio, enforce) = self.prios[seg - 1];
+        (prio, enforce)
     }
 
     fn lazy(&self, slot: usize) -> &Lazy<'a> {
@@ -226,10 +248,12 @@ impl<'a> Universe<'a> {
                 let Ok(version) = Version::parse(pkg.version()) else {
                     continue;
                 };
-                if list
-                    .iter()
-                    .any(|c| c.version == version && c.pkg.architecture() == pkg.architecture())
+                let (priority, enforce) = self.priority(id);
+                if let Some(seen) = list
+                    .iter_mut()
+                    .find(|c| c.version == version && c.pkg.architecture() == pkg.architecture())
                 {
+                    seen.enforce |= enforce;
                     continue;
                 }
                 stanza.push(id);
@@ -237,7 +261,8 @@ impl<'a> Universe<'a> {
                     source: pkg.source(),
                     pkg,
                     version,
-                    priority: self.priority(id),
+                    priority,
+                    enforce,
                 });
             }
             // best first: priority, then version, descending (stable for equal keys)
@@ -758,7 +783,7 @@ pub fn resolve(universe: &Universe<'_>, req: &Request<'_>) -> Result<LockedTarge
                         .to_ascii_lowercase(),
                     requested: c.requested,
                     required_by: c.required_by.into_iter().collect(),
-                    enforce: true,
+                    enforce: c.cand.enforce,
                 },
             )
         })

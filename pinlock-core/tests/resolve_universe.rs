@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use pinlock_core::constraint::Constraint;
 use pinlock_core::lockfile::LockedTarget;
-use pinlock_core::packages::PackageIndex;
+use pinlock_core::packages::{PackageIndex, PkgField};
 use pinlock_core::resolve::{resolve, Request, ResolveError, Universe};
 
 fn stanza(name: &str, version: &str, extra: &str) -> String {
@@ -154,4 +154,33 @@ fn provides_fields_are_read_as_relations() {
     let t = resolve_one(&u, "top").unwrap();
     assert!(t.packages.contains_key("qual"), "{:?}", t.packages.keys());
     assert!(t.unresolved.is_empty(), "{:?}", t.unresolved);
+}
+
+/// A candidate is enforced when any index serving its version and architecture is: the
+/// unenforced index added first still provides the stanza (the first source wins), but the
+/// version counts as enforced; a version only the unenforced index has is not.
+#[test]
+fn enforce_is_or_ed_over_the_indexes_serving_a_version() {
+    let review = index(stanza("base", "1.0", "") + &stanza("base", "1.1", ""));
+    let pinned = index(stanza("base", "1.0", "Depends: other\n"));
+    let mut u = Universe::default();
+    u.add_index_enforced(review.iter(), 500, false);
+    u.add_index_enforced(pinned.iter(), 500, true);
+    let got: Vec<(&str, bool, bool)> = u
+        .candidates("base")
+        .iter()
+        .map(|c| {
+            (
+                c.pkg.version(),
+                c.enforce,
+                c.pkg.get(PkgField::Depends).is_some(),
+            )
+        })
+        .collect();
+    assert_eq!(got, [("1.1", false, false), ("1.0", true, false)]);
+    assert!(!resolve_one(&u, "base").unwrap().packages["base"].enforce);
+    let mut plain = Universe::default();
+    plain.add_index(review.iter(), 500);
+    assert!(plain.candidates("base").iter().all(|c| c.enforce));
+    assert!(resolve_one(&plain, "base").unwrap().packages["base"].enforce);
 }

@@ -1,13 +1,13 @@
 //! `pinlock lock`: resolve the manifest into the lockfile.
 //!
 //! `--json` prints `{"version": 1, "lockfile", "up_to_date", "written", "targets",
-//! "changes", "unresolved"}` on stdout (docs/json.md), also with `--locked`.
+//! "changes", "unresolved", "waived"}` on stdout (docs/json.md), also with `--locked`.
 
 use std::collections::BTreeSet;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use pinlock_core::lock::{diff, lock_and_next, memo_key, LockOptions};
+use pinlock_core::lock::{diff, lock_and_next, memo_key, waiver_warnings, LockOptions};
 use pinlock_core::lockfile::Lockfile;
 use pinlock_core::manifest::Manifest;
 use pinlock_core::repository::{
@@ -129,25 +129,46 @@ pub fn run(g: &Global, args: LockArgs, out: &Reporter) -> anyhow::Result<ExitCod
             "Locked",
             format!("{} packages for {target}", t.packages.len()),
         );
-        if !t.unresolved.is_empty() {
-            let names: Vec<&str> = t.unresolved.keys().map(String::as_str).collect();
+        let (waived, open): (Vec<_>, Vec<_>) = t.unresolved.iter().partition(|(_, u)| u.waived);
+        if !open.is_empty() {
+            let names: Vec<&str> = open.iter().map(|(n, _)| n.as_str()).collect();
+            let recommends = open.iter().any(|(_, u)| u.kind == "recommends");
             out.warn(format!(
-                "{target}: {} dependencies are in no configured source and are listed under `unresolved`: {}\nhint: add the distribution's own repository as a source to lock them too",
+                "{target}: {} dependencies are in no configured source and are listed under `unresolved`: {}\nhint: add the distribution's own repository as a source to lock them too{}",
                 names.len(),
-                names.join(", ")
+                names.join(", "),
+                if recommends {
+                    "\nhint: list a Recommends the hosts may lack under `waive:` in the manifest (the host preflight then does not require it)"
+                } else {
+                    ""
+                }
             ));
-            for (name, u) in &t.unresolved {
-                out.verbose(
-                    1,
-                    format!(
-                        "{target}: {name}: {} ({}) needed by {}",
-                        u.relation,
-                        u.kind,
-                        u.required_by.join(", ")
-                    ),
-                );
-            }
         }
+        if !waived.is_empty() {
+            let names: Vec<&str> = waived.iter().map(|(n, _)| n.as_str()).collect();
+            out.status(
+                "Waived",
+                format!(
+                    "{target}: {} (Recommends in no configured source; the hosts may lack them)",
+                    names.join(", ")
+                ),
+            );
+        }
+        for (name, u) in &t.unresolved {
+            out.verbose(
+                1,
+                format!(
+                    "{target}: {name}: {} ({}{}) needed by {}",
+                    u.relation,
+                    u.kind,
+                    if u.waived { ", waived" } else { "" },
+                    u.required_by.join(", ")
+                ),
+            );
+        }
+    }
+    for w in waiver_warnings(&manifest, &new) {
+        out.warn(w);
     }
     let changes = diff(previous.as_ref(), &new);
     let json_doc = |written: bool, up_to_date: bool| {
@@ -158,7 +179,8 @@ pub fn run(g: &Global, args: LockArgs, out: &Reporter) -> anyhow::Result<ExitCod
             "written": written,
             "targets": json_targets(&new),
             "changes": json_changes(previous.as_ref(), &new),
-            "unresolved": json_unresolved(&new),
+            "unresolved": json_unresolved(&new, false),
+            "waived": json_unresolved(&new, true),
         })
     };
     let same_text = previous
@@ -264,12 +286,12 @@ fn json_changes(old: Option<&Lockfile>, new: &Lockfile) -> Vec<serde_json::Value
     out
 }
 
-/// Dependencies in no configured source: `{"target", "package", "relation", "kind",
-/// "required_by"}`, sorted by target then package.
-fn json_unresolved(lock: &Lockfile) -> Vec<serde_json::Value> {
+/// Dependencies in no configured source, the waived ones (`waived`) or the others:
+/// `{"target", "package", "relation", "kind", "required_by"}`, sorted by target then package.
+pub(crate) fn json_unresolved(lock: &Lockfile, waived: bool) -> Vec<serde_json::Value> {
     let mut out = Vec::new();
     for (t, lt) in &lock.targets {
-        for (name, u) in &lt.unresolved {
+        for (name, u) in lt.unresolved.iter().filter(|(_, u)| u.waived == waived) {
             out.push(serde_json::json!({
                 "target": t,
                 "package": name,

@@ -4,8 +4,12 @@
 //! row has `target`, `package`, `constraint`, `locked`, `allowed`, `latest`, `bump`,
 //! `allowed_bump` (`none|patch|minor|major|other`), `latest_held`
 //! (`ignored|not-allowed|too-young|constraint` or null), `latest_first_seen` (`YYYY-MM-DD`),
-//! `latest_age_days` and `outdated`. Fields are only ever added.
+//! `latest_age_days` and `outdated`; `unresolved` and `waived` list the lockfile's dependencies
+//! in no configured source as `pinlock lock --json` does. Fields are only ever added.
+//!
+//! The table is followed by those dependencies, one line per kind (waived ones apart).
 
+use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -47,16 +51,56 @@ pub fn run(g: &Global, args: OutdatedArgs, out: &Reporter) -> anyhow::Result<Exi
     let rows = outdated(&manifest, &suites, &lock, now(args.now))?;
     let any = rows.iter().any(|r| r.outdated);
     if args.json {
-        let doc = serde_json::json!({"version": 1, "outdated": any, "packages": rows});
+        let doc = serde_json::json!({
+            "version": 1,
+            "outdated": any,
+            "packages": rows,
+            "unresolved": super::lock::json_unresolved(&lock, false),
+            "waived": super::lock::json_unresolved(&lock, true),
+        });
         println!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
-        print!("{}", table(&rows));
+        print!("{}{}", table(&rows), unresolved(&lock));
     }
     Ok(if args.exit_code && any {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The lockfile's dependencies in no configured source, one line per kind and set of targets:
+/// `  recommends (buster/amd64): apparmor, git`, waived Recommends on their own lines. Empty
+/// when there are none.
+fn unresolved(lock: &Lockfile) -> String {
+    let mut per: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
+    for (t, lt) in &lock.targets {
+        for (name, u) in &lt.unresolved {
+            let kind = if u.waived {
+                "waived recommends"
+            } else {
+                u.kind.as_str()
+            };
+            per.entry((kind, name)).or_default().push(t);
+        }
+    }
+    if per.is_empty() {
+        return String::new();
+    }
+    let mut lines: BTreeMap<(&str, String), Vec<&str>> = BTreeMap::new();
+    for ((kind, name), targets) in per {
+        lines
+            .entry((kind, targets.join(", ")))
+            .or_default()
+            .push(name);
+    }
+    let mut s = String::from(
+        "\nUnresolved: in no configured source; the host preflight requires them unless waived\n",
+    );
+    for ((kind, targets), names) in lines {
+        s.push_str(&format!("  {kind} ({targets}): {}\n", names.join(", ")));
+    }
+    s
 }
 
 fn table(rows: &[OutdatedRow]) -> String {

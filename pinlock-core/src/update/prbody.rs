@@ -1,6 +1,6 @@
 //! The pull-request description and commit message of a proposal.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::plan::Proposal;
 use super::review::Finding;
@@ -140,10 +140,107 @@ pub fn branch_name(named: &[String], all: bool) -> String {
     format!("pinlock/update-{}", clean.trim_end_matches(['.', '-']))
 }
 
-/// Renders the Markdown description: title, the `files` the change touches (as the caller
-/// wants them shown), changes per target, review findings, held versions.
+/// The unresolved dependencies (not waived) the host preflight will require after this update
+/// and that the reviewer has not accepted before: new in the lock, or needed by a package that
+/// moves. One paragraph per kind, dependents and targets, naming every such dependency once:
+/// `**Hosts without apparmor will stop at the preflight**: docker-ce 5:23.0.1-1~debian.10~buster
+/// Recommends `apparmor`, which no configured source provides (targets: buster/amd64). …`
+pub fn preflight(p: &Proposal) -> Vec<String> {
+    // (kind, dependents, targets, several dependents)
+    type Paragraph<'a> = (&'a str, String, String, bool);
+    // (kind, dependency, relation) → (targets, dependents → their new versions)
+    type Needed<'a> = (Vec<&'a str>, BTreeMap<&'a str, BTreeSet<&'a str>>);
+    let mut per: BTreeMap<(&str, &str, &str), Needed<'_>> = BTreeMap::new();
+    for (t, n) in &p.lockfile.targets {
+        let o = p.old.targets.get(t);
+        for (dep, u) in n.unresolved.iter().filter(|(_, u)| !u.waived) {
+            let new = o
+                .and_then(|o| o.unresolved.get(dep))
+                .is_none_or(|before| before.waived);
+            let moved = u.required_by.iter().any(|b| {
+                o.and_then(|o| o.packages.get(b)).map(|x| &x.version)
+                    != n.packages.get(b).map(|x| &x.version)
+            });
+            if !new && !moved {
+                continue;
+            }
+            let relation = if u.relation.is_empty() {
+                dep.as_str()
+            } else {
+                u.relation.as_str()
+            };
+            let e = per.entry((&u.kind, dep, relation)).or_default();
+            e.0.push(t);
+            for b in &u.required_by {
+                let v = n.packages.get(b).map_or("", |x| x.version.as_str());
+                e.1.entry(b).or_default().insert(v);
+            }
+        }
+    }
+    // (kind, dependents, targets, several dependents) → (dependency, relation)
+    let mut paragraphs: BTreeMap<Paragraph<'_>, Vec<(&str, &str)>> = BTreeMap::new();
+    for ((kind, dep, relation), (targets, by)) in per {
+        let by: Vec<String> = by
+            .into_iter()
+            .map(|(b, vs)| {
+                let vs: Vec<&str> = vs.into_iter().filter(|v| !v.is_empty()).collect();
+                if vs.is_empty() {
+                    b.to_string()
+                } else {
+                    format!("{b} {}", vs.join("/"))
+                }
+            })
+            .collect();
+        let several_by = by.len() > 1;
+        let by = match by.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+            _ => by.concat(),
+        };
+        paragraphs
+            .entry((kind, by, targets.join(", "), several_by))
+            .or_default()
+            .push((dep, relation));
+    }
+    // Ordered by kind, then by the first dependency's name.
+    let mut paragraphs: Vec<_> = paragraphs.into_iter().collect();
+    paragraphs.sort_by(|a, b| (a.0 .0, a.1[0].0).cmp(&(b.0 .0, b.1[0].0)));
+    paragraphs
+        .into_iter()
+        .map(|((kind, by, targets, several_by), deps)| {
+            let names: Vec<&str> = deps.iter().map(|d| d.0).collect();
+            let relations: Vec<&str> = deps.iter().map(|d| d.1).collect();
+            let verb = match (kind, several_by) {
+                ("recommends", false) => "Recommends",
+                ("recommends", true) => "Recommend",
+                ("pre-depends", false) => "Pre-Depends on",
+                ("pre-depends", true) => "Pre-Depend on",
+                (_, false) => "Depends on",
+                (_, true) => "Depend on",
+            };
+            let it = if deps.len() == 1 { "it" } else { "them" };
+            let fix = if kind == "recommends" {
+                format!("Add the distribution's repository to pinlock.yml, install {it} on the hosts, or waive {it}.")
+            } else {
+                format!("Add the distribution's repository to pinlock.yml or install {it} on the hosts (a Depends cannot be waived).")
+            };
+            format!(
+                "**Hosts without {} will stop at the preflight**: {by} {verb} `{}`, which no configured source provides (targets: {targets}). {fix}",
+                names.join(", "),
+                relations.join("`, `"),
+            )
+        })
+        .collect()
+}
+
+/// Renders the Markdown description: title, the host preflight callouts ([`preflight`]), the
+/// `files` the change touches (as the caller wants them shown), changes per target, review
+/// findings, held versions.
 pub fn render(p: &Proposal, files: &[String]) -> String {
     let mut md = format!("# {}\n\n", title(p));
+    for callout in preflight(p) {
+        md.push_str(&callout);
+        md.push_str("\n\n");
+    }
     md.push_str("Proposed by `pinlock update`: review the changes below before merging; nothing is installed until the playbooks run with the new lockfile.\n\n");
     if !files.is_empty() {
         md.push_str(&format!("Files: `{}`\n\n", files.join("`, `")));
@@ -339,5 +436,88 @@ mod tests {
             change("buster/arm64", "1.6.18-1", "1.6.20-1"),
         ]);
         assert_eq!(title(&p), "Update docker-ce 1.6.18-1 → 1.6.20-1 (major)");
+    }
+
+    fn locked(version: &str) -> crate::lockfile::LockedPackage {
+        crate::lockfile::LockedPackage {
+            version: version.into(),
+            architecture: "amd64".into(),
+            source: "docker-ce".into(),
+            filename: String::new(),
+            size: 0,
+            sha256: String::new(),
+            requested: None,
+            required_by: vec![],
+            enforce: true,
+        }
+    }
+
+    fn unresolved(kind: &str, by: &[&str], waived: bool) -> crate::lockfile::Unresolved {
+        crate::lockfile::Unresolved {
+            relation: String::new(),
+            kind: kind.into(),
+            required_by: by.iter().map(|s| s.to_string()).collect(),
+            waived,
+        }
+    }
+
+    /// docker-ce 20.10.23 → 23.0.1 on buster amd64 and arm64: its unresolved apparmor is
+    /// called out once for both targets; a waived pigz and a git needed only by a package that
+    /// did not move are not; an iptables Depends new in one target is, with that target.
+    #[test]
+    fn preflight_callouts_come_first_once_per_finding() {
+        use crate::lockfile::{LockedTarget, Lockfile};
+        let (old_v, new_v) = (
+            "5:20.10.23~3-0~debian-buster",
+            "5:23.0.1-1~debian.10~buster",
+        );
+        let mut old = Lockfile::new();
+        let mut new = Lockfile::new();
+        for t in ["buster/amd64", "buster/arm64"] {
+            let mut o = LockedTarget::default();
+            o.packages.insert("docker-ce".into(), locked(old_v));
+            o.packages
+                .insert("containerd.io".into(), locked("1.6.18-1"));
+            o.unresolved.insert(
+                "apparmor".into(),
+                unresolved("recommends", &["docker-ce"], false),
+            );
+            o.unresolved.insert(
+                "pigz".into(),
+                unresolved("recommends", &["docker-ce"], true),
+            );
+            o.unresolved.insert(
+                "git".into(),
+                unresolved("recommends", &["containerd.io"], false),
+            );
+            let mut n = o.clone();
+            n.packages.insert("docker-ce".into(), locked(new_v));
+            if t == "buster/arm64" {
+                let mut u = unresolved("depends", &["containerd.io", "docker-ce"], false);
+                u.relation = "iptables (>= 1.8)".into();
+                n.unresolved.insert("iptables".into(), u);
+            }
+            old.targets.insert(t.into(), o);
+            new.targets.insert(t.into(), n);
+        }
+        let mut p = proposal(vec![
+            change("buster/amd64", old_v, new_v),
+            change("buster/arm64", old_v, new_v),
+        ]);
+        p.old = old;
+        p.lockfile = new;
+        let callouts = preflight(&p);
+        assert_eq!(callouts.len(), 2, "{callouts:#?}");
+        let md = render(&p, &["pinlock.lock".into()]);
+        let first = md.find("**Hosts without").unwrap();
+        assert!(first < md.find("## Changes").unwrap());
+        assert!(!md.contains("Hosts without pigz") && !md.contains("Hosts without git"));
+        insta::assert_snapshot!("preflight_callouts", md);
+
+        // nothing moved and nothing new: no callout
+        let mut same = p.clone();
+        same.lockfile = same.old.clone();
+        same.changes.clear();
+        assert!(preflight(&same).is_empty());
     }
 }

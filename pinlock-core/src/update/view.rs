@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::constraint::Constraint;
-use crate::lock::{target_universe, targets};
+use crate::lock::{enforced_suites, target_universe, targets};
 use crate::lockfile::Lockfile;
 use crate::manifest::Manifest;
 use crate::release::{format_rfc2822, parse_rfc2822};
@@ -28,9 +28,10 @@ pub(crate) fn views<'a>(
     names: &BTreeSet<String>,
 ) -> Vec<TargetView<'a>> {
     let mut out = Vec::new();
+    let enforced = enforced_suites(manifest, suites);
     for (name, ids) in targets(manifest, suites) {
         let arch = name.rsplit('/').next().unwrap_or_default().to_string();
-        let universe = target_universe(suites, &ids, &arch);
+        let universe = target_universe(suites, &ids, &arch, &enforced);
         let mut dates = HashMap::new();
         for &i in &ids {
             let s = &suites[i];
