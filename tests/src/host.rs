@@ -30,7 +30,8 @@
 //!
 //! **Each [`Host`]** lives in `<target dir>/pinlock-hosts/run/host.XXXXXX/`: an overlayfs over the
 //! read-only base (`upper/`, `work/` → `root/`; about 20 ms), or where overlayfs cannot be
-//! mounted a full `cp -a --reflink=auto` copy of the base (a few seconds). Into `root/` go `proc`,
+//! mounted (or with `PINLOCK_HOST_COPY=1`) a full `cp -a --reflink=auto` copy of the base (a
+//! few seconds). Into `root/` go `proc`,
 //! a bind of `/dev` and `/dev/pts`, a tmpfs on `/dev/shm` and the machine's `/etc/resolv.conf`.
 //! Commands run with `chroot(2)` in the same network namespace, so the chroot reaches loopback
 //! servers ([`crate::Server`], [`crate::DebRepo`]).
@@ -40,7 +41,9 @@
 //! normal one fails); only when `/proc/self/mountinfo` shows nothing left under it is the
 //! directory removed, without ever crossing into another file system (`rm -rf
 //! --one-file-system` semantics). If something stays mounted the directory is left in place
-//! (and reported), never removed through the mount. Host directories whose owning process died
+//! (and reported), never removed through the mount. Drop does not wait for the deletion (it
+//! renames the unmounted directory into `pinlock-hosts/trash/` and leaves it to a background
+//! `rm -rf --one-file-system`); [`Host::close`] does. Host directories whose owning process died
 //! (`owner.pid`) are swept when the next host is created.
 //!
 //! Needs root (chroot, mount), `debootstrap` (`scripts/install-test-deps`), and the mirror for
@@ -184,7 +187,10 @@ impl Host {
             upper.display(),
             work.display()
         );
-        if mount(Some("overlay"), &self.root, Some("overlay"), 0, Some(&opts)).is_err() {
+        let force_copy = std::env::var_os("PINLOCK_HOST_COPY").is_some_and(|v| v == "1");
+        if force_copy
+            || mount(Some("overlay"), &self.root, Some("overlay"), 0, Some(&opts)).is_err()
+        {
             // no overlayfs here: a full copy of the base
             fs::remove_dir(&self.root).map_err(|e| HarnessError::io("remove", &self.root, e))?;
             let out = Command::new("cp")
@@ -418,7 +424,9 @@ impl Host {
         mounts_under(&self.dir)
     }
 
-    /// Tears the host down now, reporting what [`Drop`] could only print.
+    /// Tears the host down now and waits until its files are gone, reporting what [`Drop`]
+    /// could only print. (Drop unmounts just the same but leaves deleting the files to a
+    /// background `rm` after moving them to `pinlock-hosts/trash/`.)
     pub fn close(mut self) -> Result<()> {
         self.closed = true;
         teardown(&self.dir)
@@ -428,7 +436,7 @@ impl Host {
 impl Drop for Host {
     fn drop(&mut self) {
         if !self.closed {
-            if let Err(e) = teardown(&self.dir) {
+            if let Err(e) = teardown_in_background(&self.dir) {
                 eprintln!("pinlock-tests: host {}: {e}", self.dir.display());
             }
         }
@@ -440,6 +448,42 @@ impl Drop for Host {
 fn teardown(dir: &Path) -> Result<()> {
     unmount_all(dir)?;
     remove_tree(dir)
+}
+
+/// [`teardown`] that does not wait for the files to go: after unmounting (and checking that
+/// nothing is mounted any more) the directory is renamed into `pinlock-hosts/trash/` and removed
+/// there by a background `rm -rf --one-file-system`. Deleting the ~200 MB a host with Docker
+/// installed writes takes ~10 s on a disk mounted with `discard`; a test need not wait for that.
+fn teardown_in_background(dir: &Path) -> Result<()> {
+    unmount_all(dir)?;
+    if !mounts_under(dir).is_empty() {
+        return remove_tree(dir); // reports what is mounted, removes nothing
+    }
+    let trash = hosts_dir().join("trash");
+    let name = dir
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
+    let to = trash.join(name);
+    if mkdir(&trash).is_err() || fs::rename(dir, &to).is_err() {
+        return remove_tree(dir);
+    }
+    // the sweep's age test reads this mtime: now, not when the host was made
+    if let Ok(f) = fs::File::open(&to) {
+        let _ = f.set_modified(std::time::SystemTime::now());
+    }
+    let spawned = Command::new("rm")
+        .args(["-rf", "--one-file-system", "--"])
+        .arg(&to)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn();
+    match spawned {
+        // not waited for: it outlives the test if it must (and is reaped by init then)
+        Ok(_) => Ok(()),
+        Err(_) => remove_tree(&to),
+    }
 }
 
 /// The directory holding the base and the hosts: `$CARGO_TARGET_DIR/pinlock-hosts`, else the
@@ -948,8 +992,22 @@ fn remove_same_dev(p: &Path, dev: u64) -> Result<()> {
     fs::remove_dir(p).map_err(|e| HarnessError::io("remove", p, e))
 }
 
-/// Tears down host directories whose owner process is gone (killed tests).
+/// Tears down host directories whose owner process is gone (killed tests), and removes what a
+/// background `rm` left in `trash/` more than ten minutes ago.
 fn sweep_stale() {
+    if let Ok(rd) = fs::read_dir(hosts_dir().join("trash")) {
+        for e in rd.flatten() {
+            let old = e
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > Duration::from_secs(600));
+            if old {
+                let _ = teardown(&e.path());
+            }
+        }
+    }
     let Ok(rd) = fs::read_dir(hosts_dir().join("run")) else {
         return;
     };
@@ -1022,6 +1080,27 @@ mod tests {
             mirror_from_one_line(t, "bookworm").as_deref(),
             Some("http://mirror.example/debian")
         );
+    }
+
+    #[test]
+    fn an_unreachable_mirror_is_unavailable_not_an_error() {
+        if ["http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"]
+            .iter()
+            .any(|v| std::env::var_os(v).is_some())
+        {
+            return; // the probe trusts a proxy to reach the mirror
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port(); // closed again: connecting is refused
+        let e = probe_mirror(&format!("http://127.0.0.1:{port}/debian")).unwrap_err();
+        assert!(
+            matches!(&e, HarnessError::Unavailable { reason } if reason.contains("not reachable")),
+            "{e}"
+        );
+        probe_mirror("file:///srv/mirror").unwrap();
     }
 
     #[test]
