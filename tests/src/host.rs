@@ -19,8 +19,8 @@
 //! **The base system** is built once per machine and cached under
 //! `<target dir>/pinlock-hosts/bookworm-base/`: `debootstrap --variant=minbase --include=python3
 //! bookworm root/ <mirror>`, then, inside, `apt-get install --no-install-recommends ansible-core
-//! python3-apt` (Debian's own ansible-core 2.14), a `policy-rc.d` that forbids starting services
-//! and dpkg's `force-unsafe-io`. The mirror is the one this machine's apt uses for bookworm: the
+//! python3-apt` (Debian's own ansible-core 2.14) after an `apt-get update`, a `policy-rc.d` that
+//! forbids starting services, dpkg's `force-unsafe-io` and `Acquire::Languages "none"`. The mirror is the one this machine's apt uses for bookworm: the
 //! `URIs:` of a deb822 stanza in `/etc/apt/sources.list.d/*.sources` whose `Suites:` has
 //! `bookworm`, else a `deb` line for bookworm in `/etc/apt/sources.list{,.d/*.list}`. The base keeps
 //! debootstrap's `sources.list` (that mirror), so Debian's own packages stay installable. A
@@ -65,8 +65,8 @@ use crate::debs::DebRepo;
 use crate::error::{HarnessError, Result};
 
 /// Bump when the base recipe changes: a base with another marker is rebuilt.
-const RECIPE: &str = "bookworm-base v1: debootstrap minbase +python3; ansible-core python3-apt; \
-                      policy-rc.d 101; force-unsafe-io";
+const RECIPE: &str = "bookworm-base v2: debootstrap minbase +python3; apt-get update; \
+                      ansible-core python3-apt; policy-rc.d 101; force-unsafe-io; no translations";
 
 /// PATH inside the chroot.
 const CHROOT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -742,6 +742,10 @@ pub fn bookworm_base() -> Result<PathBuf> {
         &root.join("etc/dpkg/dpkg.cfg.d/pinlock-tests"),
         "force-unsafe-io\n",
     )?;
+    write(
+        &root.join("etc/apt/apt.conf.d/99pinlock-tests"),
+        "// pinlock-tests: no Translation-* indexes in test hosts\nAcquire::Languages \"none\";\n",
+    )?;
     let setup = BaseChroot::mount(&root)?;
     let host = Host {
         dir: base.clone(),
@@ -761,13 +765,10 @@ pub fn bookworm_base() -> Result<PathBuf> {
             ],
         )
     };
-    let mut out = install(&host)?;
-    if !out.success() {
-        // debootstrap's lists may name versions the mirror has dropped since: refresh once
-        host.run("apt-get", &["update", "-q"])?.ok()?;
-        out = install(&host)?;
-    }
-    out.ok()?;
+    // apt's own lists (debootstrap's lack apt's bookkeeping): a host's `apt-get update` is then
+    // a conditional GET of InRelease, not a download of the whole Packages index
+    host.run("apt-get", &["update", "-q"])?.ok()?;
+    install(&host)?.ok()?;
     host.run("apt-get", &["clean"])?.ok()?;
     drop(setup);
     if !mounts_under(&base).is_empty() {
