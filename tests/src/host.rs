@@ -388,8 +388,9 @@ impl Host {
         )
     }
 
-    /// Every package dpkg knows, by name: version, selection (`install`/`hold`/...) and status
-    /// (`installed`/`config-files`/...), from `dpkg-query -W`.
+    /// Every package dpkg has installed or still remembers (status `installed`, `config-files`,
+    /// `half-installed`, ...; not `not-installed`), by name: version, selection
+    /// (`install`/`hold`/`deinstall`/`purge`) and status, from `dpkg-query -W`.
     pub fn installed(&self) -> Result<BTreeMap<String, Installed>> {
         let out = self
             .run(
@@ -486,15 +487,17 @@ fn teardown_in_background(dir: &Path) -> Result<()> {
     }
 }
 
-/// The directory holding the base and the hosts: `$CARGO_TARGET_DIR/pinlock-hosts`, else the
-/// target directory of the running test binary (the nearest ancestor with `CACHEDIR.TAG`), else
-/// the workspace's `target/`.
+/// The directory holding the base and the hosts: `pinlock-hosts/` in the target directory of
+/// the running test binary (the nearest ancestor with cargo's `CACHEDIR.TAG`), else in
+/// `$CARGO_TARGET_DIR` (when absolute), else in the workspace's `target/`.
 pub fn hosts_dir() -> PathBuf {
-    if let Some(t) = std::env::var_os("CARGO_TARGET_DIR").filter(|t| !t.is_empty()) {
-        return PathBuf::from(t).join("pinlock-hosts");
-    }
     if let Ok(exe) = std::env::current_exe() {
         if let Some(t) = exe.ancestors().find(|a| a.join("CACHEDIR.TAG").is_file()) {
+            return t.join("pinlock-hosts");
+        }
+    }
+    if let Some(t) = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from) {
+        if t.is_absolute() {
             return t.join("pinlock-hosts");
         }
     }
