@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-/// What went wrong while building, serving or querying a test repository.
+/// What went wrong while building, serving or querying a test repository or test host.
 #[derive(Debug, thiserror::Error)]
 pub enum HarnessError {
     /// Reading or writing a file failed.
@@ -42,6 +42,16 @@ pub enum HarnessError {
         /// apt's stdout and stderr.
         output: String,
     },
+    /// A command run inside a test host ([`crate::Host`]) failed.
+    #[error("`{command}` in the test host failed with {status}:\n{output}")]
+    HostCommand {
+        /// The command line as run inside the chroot.
+        command: String,
+        /// The exit status.
+        status: std::process::ExitStatus,
+        /// Its stdout and stderr.
+        output: String,
+    },
     /// apt rejected the repository: `apt-get update --error-on=any` failed.
     #[error("apt rejected the repository:\n{}", lines.join("\n"))]
     AptRejected {
@@ -49,6 +59,14 @@ pub enum HarnessError {
         lines: Vec<String>,
         /// The complete output of `apt-get update`.
         log: String,
+    },
+    /// This machine cannot run the test at all (not root, no mirror reachable, no debootstrap):
+    /// the test should be skipped with this reason, or fail when `CI=true` (see
+    /// [`crate::skip_or_fail`]).
+    #[error("unavailable here: {reason}")]
+    Unavailable {
+        /// Why, in one line, with what to do about it.
+        reason: String,
     },
 }
 

@@ -1,7 +1,7 @@
 //! End-to-end test harness for pinlock: real signed apt repositories built from fixtures, served
 //! over real loopback HTTP, with the real apt as the oracle. Nothing here mocks the client.
 //!
-//! Four parts:
+//! Five parts:
 //!
 //! * [`RepoBuilder`] turns a fixture directory (`testdata/repos/<name>/`, see [`fixture`]) into a
 //!   signed repository in a temp dir: `dists/<suite>/{Release,InRelease,Release.gpg}` and
@@ -20,6 +20,11 @@
 //! * [`AptSandbox`] runs the real `apt-get update`/`apt-cache`/`apt-get install --simulate` in a
 //!   private directory (never the system's apt state) against the sources you give; extra apt
 //!   options, pins, auth.conf credentials and a dpkg status file can be set.
+//! * [`Host`] (`host.rs`) is a fresh Debian 12 chroot with Ansible, copied from a base built
+//!   once per machine by debootstrap, for tests that run pinned playbooks on a real system; and
+//!   [`DebRepo`] (`debs.rs`) a signed repository of real `.deb` files built with `dpkg-deb`
+//!   ([`DebSpec`], [`DebRepo::docker_like`]), served on loopback and republished in place with
+//!   [`DebRepo::publish`]. Hosts need root; [`Host::bookworm_or_skip`] skips otherwise.
 //! * [`require_tool`] / [`require_apt_tools`] skip a test with a printed reason when a tool is
 //!   missing — or panic when `CI=true`, where a missing tool is a broken CI image, not a reason
 //!   to skip.
@@ -63,15 +68,18 @@
 //! [`TestKey::Other`] (a key nobody trusts), committed under `testdata/keys/`.
 //!
 //! Tools needed: `gpg`/`gpgconf` (building signed repos), `apt-get`/`apt-cache`/`gpgv` (the
-//! oracle). `scripts/install-test-deps` installs what is missing.
+//! oracle); for [`DebRepo`] `dpkg-deb`; for [`Host`] root and `debootstrap`.
+//! `scripts/install-test-deps` installs what is missing.
 
 #![warn(missing_docs)]
 
 mod apt;
 mod date;
+mod debs;
 mod error;
 mod git;
 mod gpg;
+mod host;
 mod keys;
 mod measure;
 mod pinlock;
@@ -83,8 +91,16 @@ use std::path::PathBuf;
 
 pub use apt::AptSandbox;
 pub use date::{format_release, parse_rfc2822};
+pub use debs::{
+    containerd_io, docker_ce, docker_like_specs, machine_arch, Deb, DebRepo, DebSpec,
+    TEST_MAINTAINER,
+};
 pub use error::{HarnessError, Result};
 pub use git::{git, git_bytes};
+pub use host::{
+    bookworm_base, bookworm_mirror, hosts_dir, mounts_under, Host, HostOutput, Installed,
+    PROJECT_DIR,
+};
 pub use keys::KeyFactory;
 pub use measure::{run_measured, Measured};
 pub use pinlock::{pinlock_bin, redact, Pinlock, PinlockRun};
@@ -126,11 +142,9 @@ pub fn fixture(name: &str) -> PathBuf {
     p
 }
 
-/// Returns true when `tool` is found on PATH. When it is missing: panics if the environment
-/// variable `CI` is `true` (CI must run every test), otherwise prints why the test is skipped
-/// to stderr and returns false. Use as `if !require_tool("apt-get") { return; }`.
-pub fn require_tool(tool: &str) -> bool {
-    let found = std::env::var_os("PATH")
+/// Whether `tool` is an executable file in a directory on PATH.
+pub fn tool_on_path(tool: &str) -> bool {
+    std::env::var_os("PATH")
         .map(|paths| {
             std::env::split_paths(&paths).any(|d| {
                 let p = d.join(tool);
@@ -143,8 +157,24 @@ pub fn require_tool(tool: &str) -> bool {
                         .unwrap_or(false)
             })
         })
-        .unwrap_or(false);
-    if found {
+        .unwrap_or(false)
+}
+
+/// Skips a test that this machine cannot run: prints `skipping: <reason>` to stderr — or
+/// panics with the reason when the environment variable `CI` is `true` (CI must run every
+/// test, so there it is a broken CI image, not a reason to skip).
+pub fn skip_or_fail(reason: &str) {
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{reason}\n(CI=true: a test that cannot run here is a failure, not a skip)");
+    }
+    eprintln!("skipping: {reason}");
+}
+
+/// Returns true when `tool` is found on PATH. When it is missing: panics if the environment
+/// variable `CI` is `true` (CI must run every test), otherwise prints why the test is skipped
+/// to stderr and returns false. Use as `if !require_tool("apt-get") { return; }`.
+pub fn require_tool(tool: &str) -> bool {
+    if tool_on_path(tool) {
         return true;
     }
     let hint = "run scripts/install-test-deps as root to install the test tools";
