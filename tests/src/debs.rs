@@ -276,6 +276,7 @@ pub fn docker_ce(version: &str) -> Vec<DebSpec> {
     let conflicts = "docker (<< 1.5~), docker-engine, docker-engine-cs, docker.io, lxc-docker, \
                      lxc-docker-virtual-package";
     let mut cli = DebSpec::new("docker-ce-cli", version)
+        .field("Source", "docker-ce")
         .field("Section", "admin")
         .depends("libc6 (>= 2.34)")
         .conflicts(conflicts)
@@ -302,6 +303,7 @@ pub fn docker_ce(version: &str) -> Vec<DebSpec> {
             .replaces("docker-engine"),
         cli,
         DebSpec::new("docker-ce-rootless-extras", version)
+            .field("Source", "docker-ce")
             .field("Section", "admin")
             .depends("libc6 (>= 2.34)")
             .recommends("slirp4netns (>= 0.4.0)")
