@@ -253,7 +253,7 @@ fn update_commit_builds_a_branch_without_touching_the_worktree() {
     );
     assert_eq!(
         git(dir, &["diff", "--name-only", &head, branch]),
-        "pinlock.lock\nsite.yml"
+        "pinlock.lock\npinlock/enforce.yml\npinlock/hold.yml\nsite.yml"
     );
     let play = git(dir, &["show", &format!("{branch}:site.yml")]);
     assert!(play.contains(&format!("docker-ce={NEW_DOCKER}")), "{play}");

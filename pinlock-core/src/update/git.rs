@@ -131,10 +131,7 @@ pub fn commit_to_branch(
         } else {
             dir.join(path)
         };
-        let abs = match (abs.parent(), abs.file_name()) {
-            (Some(p), Some(n)) => p.canonicalize().unwrap_or(p.to_path_buf()).join(n),
-            _ => abs,
-        };
+        let abs = canonical_prefix(&abs);
         let rel = abs
             .strip_prefix(&root)
             .map_err(|_| GitError::Outside {
@@ -195,4 +192,23 @@ pub fn commit_to_branch(
         None,
     )?;
     Ok(CommitOutcome::Committed { commit })
+}
+
+/// `path` with its longest existing ancestor canonicalized and the rest appended: a file the
+/// commit adds may live in a directory the working tree does not have yet (`pinlock/`).
+fn canonical_prefix(path: &Path) -> PathBuf {
+    let mut rest = Vec::new();
+    let mut cur = path;
+    loop {
+        if let Ok(c) = cur.canonicalize() {
+            return rest.iter().rev().fold(c, |acc: PathBuf, n| acc.join(n));
+        }
+        match (cur.parent(), cur.file_name()) {
+            (Some(p), Some(n)) => {
+                rest.push(n.to_os_string());
+                cur = p;
+            }
+            _ => return path.to_path_buf(),
+        }
+    }
 }
