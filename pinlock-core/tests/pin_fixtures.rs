@@ -225,6 +225,7 @@ cases!(
     refuse_anchor,
     refuse_jinja,
     refuse_jinja_var,
+    refuse_one_task,
     refuse_removal_var,
     role_defaults,
     target_forced,

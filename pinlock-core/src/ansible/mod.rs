@@ -36,7 +36,10 @@
 //! compared with the original structure plus the intended edits; on any difference the file is
 //! left untouched and a warning says so.
 //! Where an edit is unsafe (anchor or alias on the node, Jinja that builds the list, quoted free-form
-//! arguments, a template file passed explicitly) the whole file is left untouched and a [`PinWarning`] gives file:line and why. YAML
+//! arguments) that task or variable definition is left as it is and a [`PinWarning`] gives
+//! file:line and why; the file's other tasks are still pinned (a template file passed explicitly
+//! is not edited at all). The host enforcement (see [`enforce`]) still pins what such a task
+//! installs. YAML
 //! syntax errors, non-UTF-8 bytes and tabs in indentation are a [`PinError`] with file:line:column.
 //!
 //! # Several targets

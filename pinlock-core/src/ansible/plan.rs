@@ -72,7 +72,9 @@ pub(crate) struct Plan {
     pub ops: Vec<Op>,
     pub edits: Vec<PinEdit>,
     pub warnings: Vec<PinWarning>,
-    /// An edit could not be made safely: the file must stay untouched.
+    /// An edit could not be made safely. Within a task or a variable definition this is undone
+    /// by [`Planner::settle`] (only that task stays as it was); set after planning, the whole
+    /// file must stay untouched.
     pub refused: bool,
     /// Lines of the apt tasks that install packages (not removals), for coverage checks.
     pub installs: Vec<usize>,
@@ -397,27 +399,55 @@ impl<'a> Planner<'a> {
 
     /// Rewrites definitions of variables named in `self.vars` inside the mapping `map`.
     fn definitions(&mut self, map: &Node, path: &[Seg]) {
-        let vars = self.vars;
         for (k, v) in map.entries() {
             let Some(key) = k.str() else { continue };
             let mut p = path.to_vec();
             p.push(Seg::Key(key.into()));
-            if vars.names.contains_key(key) && !vars.not_pinned_uses.contains(key) {
-                // edits and refusals are recorded by pin_names
-                let _ = self.pin_names(v, &p);
+            let cp = self.checkpoint();
+            self.definition(key, v, &p);
+            self.settle(cp);
+        }
+    }
+
+    /// Rewrites one variable definition `key: v` at `p` (see [`Planner::definitions`]).
+    fn definition(&mut self, key: &str, v: &Node, p: &[Seg]) {
+        let vars = self.vars;
+        if vars.names.contains_key(key) && !vars.not_pinned_uses.contains(key) {
+            // edits and refusals are recorded by pin_names
+            let _ = self.pin_names(v, p);
+        }
+        if vars.states.contains(key) {
+            if v.has_anchor_or_alias().is_some() {
+                self.refuse(
+                    v.pos.line,
+                    "state variable uses a YAML anchor or alias; not edited",
+                );
+                return;
             }
-            if vars.states.contains(key) {
-                if v.has_anchor_or_alias().is_some() {
-                    self.refuse(
-                        v.pos.line,
-                        "state variable uses a YAML anchor or alias; not edited",
-                    );
-                    continue;
-                }
-                if v.str() == Some("latest") {
-                    self.set_scalar(v, &p, "present".into(), format!("{key}: latest -> present"));
-                }
+            if v.str() == Some("latest") {
+                self.set_scalar(v, p, "present".into(), format!("{key}: latest -> present"));
             }
+        }
+    }
+
+    /// Where the plan stands, to undo one task's edits (see [`Planner::settle`]).
+    fn checkpoint(&self) -> (usize, usize, usize) {
+        (
+            self.plan.splices.len(),
+            self.plan.ops.len(),
+            self.plan.edits.len(),
+        )
+    }
+
+    /// After one task or definition: if it was refused, drops its edits (its warning says why)
+    /// and goes on, so one task pinlock cannot edit no longer leaves the rest of the file as it
+    /// was.
+    fn settle(&mut self, (splices, ops, edits): (usize, usize, usize)) {
+        if self.plan.refused {
+            self.plan.splices.truncate(splices);
+            self.plan.ops.truncate(ops);
+            self.plan.edits.truncate(edits);
+            self.plan.refused = false;
         }
     }
 
@@ -439,7 +469,9 @@ impl<'a> Planner<'a> {
                 }
             }
             if !nested {
+                let cp = self.checkpoint();
                 self.task(task, &tp, items, path, i);
+                self.settle(cp);
             }
         }
     }
