@@ -228,6 +228,7 @@ cases!(
     refuse_one_task,
     refuse_removal_var,
     role_defaults,
+    skip_molecule,
     target_forced,
 );
 

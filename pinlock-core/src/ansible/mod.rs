@@ -613,9 +613,11 @@ fn is_template(path: &Path) -> bool {
         || path.components().any(|c| c.as_os_str() == "templates")
 }
 
-/// Whether a directory entry is skipped while walking: hidden, `.git`, `templates`, `files`.
+/// Whether a directory entry is skipped while walking: hidden, `.git`, `templates`, `files`, and
+/// `molecule` (a role's test scenarios run with their own inventory and often without facts:
+/// pinning or wiring them breaks the tests, not the fleet). Pass such a file explicitly to pin it.
 fn skip_dir(name: &str) -> bool {
-    name.starts_with('.') || name == "templates" || name == "files"
+    name.starts_with('.') || name == "templates" || name == "files" || name == "molecule"
 }
 
 fn walk(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), PinError> {
