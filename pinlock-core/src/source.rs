@@ -242,10 +242,14 @@ pub fn parse_one_line(line: &str) -> Result<Option<SourceSpec>, SourceError> {
                 glued.get_or_insert_with(|| opt.clone());
             }
             let Some((key, value)) = opt.split_once('=') else {
-                return Err(fail_at(
-                    &format!("option {:?} has no `=value`", redact_uri(&opt)),
-                    &glued,
-                ));
+                let reason = format!("option {:?} has no `=value`", redact_uri(&opt));
+                if glued.is_none() && opt.contains(':') {
+                    // `deb [arch=amd64 http://...`: the URI read as an option
+                    return Err(fail(&format!(
+                        "{reason}: it looks like the URI, so the options have no closing `]`\nhint: end the options with `]` before the URI"
+                    )));
+                }
+                return Err(fail_at(&reason, &glued));
             };
             if key.is_empty() {
                 return Err(fail_at(
