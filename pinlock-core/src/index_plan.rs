@@ -260,7 +260,11 @@ pub fn plan_indexes(
             return Err(PlanError::EmptyComponent {
                 dist: dist.to_string(),
                 component: comp.clone(),
-                architectures: archs.join(", "),
+                architectures: if archs.is_empty() {
+                    "all".to_string()
+                } else {
+                    archs.join(", ")
+                },
                 hint,
             });
         }
@@ -364,6 +368,9 @@ mod tests {
         let no_all = release("Architectures: amd64\nComponents: main", &files);
         let p = plan_indexes(&no_all, &s(&["main"]), &[], D).unwrap();
         assert_eq!(got(&p), ["main/amd64"]);
+        // `arch=all` alone on such a Release yields nothing: refused, naming `all`
+        let e = plan_indexes(&with, &s(&["main"]), &s(&["all"]), D).unwrap_err();
+        assert!(e.to_string().contains("\"main\" for all;"), "{e}");
     }
 
     #[test]
