@@ -425,15 +425,44 @@ fn arch_plus_minus_select_the_indexes_apt_selects() {
         versions(&src[0], "hello").success();
         assert_eq!(arch_requests(&srv), want, "pinlock with [{opts}]");
     }
-    // without arch=, apt starts from the machine's architectures: pinlock has none, refuses
-    let l = line(&repo, &srv.url(), "arch+=arm64", "main");
-    apt_updated(std::slice::from_ref(&l), &["amd64"]);
-    let run = versions(&l, "hello");
-    run.expect_code(2);
-    assert!(
-        run.stderr
-            .contains("hint: list the architectures with `arch=`"),
-        "{}",
-        run.stderr
-    );
+}
+
+/// Lines apt accepts but whose meaning depends on the machine apt runs on, or that say
+/// nothing: pinlock, which locks for no machine in particular, refuses them with a hint.
+#[test]
+fn lines_apt_reads_against_the_machine_are_refused() {
+    if !require_apt_tools() {
+        return;
+    }
+    let (_fx, repo) = two_component_repo();
+    let srv = Server::serve(repo.path());
+    let mut out = String::new();
+    for (name, l) in [
+        // apt: the machine's architectures plus arm64
+        (
+            "arch+= without arch=",
+            line(&repo, &srv.url(), "arch+=arm64", "main"),
+        ),
+        // apt: the machine's architectures minus amd64
+        (
+            "arch-= without arch=",
+            line(&repo, &srv.url(), "arch-=amd64", "main"),
+        ),
+        // apt: no implicit binary-all for this source
+        (
+            "arch-=all",
+            line(&repo, &srv.url(), "arch=amd64 arch-=all", "main"),
+        ),
+        // apt: a comment, no source at all
+        (
+            "only a comment",
+            format!("# {}", line(&repo, &srv.url(), "arch=amd64", "main")),
+        ),
+    ] {
+        apt_updated(std::slice::from_ref(&l), &["amd64"]);
+        let run = versions(&l, "hello");
+        run.expect_code(2);
+        out.push_str(&format!("## {name}\n{}\n", stable(&run, &srv, repo.path())));
+    }
+    insta::assert_snapshot!("refused_machine_dependent_lines", out);
 }
