@@ -301,38 +301,64 @@ pub fn parse_one_line(line: &str) -> Result<Option<SourceSpec>, SourceError> {
             _ => apply_option(&mut spec, k, v, &shown, 0, "")?,
         }
     }
-    apply_arch_plus_minus(&mut spec, plus.as_deref(), minus.as_deref(), &shown)?;
+    apply_arch_plus_minus(&mut spec, plus.as_deref(), minus.as_deref(), &ONE_LINE_ARCH)
+        .map_err(|reason| fail(&reason))?;
     Ok(Some(spec))
 }
 
-/// `arch+=`/`arch-=` as apt applies them (`parsePlusMinusArchOptions` in
-/// `apt-pkg/deb/debmetaindex.cc`): to the `arch=` list, `+` adding what is not there yet, then
-/// `-` removing. Without `arch=`, apt starts from the machine's architectures, which pinlock has
-/// none of: refused. `all` in either is refused (pinlock has no `implicit:all` switch).
+/// How the architecture options are spelt in each form, for messages.
+struct ArchNames {
+    set: &'static str,
+    add: &'static str,
+    remove: &'static str,
+    example: &'static str,
+}
+
+const ONE_LINE_ARCH: ArchNames = ArchNames {
+    set: "arch=",
+    add: "arch+=",
+    remove: "arch-=",
+    example: "arch=amd64,arm64",
+};
+
+const DEB822_ARCH: ArchNames = ArchNames {
+    set: "Architectures:",
+    add: "Architectures-Add:",
+    remove: "Architectures-Remove:",
+    example: "Architectures: amd64 arm64",
+};
+
+/// `arch+=`/`arch-=` (deb822 `Architectures-Add`/`-Remove`) as apt applies them
+/// (`parsePlusMinusArchOptions` in `apt-pkg/deb/debmetaindex.cc`): to the `arch=` list, `+`
+/// adding what is not there yet, then `-` removing. Without `arch=`, apt starts from the
+/// machine's architectures, which pinlock has none of: refused. `all` in either is refused
+/// (pinlock has no `implicit:all` switch). Returns the reason of a refusal.
 fn apply_arch_plus_minus(
     spec: &mut SourceSpec,
     plus: Option<&str>,
     minus: Option<&str>,
-    shown: &str,
-) -> Result<(), SourceError> {
+    names: &ArchNames,
+) -> Result<(), String> {
     if plus.is_none() && minus.is_none() {
         return Ok(());
     }
-    let fail = |reason: String| SourceError::Line {
-        line: shown.to_string(),
-        reason,
+    let opt = if plus.is_some() {
+        names.add
+    } else {
+        names.remove
     };
-    let opt = if plus.is_some() { "arch+=" } else { "arch-=" };
     if spec.architectures.is_empty() {
-        return Err(fail(format!(
-            "{opt} changes apt's default architectures, which are the machine's; pinlock locks for no machine in particular\nhint: list the architectures with `arch=` (e.g. `arch=amd64,arm64`)"
-        )));
+        return Err(format!(
+            "{opt} changes apt's default architectures, which are the machine's; pinlock locks for no machine in particular\nhint: list the architectures with `{}` (e.g. `{}`)",
+            names.set, names.example
+        ));
     }
     let plus = split_list(plus.unwrap_or(""));
     let minus = split_list(minus.unwrap_or(""));
     if plus.iter().chain(&minus).any(|a| a == "all") {
-        return Err(fail(
-            "`all` in arch+= or arch-= is not supported: pinlock reads binary-all as the Release says\nhint: remove `all` from the option".into(),
+        return Err(format!(
+            "`all` in {} or {} is not supported: pinlock reads binary-all as the Release says\nhint: remove `all` from the option",
+            names.add, names.remove
         ));
     }
     for a in plus {
@@ -342,9 +368,9 @@ fn apply_arch_plus_minus(
     }
     spec.architectures.retain(|a| !minus.contains(a));
     if spec.architectures.is_empty() {
-        return Err(fail(
-            "arch-= removes every architecture of arch=\nhint: leave at least one architecture"
-                .into(),
+        return Err(format!(
+            "{} removes every architecture of {}\nhint: leave at least one architecture",
+            names.remove, names.set
         ));
     }
     Ok(())
@@ -491,12 +517,17 @@ pub fn parse_deb822(text: &str, file: &str) -> Result<Vec<SourceSpec>, SourceErr
             check_valid_until: true,
             check_date: true,
         };
+        let (mut plus, mut minus) = (None, None);
         for (name, value, line) in &p.fields {
             match name.to_ascii_lowercase().as_str() {
                 "types" | "uris" | "suites" | "components" => {}
+                // apt: Architectures-Add/-Remove are arch+/arch-, applied after Architectures
+                "architectures-add" => plus = Some(&**value),
+                "architectures-remove" => minus = Some(&**value),
                 other => apply_option(&mut spec, other, value, "", *line, file)?,
             }
         }
+        apply_arch_plus_minus(&mut spec, plus, minus, &DEB822_ARCH).map_err(|r| bad(&r))?;
         for uri in uris {
             out.push(SourceSpec {
                 uri,
@@ -684,6 +715,33 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "x.sources:1: invalid source stanza: missing URIs"
+        );
+    }
+
+    /// deb822 `Architectures-Add`/`-Remove` are apt's `arch+`/`arch-` (`ParseStanza` in
+    /// apt-pkg/sourcelist.cc).
+    #[test]
+    fn deb822_architectures_add_remove() {
+        let stanza =
+            |extra: &str| format!("Types: deb\nURIs: http://x/\nSuites: a\nComponents: b\n{extra}");
+        let s = parse_deb822(
+            &stanza(
+                "Architectures-Remove: i386\nArchitectures: amd64 i386\nArchitectures-Add: arm64\n",
+            ),
+            "x.sources",
+        )
+        .unwrap();
+        assert_eq!(s[0].architectures, ["amd64", "arm64"]);
+        let e = parse_deb822(&stanza("Architectures-Add: arm64\n"), "x.sources")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("x.sources:1: invalid source stanza: Architectures-Add:"),
+            "{e}"
+        );
+        assert!(
+            e.contains("hint: list the architectures with `Architectures:`"),
+            "{e}"
         );
     }
 
