@@ -250,7 +250,10 @@ pub fn plan_indexes(
                 "{dist}: the Release lists no {k}; no packages for {comp}/{arch}"
             ));
         }
-        if plan.indexes.len() == before {
+        // no architecture configured and none in the Release: nothing to look for here, the
+        // lock then says to add `arch=` (LockError::NoTargets)
+        let nothing_asked = archs.is_empty() && architectures.is_empty();
+        if plan.indexes.len() == before && !nothing_asked {
             let hint = if comp.contains('/') {
                 let last = comp.rsplit('/').next().unwrap_or(comp);
                 format!("the Release lists `{comp}` but its indexes are under `{last}/`: name the component `{last}` in the source, as apt's sources do")
@@ -424,6 +427,10 @@ mod tests {
         let r = release("Components: main", &["main/binary-amd64/Packages"]);
         let e = plan_indexes(&r, &s(&["main"]), &s(&["arm64"]), D).unwrap_err();
         assert!(matches!(e, PlanError::NotProvided { .. }), "{e}");
+        // no architecture configured and none listed: no index, no error here (the lock
+        // says to add `arch=`)
+        let p = plan_indexes(&r, &s(&["main"]), &[], D).unwrap();
+        assert!(p.indexes.is_empty());
     }
 
     #[test]
