@@ -114,6 +114,7 @@ pub mod constraint;
 pub mod deb822;
 pub mod fetch;
 pub mod fsutil;
+pub mod index_plan;
 pub mod init;
 pub mod lock;
 pub mod lockfile;

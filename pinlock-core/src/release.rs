@@ -81,6 +81,10 @@ pub struct Release {
     pub architectures: Vec<String>,
     /// `Components`
     pub components: Vec<String>,
+    /// `No-Support-for-Architecture-all`: the index kinds (`Packages`) whose `binary-all`
+    /// indexes apt does not fetch, because the arch-all packages are in every `binary-<arch>`
+    /// index too (Debian's archives say `Packages`).
+    pub no_support_for_architecture_all: Vec<String>,
     /// `NotAutomatic: yes`
     pub not_automatic: bool,
     /// `ButAutomaticUpgrades: yes`
@@ -161,6 +165,7 @@ impl Release {
             acquire_by_hash: yes(p.get("Acquire-By-Hash")),
             architectures: list("Architectures"),
             components: list("Components"),
+            no_support_for_architecture_all: list("No-Support-for-Architecture-all"),
             not_automatic: yes(p.get("NotAutomatic")),
             but_automatic_upgrades: yes(p.get("ButAutomaticUpgrades")),
             files: BTreeMap::new(),

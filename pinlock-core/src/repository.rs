@@ -20,6 +20,7 @@ use crate::cache::{Cache, CachedRelease};
 use crate::compress::Compression;
 use crate::deb822::Deb822Error;
 use crate::fetch::{BodyChunk, FetchError, FetchOptions, Fetched, Fetcher};
+use crate::index_plan::{plan_indexes, PlanError};
 use crate::packages::{IndexBuilder, PackageIndex, PackageRef};
 use crate::release::{format_rfc2822, FileEntry, Release, ReleaseError};
 use crate::signature::{self, Keyring, SignatureError, MAX_RELEASE_SIZE};
@@ -257,6 +258,9 @@ pub enum RepoError {
         /// URL.
         url: String,
     },
+    /// A configured component or architecture yields no index.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
     /// Writing the cache failed.
     #[error("cannot write the cache at {path}: {source}")]
     CacheWrite {
@@ -508,7 +512,8 @@ struct VerifiedSuite {
     shown_root: String,
     dist: String,
     shown_dist: String,
-    /// (component, architecture, uncompressed index entry) of every index to read.
+    /// (component, architecture, uncompressed index entry) of every index to read, as
+    /// [`plan_indexes`] decided.
     planned: Vec<(String, String, FileEntry)>,
 }
 
@@ -540,45 +545,15 @@ async fn verify_suite(
     check_release(&release, spec, &verified_url, now)?;
     let release_sha256 = sha256_hex(&signed.release);
 
-    let mut archs: Vec<String> = if spec.architectures.is_empty() {
-        release
-            .architectures
-            .iter()
-            .filter(|a| *a != "all")
-            .cloned()
-            .collect()
-    } else {
-        spec.architectures.clone()
-    };
-    if release.architectures.iter().any(|a| a == "all") {
-        archs.push("all".to_string());
+    let plan = plan_indexes(&release, &spec.components, &spec.architectures, &shown_dist)?;
+    for message in plan.warnings {
+        ctx.progress(Progress::Warning { message });
     }
-    let mut planned = Vec::new();
-    for comp in &spec.components {
-        if !release.components.is_empty() && !release.components.contains(comp) {
-            ctx.progress(Progress::Warning {
-                message: format!(
-                    "{shown_dist}: skipping component {comp}: the Release does not list it (it has {})",
-                    release.components.join(", ")
-                ),
-            });
-            continue;
-        }
-        for arch in &archs {
-            let base = format!("{comp}/binary-{arch}/Packages");
-            let Some(plain) = release.files.get(&base) else {
-                if arch != "all" {
-                    ctx.progress(Progress::Warning {
-                        message: format!(
-                            "{shown_dist}: the Release lists no {base}; no packages for {comp}/{arch}"
-                        ),
-                    });
-                }
-                continue;
-            };
-            planned.push((comp.clone(), arch.clone(), plain.clone()));
-        }
-    }
+    let planned = plan
+        .indexes
+        .into_iter()
+        .map(|i| (i.component, i.architecture, i.entry))
+        .collect();
     Ok(VerifiedSuite {
         signed,
         release,

@@ -106,20 +106,77 @@ fn bool_opt(v: &str) -> Option<bool> {
     }
 }
 
-/// Parses apt's one-line form: `deb [arch=amd64,arm64 signed-by=PATH] URI SUITE COMPONENT...`.
+/// The line without its comment: as apt's `pkgSourceList::ParseFileOldStyle`, a `#` starts a
+/// comment unless more `[` than `]` precede it (a `#` inside the options).
+fn strip_comment(line: &str) -> &str {
+    let (mut open, mut close) = (0usize, 0usize);
+    for (i, c) in line.char_indices() {
+        match c {
+            '[' => open += 1,
+            ']' => close += 1,
+            '#' if open <= close => return &line[..i],
+            _ => {}
+        }
+    }
+    line
+}
+
+/// apt's `ParseQuoteWord` on `s` from byte `at`: skips leading whitespace, reads up to the next
+/// whitespace (a `"..."` or `[...]` inside the word may hold whitespace) and removes the `"`s.
+/// Returns the word, the byte after it and the byte after the whitespace that follows it;
+/// `None` at the end of the text or for an unclosed `"` or `[`.
+///
+/// Unlike apt, `%XX` escapes are kept as written (apt decodes them).
+fn quote_word(s: &str, at: usize) -> Option<(String, usize, usize)> {
+    let b = s.as_bytes();
+    let mut i = at;
+    while i < b.len() && b[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    if i >= b.len() {
+        return None;
+    }
+    let start = i;
+    while i < b.len() && !b[i].is_ascii_whitespace() {
+        match b[i] {
+            b'"' => i += 1 + s[i + 1..].find('"')?,
+            b'[' => i += 1 + s[i + 1..].find(']')?,
+            _ => {}
+        }
+        i += 1;
+    }
+    let end = i;
+    while i < b.len() && b[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    Some((s[start..end].replace('"', ""), end, i))
+}
+
+/// Parses apt's one-line form: `deb [arch=amd64,arm64 signed-by=PATH] URI SUITE COMPONENT...`,
+/// with apt 2.6's rules (`pkgSourceList::ParseFileOldStyle` and `Type::ParseLine` in
+/// `apt-pkg/sourcelist.cc`): a `#` outside the options starts a comment; each option is
+/// `key=value` with a key and a value; `]` may follow the last option without a space but must
+/// be followed by one; `arch+=`/`arch-=` add to and remove from `arch=`.
 ///
 /// Returns `Ok(None)` for `deb-src` lines (pinlock reads binary packages only). Refuses
-/// `trusted=yes` (pinlock never reads an unverified repository) and flat repositories
-/// (`SUITE` ending in `/`), which pinlock does not support yet.
+/// `trusted=yes` (pinlock never reads an unverified repository), flat repositories (`SUITE`
+/// ending in `/`), which pinlock does not support yet, a line that is only a comment, and
+/// `arch+=`/`arch-=` without `arch=` (apt applies them to the machine's architectures, which
+/// pinlock does not have).
 pub fn parse_one_line(line: &str) -> Result<Option<SourceSpec>, SourceError> {
     let shown = redact_line(line);
     let fail = |reason: &str| SourceError::Line {
         line: shown.clone(),
         reason: reason.to_string(),
     };
-    let line = line.trim();
-    let (kind, mut rest) = line
-        .split_once(char::is_whitespace)
+    let text = strip_comment(line).trim_matches([' ', '\t', '\r']);
+    if text.is_empty() {
+        return Err(fail(
+            "the line is empty or only a comment (apt ignores it)\nhint: remove it, or comment it out in YAML (a `#` before the quoted line)",
+        ));
+    }
+    let (kind, _) = text
+        .split_once([' ', '\t', '\x0b'])
         .ok_or_else(|| fail("expected `deb [options] URI SUITE COMPONENT...`"))?;
     match kind {
         "deb" => {}
@@ -135,31 +192,188 @@ pub fn parse_one_line(line: &str) -> Result<Option<SourceSpec>, SourceError> {
         check_valid_until: true,
         check_date: true,
     };
-    rest = rest.trim_start();
-    if let Some(r) = rest.strip_prefix('[') {
-        let close = r.find(']').ok_or_else(|| fail("unclosed `[` in options"))?;
-        for opt in r[..close].split_whitespace() {
-            let (k, v) = opt
-                .split_once('=')
-                .ok_or_else(|| fail(&format!("option {:?} has no `=value`", redact_uri(opt))))?;
-            apply_option(&mut spec, k, v, &shown, 0, "")?;
-        }
-        rest = &r[close + 1..];
+    let mut at = kind.len();
+    while at < text.len() && text.as_bytes()[at].is_ascii_whitespace() {
+        at += 1;
     }
-    let mut words = rest.split_whitespace();
-    spec.uri = words.next().ok_or_else(|| fail("missing URI"))?.to_string();
-    let suite = words.next().ok_or_else(|| fail("missing suite"))?;
+    // (key, value) of every option, in order; as in apt, a later value of a key replaces an
+    // earlier one, and arch+/arch- apply after arch whatever their order
+    let mut options: Vec<(String, String)> = Vec::new();
+    // an option word with a `]` inside: most likely a missing space after `]`; apt reads on
+    // (the rest of the word is the value) and fails later, pinlock then says why
+    let mut glued: Option<String> = None;
+    let fail_at = |reason: &str, glued: &Option<String>| match glued {
+        Some(w) => fail(&format!(
+            "{reason} (option {:?} runs into the next word)\nhint: put a space after `]`",
+            redact_uri(w)
+        )),
+        None => fail(reason),
+    };
+    if text[at..].starts_with('[') {
+        at += 1;
+        loop {
+            while at < text.len() && text.as_bytes()[at].is_ascii_whitespace() {
+                at += 1;
+            }
+            if text[at..].starts_with(']') {
+                break;
+            }
+            let Some((mut opt, end, next)) = quote_word(text, at) else {
+                return Err(fail_at("unclosed `[`: no `]` ends the options", &glued));
+            };
+            if opt.len() < 3 {
+                return Err(fail_at(
+                    &format!(
+                        "option {:?} is too short to be `key=value`",
+                        redact_uri(&opt)
+                    ),
+                    &glued,
+                ));
+            }
+            at = next;
+            if opt.ends_with(']') {
+                // `[arch=amd64]`: apt takes the `]` as the end of the options, going back
+                // from where the next word starts to the nearest `]`
+                opt.pop();
+                let lim = (next + 1).min(text.len());
+                at = text[..lim].rfind(']').unwrap_or(end - 1);
+            }
+            if opt.contains(']') {
+                glued.get_or_insert_with(|| opt.clone());
+            }
+            let Some((key, value)) = opt.split_once('=') else {
+                let reason = format!("option {:?} has no `=value`", redact_uri(&opt));
+                if glued.is_none() && opt.contains(':') {
+                    // `deb [arch=amd64 http://...`: the URI read as an option
+                    return Err(fail(&format!(
+                        "{reason}: it looks like the URI, so the options have no closing `]`\nhint: end the options with `]` before the URI"
+                    )));
+                }
+                return Err(fail_at(&reason, &glued));
+            };
+            if key.is_empty() {
+                return Err(fail_at(
+                    &format!("option {:?} has no key before `=`", redact_uri(&opt)),
+                    &glued,
+                ));
+            }
+            if value.is_empty() {
+                return Err(fail(&format!(
+                    "option `{}=` has no value (apt refuses it too)\nhint: give a value (e.g. `arch=amd64`) or remove the option",
+                    redact_uri(key)
+                )));
+            }
+            options.push((key.to_string(), value.to_string()));
+        }
+        at += 1;
+    }
+    let word = |at: usize| quote_word(text, at);
+    let (uri, _, at) = word(at).ok_or_else(|| fail_at("missing URI", &glued))?;
+    if uri.starts_with(']') || uri.starts_with('[') {
+        return Err(fail(&format!(
+            "stray `{}` where the URI should be\nhint: options go in one `[...]` right after `deb`, e.g. `deb [arch=amd64] URI SUITE COMPONENT`",
+            &uri[..1]
+        )));
+    }
+    let (suite, _, mut at) = word(at).ok_or_else(|| fail_at("missing suite", &glued))?;
     if suite.ends_with('/') {
         return Err(fail(
             "flat repositories (a suite ending in `/`) are not supported",
         ));
     }
-    spec.suites.push(suite.to_string());
-    spec.components = words.map(str::to_string).collect();
-    if spec.components.is_empty() {
-        return Err(fail("missing component (e.g. `stable` or `main`)"));
+    spec.uri = uri;
+    spec.suites.push(suite);
+    while let Some((c, _, next)) = word(at) {
+        spec.components.push(c);
+        at = next;
     }
+    if spec.components.is_empty() {
+        return Err(fail_at(
+            "missing component (e.g. `stable` or `main`)",
+            &glued,
+        ));
+    }
+    let (mut plus, mut minus) = (None, None);
+    for (k, v) in &options {
+        match k.to_ascii_lowercase().as_str() {
+            "arch+" => plus = Some(v.clone()),
+            "arch-" => minus = Some(v.clone()),
+            _ => apply_option(&mut spec, k, v, &shown, 0, "")?,
+        }
+    }
+    apply_arch_plus_minus(&mut spec, plus.as_deref(), minus.as_deref(), &ONE_LINE_ARCH)
+        .map_err(|reason| fail(&reason))?;
     Ok(Some(spec))
+}
+
+/// How the architecture options are spelt in each form, for messages.
+struct ArchNames {
+    set: &'static str,
+    add: &'static str,
+    remove: &'static str,
+    example: &'static str,
+}
+
+const ONE_LINE_ARCH: ArchNames = ArchNames {
+    set: "arch=",
+    add: "arch+=",
+    remove: "arch-=",
+    example: "arch=amd64,arm64",
+};
+
+const DEB822_ARCH: ArchNames = ArchNames {
+    set: "Architectures:",
+    add: "Architectures-Add:",
+    remove: "Architectures-Remove:",
+    example: "Architectures: amd64 arm64",
+};
+
+/// `arch+=`/`arch-=` (deb822 `Architectures-Add`/`-Remove`) as apt applies them
+/// (`parsePlusMinusArchOptions` in `apt-pkg/deb/debmetaindex.cc`): to the `arch=` list, `+`
+/// adding what is not there yet, then `-` removing. Without `arch=`, apt starts from the
+/// machine's architectures, which pinlock has none of: refused. `all` in either is refused
+/// (pinlock has no `implicit:all` switch). Returns the reason of a refusal.
+fn apply_arch_plus_minus(
+    spec: &mut SourceSpec,
+    plus: Option<&str>,
+    minus: Option<&str>,
+    names: &ArchNames,
+) -> Result<(), String> {
+    if plus.is_none() && minus.is_none() {
+        return Ok(());
+    }
+    let opt = if plus.is_some() {
+        names.add
+    } else {
+        names.remove
+    };
+    if spec.architectures.is_empty() {
+        return Err(format!(
+            "{opt} changes apt's default architectures, which are the machine's; pinlock locks for no machine in particular\nhint: list the architectures with `{}` (e.g. `{}`)",
+            names.set, names.example
+        ));
+    }
+    let plus = split_list(plus.unwrap_or(""));
+    let minus = split_list(minus.unwrap_or(""));
+    if plus.iter().chain(&minus).any(|a| a == "all") {
+        return Err(format!(
+            "`all` in {} or {} is not supported: pinlock reads binary-all as the Release says\nhint: remove `all` from the option",
+            names.add, names.remove
+        ));
+    }
+    for a in plus {
+        if !spec.architectures.contains(&a) {
+            spec.architectures.push(a);
+        }
+    }
+    spec.architectures.retain(|a| !minus.contains(a));
+    if spec.architectures.is_empty() {
+        return Err(format!(
+            "{} removes every architecture of {}\nhint: leave at least one architecture",
+            names.remove, names.set
+        ));
+    }
+    Ok(())
 }
 
 fn apply_option(
@@ -212,9 +426,7 @@ fn apply_option(
         }
         "check-valid-until" => spec.check_valid_until = bool_opt(value).unwrap_or(true),
         "check-date" => spec.check_date = bool_opt(value).unwrap_or(true),
-        "arch+"
-        | "arch-"
-        | "lang"
+        "lang"
         | "target"
         | "pdiffs"
         | "by-hash"
@@ -305,12 +517,17 @@ pub fn parse_deb822(text: &str, file: &str) -> Result<Vec<SourceSpec>, SourceErr
             check_valid_until: true,
             check_date: true,
         };
+        let (mut plus, mut minus) = (None, None);
         for (name, value, line) in &p.fields {
             match name.to_ascii_lowercase().as_str() {
                 "types" | "uris" | "suites" | "components" => {}
+                // apt: Architectures-Add/-Remove are arch+/arch-, applied after Architectures
+                "architectures-add" => plus = Some(&**value),
+                "architectures-remove" => minus = Some(&**value),
                 other => apply_option(&mut spec, other, value, "", *line, file)?,
             }
         }
+        apply_arch_plus_minus(&mut spec, plus, minus, &DEB822_ARCH).map_err(|r| bad(&r))?;
         for uri in uris {
             out.push(SourceSpec {
                 uri,
@@ -356,6 +573,137 @@ mod tests {
         assert!(parse_one_line("deb [frob=1] http://h/r buster main").is_err());
     }
 
+    fn one(line: &str) -> SourceSpec {
+        parse_one_line(line)
+            .unwrap_or_else(|e| panic!("{line:?}: {e}"))
+            .unwrap_or_else(|| panic!("{line:?}: no source"))
+    }
+
+    fn refused(line: &str) -> String {
+        match parse_one_line(line) {
+            Err(e) => e.to_string(),
+            Ok(s) => panic!("{line:?} accepted: {s:?}"),
+        }
+    }
+
+    /// `#` starts a comment outside `[...]` (apt's `pkgSourceList::ParseFileOldStyle`).
+    #[test]
+    fn one_line_comments() {
+        let s = one("deb [signed-by=k.asc] http://h.example/debian stable main # non-free");
+        assert_eq!(s.components, ["main"]);
+        let s = one("deb [signed-by=k.asc] http://h.example/debian stable main#contrib");
+        assert_eq!(s.components, ["main"]);
+        // inside the options a `#` is part of the value, as in apt
+        let s = one("deb [signed-by=keys/a#b.asc] http://h.example/debian stable main");
+        assert_eq!(
+            s.signed_by,
+            Some(SignedBy::Files(vec!["keys/a#b.asc".into()]))
+        );
+        // a line that is only a comment is refused: in a manifest it is a mistake
+        let e = refused("# deb http://h.example/debian stable main");
+        assert!(e.contains("only a comment"), "{e}");
+        assert!(e.contains("\nhint: "), "{e}");
+        // the comment may hide the components: then they are missing
+        let e = refused("deb http://h.example/debian stable #main");
+        assert!(e.contains("missing component"), "{e}");
+    }
+
+    /// The one-line vectors of apt's `test/integration/test-apt-sources-deb822` (old style
+    /// cases), with apt's verdict: tabs, a forgotten `]`, a stray `]`, no key, no value.
+    #[test]
+    fn one_line_apt_test_vectors() {
+        let s = one("deb\thttp://ftp.example/debian\tstable main");
+        assert_eq!(
+            (s.uri.as_str(), s.components.as_slice()),
+            ("http://ftp.example/debian", &["main".to_string()][..])
+        );
+        // apt: "[option] not assignment"
+        let e =
+            refused("deb [arch=amd64 arch+=armel,powerpc http://ftp.example/debian stable main");
+        assert!(e.contains("has no `=value`"), "{e}");
+        // apt: "URI parse"
+        let e = refused("deb ] http://ftp.example/debian stable main");
+        assert!(e.contains("stray `]`"), "{e}");
+        // apt: "[option] no key"
+        let e = refused("deb [=test] http://ftp.example/debian stable main");
+        assert!(e.contains("no key"), "{e}");
+        // apt: "[option] no value"
+        let e = refused("deb [test=] http://ftp.example/debian stable main");
+        assert!(e.contains("no value"), "{e}");
+        let e = refused("deb [arch=] http://ftp.example/debian stable main");
+        assert!(e.contains("option `arch=` has no value"), "{e}");
+        assert!(e.contains("\nhint: "), "{e}");
+    }
+
+    #[test]
+    fn one_line_brackets() {
+        // `]` right after the last option, or after a space; `[ ]` with spaces inside
+        for line in [
+            "deb [arch=amd64] http://h.example/r stable main",
+            "deb [arch=amd64 ] http://h.example/r stable main",
+            "deb [ arch=amd64 ] http://h.example/r stable main",
+            "deb [ arch=amd64] http://h.example/r stable main",
+        ] {
+            assert_eq!(one(line).architectures, ["amd64"], "{line}");
+        }
+        assert!(one("deb [] http://h.example/r stable main")
+            .architectures
+            .is_empty());
+        // no space after `]`: apt reads `amd64]http://...` as the value and fails on `stable`
+        let e = refused("deb [arch=amd64]http://h.example/r stable main");
+        assert!(e.contains("hint: put a space after `]`"), "{e}");
+        let e = refused("deb [arch=amd64 http://h.example/r stable main]");
+        assert!(e.contains("no `=value`"), "{e}");
+        let e = refused("deb [arch=amd64");
+        assert!(e.contains("unclosed `[`"), "{e}");
+        // the quotes of a quoted word are removed (apt's ParseQuoteWord)
+        let s = one("deb [signed-by=\"/k/a.asc\"] \"http://h.example/r\" stable main");
+        assert_eq!(s.signed_by, Some(SignedBy::Files(vec!["/k/a.asc".into()])));
+        assert_eq!(s.uri, "http://h.example/r");
+    }
+
+    /// `arch+=`/`arch-=` on an `arch=` list: the cases of apt's
+    /// `test/integration/test-sourceslist-arch-plusminus-options` that start from `arch=`.
+    #[test]
+    fn one_line_arch_plus_minus() {
+        let archs = |l: &str| one(l).architectures;
+        assert_eq!(
+            archs("deb [arch=mips,i386 arch-=mips] http://h.example/r stable main"),
+            ["i386"]
+        );
+        assert_eq!(
+            archs("deb [arch=mips,i386 arch+=armhf] http://h.example/r stable main"),
+            ["mips", "i386", "armhf"]
+        );
+        assert_eq!(
+            archs("deb [arch=mips,i386 arch+=mips] http://h.example/r stable main"),
+            ["mips", "i386"]
+        );
+        // order of the options does not matter: + then -
+        assert_eq!(
+            archs(
+                "deb [arch-=i386 arch=amd64,i386 arch+=i386,arm64] http://h.example/r stable main"
+            ),
+            ["amd64", "arm64"]
+        );
+        // without arch=, apt starts from the machine's architectures: refused with a hint
+        for line in [
+            "deb [arch+=amd64] http://h.example/r stable main",
+            "deb [arch-=i386] http://h.example/r stable main",
+        ] {
+            let e = refused(line);
+            assert!(e.contains("machine"), "{e}");
+            assert!(
+                e.contains("hint: list the architectures with `arch=`"),
+                "{e}"
+            );
+        }
+        let e = refused("deb [arch=i386 arch-=all] http://h.example/r stable main");
+        assert!(e.contains("`all`"), "{e}");
+        let e = refused("deb [arch=i386 arch-=i386] http://h.example/r stable main");
+        assert!(e.contains("removes every architecture"), "{e}");
+    }
+
     #[test]
     fn deb822_stanzas() {
         let text = "Types: deb deb-src\nURIs: https://a.example/ubuntu https://b.example/ubuntu\nSuites: noble\nComponents: stable\nArchitectures: arm64\nSigned-By: /etc/apt/keyrings/docker.asc\n\nTypes: deb-src\nURIs: http://x/\nSuites: a\nComponents: b\n\nTypes: deb\nEnabled: no\nURIs: http://x/\nSuites: a\nComponents: b\n";
@@ -367,6 +715,33 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "x.sources:1: invalid source stanza: missing URIs"
+        );
+    }
+
+    /// deb822 `Architectures-Add`/`-Remove` are apt's `arch+`/`arch-` (`ParseStanza` in
+    /// apt-pkg/sourcelist.cc).
+    #[test]
+    fn deb822_architectures_add_remove() {
+        let stanza =
+            |extra: &str| format!("Types: deb\nURIs: http://x/\nSuites: a\nComponents: b\n{extra}");
+        let s = parse_deb822(
+            &stanza(
+                "Architectures-Remove: i386\nArchitectures: amd64 i386\nArchitectures-Add: arm64\n",
+            ),
+            "x.sources",
+        )
+        .unwrap();
+        assert_eq!(s[0].architectures, ["amd64", "arm64"]);
+        let e = parse_deb822(&stanza("Architectures-Add: arm64\n"), "x.sources")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("x.sources:1: invalid source stanza: Architectures-Add:"),
+            "{e}"
+        );
+        assert!(
+            e.contains("hint: list the architectures with `Architectures:`"),
+            "{e}"
         );
     }
 
