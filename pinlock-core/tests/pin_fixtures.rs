@@ -216,6 +216,7 @@ cases!(
     error_not_utf8,
     error_tabs,
     flow_args,
+    foreign_os,
     free_form,
     hold_moved,
     indent4,

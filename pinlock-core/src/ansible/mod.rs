@@ -410,6 +410,7 @@ fn plan_loaded(
         plan: Default::default(),
         in_handlers: false,
         line_starts: plan::line_starts(body),
+        foreign: false,
         wiring,
     };
     planner.run();
@@ -506,7 +507,7 @@ pub fn pin_source(
     let versions = choose_versions(pins, opts)?;
     let f = load(path, text.to_string())?;
     let mut vars = VarInfo::default();
-    plan::collect_var_refs(&f.docs, &mut vars);
+    plan::collect_var_refs(&f.path, &f.docs, &mut vars);
     plan::collect_var_pins(&f.docs, versions.source(), &mut vars);
     let wiring = opts.enforce_dir.as_deref().map(|d| wiring_for(path, d));
     plan_loaded(&f, versions.source(), &vars, wiring.as_ref()).map(|(out, _)| out)
@@ -703,7 +704,7 @@ pub fn pin_paths(paths: &[PathBuf], pins: &Pins, opts: &PinOptions) -> Result<Pi
     }
     let mut vars = VarInfo::default();
     for f in &loaded {
-        plan::collect_var_refs(&f.docs, &mut vars);
+        plan::collect_var_refs(&f.path, &f.docs, &mut vars);
     }
     for f in &loaded {
         plan::collect_var_pins(&f.docs, versions.source(), &mut vars);

@@ -74,6 +74,9 @@ pub(crate) struct VarInfo {
     /// `fixed`, a `deb:` install): pinning them would change that task too, e.g. turn "remove
     /// docker-ce" into "remove docker-ce only at that version".
     pub not_pinned_uses: BTreeSet<String>,
+    /// Variables a task for another OS family (see [`foreign_when`]) names packages with:
+    /// pinning them would give that task Debian versions.
+    pub foreign_uses: BTreeSet<String>,
 }
 
 /// The planned edits for one file.
@@ -111,8 +114,66 @@ pub(crate) struct Planner<'a> {
     /// Byte offset of the start of each line of `text` (see [`line_starts`]), so that a line
     /// number costs a binary search, not a scan: a 20 MB playbook stays linear.
     pub line_starts: Vec<usize>,
+    /// Whether the file is for another OS family (see [`foreign_file`]): its tasks are skipped.
+    pub foreign: bool,
     /// When set, plays that install packages import the host enforcement (see `wire.rs`).
     pub wiring: Option<&'a super::wire::Wiring>,
+}
+
+/// Names of OS families, distributions and package managers that are not Debian's.
+const FOREIGN: &[&str] = &[
+    "redhat",
+    "centos",
+    "rocky",
+    "almalinux",
+    "fedora",
+    "oraclelinux",
+    "amazon",
+    "suse",
+    "sles",
+    "archlinux",
+    "alpine",
+    "gentoo",
+    "freebsd",
+    "openbsd",
+    "darwin",
+    "macosx",
+    "windows",
+    "dnf",
+    "yum",
+    "zypper",
+    "pacman",
+    "apk",
+];
+/// Names that say a condition or file concerns Debian-family hosts after all.
+const DEBIAN: &[&str] = &["debian", "ubuntu", "apt", "mint", "raspbian"];
+
+/// Whether a condition or file name is about another OS family only: it names one of
+/// [`FOREIGN`], none of [`DEBIAN`], and negates nothing (`!= 'RedHat'` is a Debian path too).
+fn foreign_text(s: &str) -> bool {
+    let l = s.to_ascii_lowercase();
+    FOREIGN.iter().any(|f| l.contains(f))
+        && !DEBIAN.iter().any(|d| l.contains(d))
+        && !l.contains("!=")
+        && !l.contains("not ")
+}
+
+/// Whether a task or block runs only on another OS family: its `when` (a string, or a list whose
+/// conditions all must hold) has a condition that is [`foreign_text`], e.g.
+/// `ansible_facts.os_family == 'RedHat'`.
+pub(crate) fn foreign_when(task: &Node) -> bool {
+    match task.get("when").map(|w| &w.kind) {
+        Some(Kind::Scalar(s, _)) => foreign_text(s),
+        Some(Kind::Seq { items, .. }) => items.iter().filter_map(Node::str).any(foreign_text),
+        _ => false,
+    }
+}
+
+/// Whether a file is for another OS family by its name (`setup-RedHat.yml`, `RedHat.yml`).
+pub(crate) fn foreign_file(path: &Path) -> bool {
+    path.file_stem()
+        .and_then(|s| s.to_str())
+        .is_some_and(foreign_text)
 }
 
 /// Byte offsets at which the lines of `text` start (the first is 0).
@@ -298,6 +359,7 @@ impl<'a> Planner<'a> {
 
     /// Plans edits for every task and variable definition in the file.
     pub fn run(&mut self) {
+        self.foreign = foreign_file(self.path);
         for (d, doc) in self.docs.iter().enumerate() {
             let path = vec![Seg::Doc(d)];
             match &doc.kind {
@@ -357,7 +419,10 @@ impl<'a> Planner<'a> {
     /// Rewrites one variable definition `key: v` at `p` (see [`Planner::definitions`]).
     fn definition(&mut self, key: &str, v: &Node, p: &[Seg]) {
         let vars = self.vars;
-        if vars.names.contains_key(key) && !vars.not_pinned_uses.contains(key) {
+        if vars.names.contains_key(key)
+            && !vars.not_pinned_uses.contains(key)
+            && !vars.foreign_uses.contains(key)
+        {
             // edits and refusals are recorded by pin_names
             let _ = self.pin_names(v, p);
         }
@@ -402,6 +467,10 @@ impl<'a> Planner<'a> {
             let mut tp = path.to_vec();
             tp.push(Seg::Index(i));
             if !matches!(task.kind, Kind::Map { .. }) {
+                continue;
+            }
+            // a task (or block) for RedHat, Suse, ... is not a Debian apt task: never touched
+            if self.foreign || foreign_when(task) {
                 continue;
             }
             let mut nested = false;

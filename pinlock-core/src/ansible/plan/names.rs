@@ -195,6 +195,13 @@ impl Planner<'_> {
             );
             return None;
         }
+        if self.vars.foreign_uses.contains(var) {
+            self.refuse(
+                line,
+                format!("packages come from variable `{var}`, which a task for another OS family (RedHat, Suse, ...) also uses; pinning it would give that task Debian versions, so it is left as it is (the host enforcement still pins these packages on Debian hosts)\nhint: give the Debian task its own variable"),
+            );
+            return None;
+        }
         if self.vars.not_pinned_uses.contains(var) {
             self.refuse(
                 line,

@@ -4,12 +4,15 @@
 use super::*;
 
 /// Collects variables that apt tasks use for package names or state (`{{ var }}`).
-pub(crate) fn collect_var_refs(docs: &[Node], out: &mut VarInfo) {
-    fn walk_tasks(list: &Node, out: &mut VarInfo) {
+/// Uses by tasks for another OS family (a `when` on RedHat, a `setup-RedHat.yml`) are recorded
+/// in [`VarInfo::foreign_uses`].
+pub(crate) fn collect_var_refs(path: &Path, docs: &[Node], out: &mut VarInfo) {
+    fn walk_tasks(list: &Node, foreign: bool, out: &mut VarInfo) {
         for task in list.items() {
+            let foreign = foreign || foreign_when(task);
             for key in ["block", "rescue", "always"] {
                 if let Some(sub) = task.get(key) {
-                    walk_tasks(sub, out);
+                    walk_tasks(sub, foreign, out);
                 }
             }
             let Some((_, args)) = task
@@ -32,6 +35,12 @@ pub(crate) fn collect_var_refs(docs: &[Node], out: &mut VarInfo) {
                     .and_then(simple_var),
                 other => other,
             };
+            if foreign {
+                if let Some(v) = var {
+                    out.foreign_uses.insert(v.to_string());
+                }
+                continue;
+            }
             // Removals and `deb:` installs are never pinned (see `block_args`), so the variables
             // they name must not be rewritten for them (nor for an install that shares them).
             let state = args.get("state").and_then(Node::str);
@@ -60,12 +69,12 @@ pub(crate) fn collect_var_refs(docs: &[Node], out: &mut VarInfo) {
                 for play in items {
                     for key in TASK_LIST_KEYS {
                         if let Some(l) = play.get(key) {
-                            walk_tasks(l, out);
+                            walk_tasks(l, foreign_file(path), out);
                         }
                     }
                 }
             } else {
-                walk_tasks(doc, out);
+                walk_tasks(doc, foreign_file(path), out);
             }
         }
     }
