@@ -210,6 +210,7 @@ cases!(
     crlf,
     docker_flow,
     enforce_docker,
+    enforce_empty_lists,
     enforce_roles,
     enforce_uncovered,
     error_invalid,

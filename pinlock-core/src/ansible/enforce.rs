@@ -95,6 +95,7 @@ pub fn enforce_tasks(lock: &Lockfile, lock_name: &str) -> String {
     out.push_str("- name: Pinlock | enforce the lockfile on Debian-family hosts\n");
     out.push_str("  when: pinlock_enforce | default(true) | bool\n");
     out.push_str("  tags: [always]\n");
+    out.push_str(BECOME);
     out.push_str("  vars:\n");
     out.push_str("    pinlock_lock:\n");
     for (target, t) in &lock.targets {
@@ -169,6 +170,13 @@ pub fn enforce_tasks(lock: &Lockfile, lock_name: &str) -> String {
     );
     out
 }
+
+/// Privileges of the enforcement: root for apt and dpkg, through `become` only where the play
+/// does not already run as root (a root play on a host without sudo keeps working); a play whose
+/// `become` is on its tasks only still gets root here. `pinlock_become` overrides.
+const BECOME: &str = "  # root for apt and dpkg, without sudo where the play already runs as root; set pinlock_become\n  \
+     become: \"{{ pinlock_become | default((ansible_facts.user_id | default('root')) != 'root') }}\"\n  \
+     become_user: root\n";
 
 /// The tasks of [`ENFORCE_FILE`] after its data (`@LOCK@`: the lockfile's name, `@TARGETS@`:
 /// its targets). Kept as one literal so the generated Ansible reads as a whole. Jinja loops rely
@@ -272,7 +280,7 @@ const ENFORCE_BODY: &str = r#"    pinlock_host_target: >-
         - name: Pinlock | release the holds of packages that move or are no longer locked
           ansible.builtin.command:
             cmd: dpkg --set-selections
-            stdin: "{{ pinlock_release }}"
+            stdin: "{{ pinlock_release or '' }}"
           vars:
             pinlock_release: |-
               {% for key, state in pinlock_installed | dictsort if state[1][0] == 'h' %}
@@ -282,7 +290,7 @@ const ENFORCE_BODY: &str = r#"    pinlock_host_target: >-
               {{ name }} install
               {% endif %}
               {% endfor %}
-          when: pinlock_release | length > 0
+          when: (pinlock_release or '') | length > 0
           changed_when: true
 "#;
 
@@ -298,6 +306,9 @@ pub const HOLD_TASKS: &str = r#"---
     - pinlock_host_pins is defined
     - ansible_facts.os_family == 'Debian'
   tags: [always]
+  # root for apt and dpkg, without sudo where the play already runs as root; set pinlock_become
+  become: "{{ pinlock_become | default((ansible_facts.user_id | default('root')) != 'root') }}"
+  become_user: root
   block:
     - name: Pinlock | read the state of the locked packages
       ansible.builtin.command:
@@ -317,7 +328,7 @@ pub const HOLD_TASKS: &str = r#"---
 
     - name: Pinlock | move installed packages to their locked versions
       ansible.builtin.apt:
-        name: "{{ pinlock_sync.split(',') | select | list }}"
+        name: "{{ (pinlock_sync or '').split(',') | select | list }}"
         state: present
         allow_downgrade: true
         allow_change_held_packages: true
@@ -327,12 +338,12 @@ pub const HOLD_TASKS: &str = r#"---
           {% set state = pinlock_installed[name ~ ':' ~ pin.arch] | default(none) %}
           {% if state is not none and state[0] != pin.version %}{{ name }}={{ pin.version }},{% endif %}
           {% endfor %}
-      when: pinlock_sync | length > 0
+      when: (pinlock_sync or '') | length > 0
 
     - name: Pinlock | hold the installed locked packages
       ansible.builtin.command:
         cmd: dpkg --set-selections
-        stdin: "{{ pinlock_hold }}"
+        stdin: "{{ pinlock_hold or '' }}"
       vars:
         pinlock_hold: |-
           {% for name, pin in pinlock_host_pins | dictsort %}
@@ -341,7 +352,7 @@ pub const HOLD_TASKS: &str = r#"---
           {{ name }} hold
           {% endif %}
           {% endfor %}
-      when: pinlock_hold | length > 0
+      when: (pinlock_hold or '') | length > 0
       changed_when: true
 "#;
 

@@ -576,7 +576,7 @@ fn uncovered(files: &[(PathBuf, Coverage)]) -> (Vec<PinWarning>, usize) {
                 out.push(PinWarning {
                     path: path.clone(),
                     line: p.line,
-                    message: "this play installs packages or runs roles, and does not import pinlock's host enforcement, so its hosts may install versions the lockfile does not lock\nhint: see the warnings above for why pinlock left it alone; fix that and run `pinlock pin`".into(),
+                    message: "this play installs packages or runs roles, and does not import pinlock's host enforcement, so its hosts may install versions the lockfile does not lock\nhint: the warnings above say why pinlock could not add the imports; fix that and run `pinlock pin`, or add `- ansible.builtin.import_tasks: pinlock/enforce.yml` first in its pre_tasks and `- ansible.builtin.import_tasks: pinlock/hold.yml` last in its post_tasks by hand, with the names pinlock gives them".into(),
                 });
             }
         }

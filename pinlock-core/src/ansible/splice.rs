@@ -45,6 +45,11 @@ pub(crate) enum Op {
         index: usize,
         value: Value<'static>,
     },
+    /// The value at `path` (any kind) becomes `value`.
+    SetValue {
+        path: Vec<Seg>,
+        value: Value<'static>,
+    },
     /// Item `index` of the sequence at `path` is replaced by `value`.
     ReplaceItem {
         path: Vec<Seg>,
@@ -110,6 +115,10 @@ pub(crate) fn expected<'a>(before: &'a [Node], ops: &[Op]) -> Result<Vec<Value<'
                     Value::Scalar(value.clone().into()),
                 )),
                 _ => return Err(format!("no mapping at {path:?}")),
+            },
+            Op::SetValue { path, value } => match lookup(&mut docs, path) {
+                Some(v) => *v = value.clone(),
+                None => return Err(format!("no value at {path:?}")),
             },
             Op::ReplaceItem { path, index, value } => match lookup(&mut docs, path) {
                 Some(Value::Seq(items)) if *index < items.len() => items[*index] = value.clone(),

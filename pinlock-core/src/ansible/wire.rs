@@ -270,6 +270,13 @@ impl Planner<'_> {
         };
         let items = match &list.kind {
             Kind::Seq { items, flow: false } if !items.is_empty() => items,
+            // `pre_tasks:` with nothing, or `pre_tasks: []`: the entry's line becomes the list
+            Kind::Scalar(v, _) if v.is_empty() || v == "~" || v == "null" => {
+                return self.replace_empty_list(play, k, list, &lp, key, name, import);
+            }
+            Kind::Seq { items, flow: true } if items.is_empty() => {
+                return self.replace_empty_list(play, k, list, &lp, key, name, import);
+            }
             _ => {
                 self.warn(
                     k.pos.line,
@@ -367,6 +374,60 @@ impl Planner<'_> {
         });
         let where_ = if first { "first in" } else { "last in" };
         self.edit(list.pos.line, format!("import {import} {where_} {key}"));
+        true
+    }
+
+    /// Replaces an empty `key:` (null or `[]`, alone on its line) with a block list holding
+    /// pinlock's import entry.
+    #[allow(clippy::too_many_arguments)]
+    fn replace_empty_list(
+        &mut self,
+        play: &Node,
+        k: &Node,
+        value: &Node,
+        lp: &[Seg],
+        key: &str,
+        name: &str,
+        import: &str,
+    ) -> bool {
+        let start = self.line_start(k.pos.start);
+        let end = self.line_end_after(k.pos.start);
+        let line = &self.text[start..end];
+        let alone = self.text[start..k.pos.start].chars().all(|c| c == ' ')
+            && value.pos.end <= end
+            && !line.contains('#')
+            && value.anchor == 0
+            && !value.tagged;
+        if !alone {
+            self.warn(
+                k.pos.line,
+                format!("`{key}` is empty but shares its line with something else; pinlock cannot add the host enforcement to this play\nhint: write `{key}:` as a block list, or add `- ansible.builtin.import_tasks: {import}` to it by hand"),
+            );
+            return false;
+        }
+        let key_col = k.pos.col;
+        let k_ind = " ".repeat(key_col);
+        let (dash_off, gap) = self.seq_style(play).unwrap_or((self.unit, 1));
+        let dash = " ".repeat(dash_off);
+        let gap = " ".repeat(gap);
+        let lines = [
+            format!("{k_ind}{key}:"),
+            format!("{k_ind}{dash}-{gap}name: {name}"),
+            format!(
+                "{k_ind}{dash} {gap}ansible.builtin.import_tasks: {}",
+                scalar(import)
+            ),
+        ];
+        let mut text: String = lines.iter().map(|l| format!("{l}{}", self.eol)).collect();
+        if !line.ends_with('\n') {
+            text.truncate(text.len() - self.eol.len());
+        }
+        self.push_splice(start, end, text);
+        self.plan.ops.push(Op::SetValue {
+            path: lp.to_vec(),
+            value: Value::Seq(vec![import_value(name, import)]),
+        });
+        self.edit(k.pos.line, format!("{key}: import {import}"));
         true
     }
 
