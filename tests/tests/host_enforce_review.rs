@@ -690,7 +690,6 @@ fn a_playbook_in_a_subdirectory_imports_the_enforcement_relative_to_itself() {
 /// refreshing the lists, or at least name the vanished version), so no host runs what the
 /// lockfile does not say.
 #[test]
-#[ignore = "defect: a locked version missing from the repository is noticed only after the play installed the newest"]
 fn a_locked_version_missing_from_the_repository_stops_the_host_before_it_installs() {
     let Some(host) = Host::bookworm_or_skip() else {
         return;

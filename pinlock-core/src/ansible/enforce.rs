@@ -181,7 +181,21 @@ const BECOME: &str = "  # root for apt and dpkg, without sudo where the play alr
 /// The tasks of [`ENFORCE_FILE`] after its data (`@LOCK@`: the lockfile's name, `@TARGETS@`:
 /// its targets). Kept as one literal so the generated Ansible reads as a whole. Jinja loops rely
 /// on Ansible's `trim_blocks` (a block tag's own line break is dropped).
-const ENFORCE_BODY: &str = r#"    pinlock_host_target: >-
+const ENFORCE_BODY: &str = r#"    # "name=version " for each line of `apt-cache madison` output in pinlock_listing
+    pinlock_listed: >-
+      {% for line in pinlock_listing | default([]) if '|' in line %}{{
+      (line.split('|')[0] | trim) ~ '=' ~ (line.split('|')[1] | trim) }} {% endfor %}
+    # locked versions apt's lists do not have (unknown package, or version missing)
+    pinlock_not_listed: >-
+      {% for name, pin in pinlock_host_pins | dictsort %}{% if (' ' ~ name ~ '=' ~ pin.version ~ ' ')
+      not in (' ' ~ (pinlock_listed or '')) %}{{ name }}={{ pin.version }} {% endif %}{% endfor %}
+    # locked versions missing where apt knows the package (a package apt does not know at all may
+    # come from a repository the play adds)
+    pinlock_vanished: >-
+      {% for name, pin in pinlock_host_pins | dictsort %}{% if (' ' ~ name ~ '=') in (' ' ~ (pinlock_listed or ''))
+      and (' ' ~ name ~ '=' ~ pin.version ~ ' ') not in (' ' ~ (pinlock_listed or '')) %}{{ name }}
+      {{ pin.version }}, {% endif %}{% endfor %}
+    pinlock_host_target: >-
       {{ ansible_facts.distribution_release }}/{{
       pinlock_lock_arches[ansible_facts.architecture] | default(ansible_facts.architecture) }}
   block:
@@ -260,6 +274,45 @@ const ENFORCE_BODY: &str = r#"    pinlock_host_target: >-
           loop_control:
             label: "{{ item.names | join(' | ') }}"
           ignore_errors: "{{ ansible_check_mode and not (pinlock_preflight_in_check_mode | default(false) | bool) }}"
+
+        - name: Pinlock | the versions apt can install
+          ansible.builtin.command:
+            argv: "{{ ['apt-cache', 'madison'] + (pinlock_host_pins.keys() | list) }}"
+          register: pinlock_madison
+          changed_when: false
+          check_mode: false
+          when: pinlock_host_pins | length > 0
+
+        - name: Pinlock | refresh apt's lists when a locked version is not in them
+          ansible.builtin.apt:
+            update_cache: true
+          vars:
+            pinlock_listing: "{{ pinlock_madison.stdout_lines | default([]) }}"
+          when: (pinlock_not_listed or '') | length > 0
+          register: pinlock_refresh
+
+        - name: Pinlock | the versions apt can install, after the refresh
+          ansible.builtin.command:
+            argv: "{{ ['apt-cache', 'madison'] + (pinlock_host_pins.keys() | list) }}"
+          register: pinlock_madison_fresh
+          changed_when: false
+          check_mode: false
+          when: pinlock_refresh is not skipped
+
+        - name: Pinlock | every locked version is available where apt knows the package
+          ansible.builtin.fail:
+            msg: >-
+              pinlock: this host's apt sources do not serve the locked version of
+              {{ (pinlock_vanished or '') | trim }} (locked in @LOCK@), so apt would install
+              another one. hint: run `pinlock update` to lock versions the repository serves,
+              or fix this host's apt sources
+          vars:
+            pinlock_listing: >-
+              {{ pinlock_madison_fresh.stdout_lines
+              if pinlock_madison_fresh.stdout_lines is defined
+              else (pinlock_madison.stdout_lines | default([])) }}
+          when: (pinlock_vanished or '') | length > 0
+          ignore_errors: "{{ ansible_check_mode }}"
 
         - name: Pinlock | apt preferences for the locked versions
           ansible.builtin.copy:
