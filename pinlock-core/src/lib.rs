@@ -51,6 +51,11 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! [`lock_with_memo`] reads and locks in one call, and with a [`ReadOptions::cache`] it remembers
+//! the result: locking the same inputs again (manifest, previous lockfile, unchanged InRelease
+//! files, build identity; see [`LockInputs`]) costs one conditional request per suite and reads
+//! no index. This is the warm path of `pinlock lock`.
+//!
 //! [`read_sources`] is the async form of the same (for use inside a tokio runtime);
 //! [`read_sources_blocking`] runs its own runtime and works inside a tokio runtime too (it then
 //! runs on a separate thread).
@@ -134,7 +139,7 @@ pub mod yaml_guard;
 // The main types, flat. The modules stay public for everything else.
 pub use ansible::{pin_paths, PinError, PinOptions, PinReport, Pins};
 pub use constraint::Constraint;
-pub use lock::{lock, LockError, LockOptions};
+pub use lock::{lock, lock_with_memo, LockError, LockInputs, LockOptions};
 pub use lockfile::{LockedPackage, LockedTarget, Lockfile, LockfileError};
 pub use manifest::{Manifest, ManifestError};
 pub use repository::{

@@ -1,5 +1,8 @@
 //! From a manifest and the repositories it names to a lockfile: targets, resolution per
 //! target, and the safety checks against the previous lock (rollback, rebuilt versions).
+//!
+//! [`lock()`] resolves suites already read; [`lock_with_memo`] also reads them, and skips the
+//! indexes when the cache remembers the result for the same inputs ([`memo`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -7,8 +10,12 @@ use crate::constraint::{Constraint, ConstraintError};
 use crate::lockfile::{LockedSource, LockedTarget, Lockfile};
 use crate::manifest::{release_of_suite, Manifest};
 use crate::release::parse_rfc2822;
-use crate::repository::{ReleaseSnapshot, SuiteSnapshot};
+use crate::repository::SuiteSnapshot;
 use crate::resolve::{resolve, Request, ResolveError, Universe};
+
+pub mod memo;
+
+pub use memo::{lock_with_memo, memo_key, LockInputs, LockRunError, DEFAULT_BUILD_ID};
 
 /// Checks that may be waived.
 #[derive(Debug, Clone, Copy, Default)]
@@ -143,49 +150,6 @@ pub fn target_universe<'a>(
     }
     universe.finish();
     universe
-}
-
-/// The key under which a lock result is remembered in the cache
-/// ([`Cache::load_lock_memo`](crate::cache::Cache::load_lock_memo)): a SHA256 over everything
-/// [`lock`] depends on. `build` identifies the pinlock binary (a different build may resolve
-/// differently), `manifest_bytes` and `manifest_dir` the manifest (relative paths in it are
-/// relative to its directory), `previous` the previous lockfile (its canonical rendering, or
-/// `None`), `releases` the verified InRelease of every suite (the indexes are pinned by the
-/// SHA256 sums in those signed files), `opts` the waived checks.
-///
-/// Returns 64 lowercase hex digits. Identical inputs give the identical key.
-pub fn memo_key(
-    build: &str,
-    manifest_bytes: &[u8],
-    manifest_dir: &std::path::Path,
-    previous: Option<&Lockfile>,
-    releases: &[ReleaseSnapshot],
-    opts: LockOptions,
-) -> String {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    let mut field = |b: &[u8]| {
-        h.update((b.len() as u64).to_le_bytes());
-        h.update(b);
-    };
-    field(b"pinlock lock memo 1");
-    field(build.as_bytes());
-    field(manifest_bytes);
-    field(manifest_dir.as_os_str().as_encoded_bytes());
-    match previous {
-        Some(p) => field(p.render().as_bytes()),
-        None => field(b"\0no previous lockfile"),
-    }
-    for r in releases {
-        for f in [&r.uri, &r.suite, &r.release_sha256, &r.signer] {
-            field(f.as_bytes());
-        }
-    }
-    field(&[u8::from(opts.allow_rollback), u8::from(opts.allow_rebuilt)]);
-    h.finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<String>()
 }
 
 /// The manifest's package constraints, parsed; the first invalid one is an error naming its
@@ -503,81 +467,7 @@ fn with_enforce(p: &crate::lockfile::LockedPackage, e: bool) -> crate::lockfile:
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cache::Cache;
     use std::path::Path;
-
-    fn rel(sha: &str) -> Vec<ReleaseSnapshot> {
-        vec![ReleaseSnapshot {
-            uri: "http://127.0.0.1:1".into(),
-            suite: "bookworm".into(),
-            release_sha256: sha.into(),
-            signer: "ABCD".into(),
-        }]
-    }
-
-    #[test]
-    fn memo_key_covers_every_input() {
-        let dir = Path::new("/p");
-        let prev = Lockfile::new();
-        let opts = LockOptions::default();
-        let k = memo_key("b1", b"m", dir, Some(&prev), &rel("aa"), opts);
-        assert_eq!(k.len(), 64);
-        assert_eq!(k, memo_key("b1", b"m", dir, Some(&prev), &rel("aa"), opts));
-        let others = [
-            memo_key("b2", b"m", dir, Some(&prev), &rel("aa"), opts),
-            memo_key("b1", b"m2", dir, Some(&prev), &rel("aa"), opts),
-            memo_key("b1", b"m", Path::new("/q"), Some(&prev), &rel("aa"), opts),
-            memo_key("b1", b"m", dir, None, &rel("aa"), opts),
-            memo_key("b1", b"m", dir, Some(&prev), &rel("ab"), opts),
-            memo_key("b1", b"m", dir, Some(&prev), &[], opts),
-            memo_key(
-                "b1",
-                b"m",
-                dir,
-                Some(&prev),
-                &rel("aa"),
-                LockOptions {
-                    allow_rollback: true,
-                    allow_rebuilt: false,
-                },
-            ),
-            memo_key(
-                "b1",
-                b"m",
-                dir,
-                Some(&prev),
-                &rel("aa"),
-                LockOptions {
-                    allow_rollback: false,
-                    allow_rebuilt: true,
-                },
-            ),
-        ];
-        for (i, o) in others.iter().enumerate() {
-            assert_ne!(&k, o, "input {i} is not part of the key");
-        }
-    }
-
-    #[test]
-    fn memo_round_trips_through_the_cache() {
-        let dir = tempfile::tempdir().unwrap();
-        let cache = Cache::new(dir.path());
-        let key = memo_key(
-            "b",
-            b"m",
-            dir.path(),
-            None,
-            &rel("aa"),
-            LockOptions::default(),
-        );
-        assert_eq!(cache.load_lock_memo(&key), None);
-        cache.store_lock_memo(&key, "version: 1\n").unwrap();
-        assert_eq!(cache.load_lock_memo(&key).as_deref(), Some("version: 1\n"));
-        // keys that are not a SHA256 are neither stored nor read (no path tricks)
-        cache.store_lock_memo("../x", "y").unwrap();
-        assert_eq!(cache.load_lock_memo("../x"), None);
-        assert!(!dir.path().join("x").exists());
-    }
 
     fn unresolved(kind: &str, by: &str) -> crate::lockfile::Unresolved {
         crate::lockfile::Unresolved {

@@ -16,7 +16,7 @@
 //! recommends: true
 //! waive: [pigz]            # Recommends the hosts may lack (the host preflight skips them)
 //! playbooks: [site.yml, roles/]
-//! update:                  # policies for `pinlock update` (see `update::UpdatePolicy`)
+//! update:                  # policies for `pinlock update` (see `UpdatePolicy`)
 //!   groups: [[docker-ce, containerd.io]]
 //!   min-age: 7d
 //!   ignore: {docker-ce: ["= 5:24.0.0-1~debian.10~buster"]}
@@ -32,6 +32,10 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::source::{parse_deb822, parse_one_line, SignedBy, SourceError, SourceSpec};
+
+mod update_policy;
+
+pub use update_policy::{Allow, UpdatePolicy};
 
 /// A manifest could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -109,7 +113,7 @@ pub struct Manifest {
     /// Playbooks and directories `pinlock pin` rewrites, relative to `dir`.
     pub playbooks: Vec<PathBuf>,
     /// Update policies (`update:`): groups, min-age, ignore, allow.
-    pub update: crate::update::UpdatePolicy,
+    pub update: UpdatePolicy,
 }
 
 #[derive(Deserialize)]
@@ -125,7 +129,7 @@ struct Raw {
     #[serde(default)]
     playbooks: Vec<PathBuf>,
     #[serde(default)]
-    update: crate::update::UpdatePolicy,
+    update: UpdatePolicy,
 }
 
 fn yes() -> bool {
@@ -353,6 +357,35 @@ pub fn release_of_suite(suite: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The manifest is a leaf of the module graph as far as `update` and `lock` go (they
+    /// depend on it; `update::UpdatePolicy` is a re-export of [`UpdatePolicy`]): no code line
+    /// of the module (tests aside) names them.
+    #[test]
+    fn depends_on_nothing_in_update_or_lock() {
+        for (file, text) in [
+            ("manifest.rs", include_str!("manifest.rs")),
+            (
+                "manifest/update_policy.rs",
+                include_str!("manifest/update_policy.rs"),
+            ),
+        ] {
+            let text = text.split("#[cfg(test)]").next().unwrap_or_default();
+            for (i, line) in text.lines().enumerate() {
+                let code = line.split("//").next().unwrap_or_default();
+                for m in ["crate::update", "crate::lock", "crate::lockfile"] {
+                    assert!(
+                        !code.contains(m),
+                        "{file}:{}: {m}: the manifest must not depend on it",
+                        i + 1
+                    );
+                }
+            }
+        }
+        let p: crate::update::UpdatePolicy = UpdatePolicy::default();
+        let _: crate::update::policy::Allow = Allow::Patch;
+        assert_eq!(p, crate::update::UpdatePolicy::default());
+    }
 
     #[test]
     fn parses_both_source_forms() {

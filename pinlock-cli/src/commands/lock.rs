@@ -7,18 +7,16 @@ use std::collections::BTreeSet;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use pinlock_core::lock::{diff, lock_and_next, memo_key, waiver_warnings, LockOptions};
+use pinlock_core::lock::{diff, lock_with_memo, waiver_warnings, LockInputs, LockOptions};
 use pinlock_core::lockfile::Lockfile;
 use pinlock_core::manifest::Manifest;
-use pinlock_core::repository::{
-    read_releases_blocking, read_sources_blocking, ReadOptions, ReleaseSnapshot, SuiteSnapshot,
-};
 
 use crate::cli::{Global, LockArgs};
 use crate::report::Reporter;
 
-/// Identifies this build of pinlock for [`memo_key`]: version plus the executable's size and
-/// modification time (a rebuilt binary may resolve differently, so its memos must not match).
+/// Identifies this build of pinlock for the lock memo ([`LockInputs::build_id`]): version plus
+/// the executable's size and modification time (a rebuilt binary may resolve differently, so
+/// its memos must not match). `None` (no memo) when the executable cannot be found.
 fn build_id() -> Option<String> {
     let exe = std::env::current_exe().ok()?;
     let m = std::fs::metadata(exe).ok()?;
@@ -31,67 +29,6 @@ fn build_id() -> Option<String> {
     Some(format!("{} {} {mtime}", env!("CARGO_PKG_VERSION"), m.len()))
 }
 
-/// The warm path: when the cache remembers what locking produced for exactly this manifest,
-/// this previous lockfile and these (verified, unchanged) InRelease files, returns that result
-/// without reading or parsing any index. Locking is deterministic in those inputs, so the
-/// result is what a full run would compute. `None` when there is no cache or no such memo.
-fn remembered(
-    args: &LockArgs,
-    manifest: &Manifest,
-    previous: Option<&Lockfile>,
-    opts: &ReadOptions,
-    lock_opts: LockOptions,
-) -> anyhow::Result<Option<Lockfile>> {
-    let (Some(cache), Some(build), Some(_)) = (&opts.cache, build_id(), previous) else {
-        return Ok(None);
-    };
-    let Ok(bytes) = std::fs::read(&args.project.manifest) else {
-        return Ok(None);
-    };
-    let releases =
-        read_releases_blocking(&manifest.specs(), opts).context("cannot read the repositories")?;
-    let key = memo_key(
-        &build,
-        &bytes,
-        &manifest.dir,
-        previous,
-        &releases,
-        lock_opts,
-    );
-    Ok(cache
-        .load_lock_memo(&key)
-        .and_then(|text| Lockfile::parse(&text, &args.project.manifest).ok()))
-}
-
-/// After a full run: remembers its result `new`, and also `next`, the result of the next run
-/// (the same inputs with the new lockfile as the previous one, from [`lock_and_next`]), so
-/// that the next `pinlock lock` skips the indexes. Failures to write the memo are ignored (it
-/// is only a cache).
-fn remember(
-    args: &LockArgs,
-    manifest: &Manifest,
-    previous: Option<&Lockfile>,
-    suites: &[SuiteSnapshot],
-    (new, next): (&Lockfile, Option<&Lockfile>),
-    opts: &ReadOptions,
-    lock_opts: LockOptions,
-) {
-    let (Some(cache), Some(build), false) = (&opts.cache, build_id(), opts.offline) else {
-        return;
-    };
-    let Ok(bytes) = std::fs::read(&args.project.manifest) else {
-        return;
-    };
-    let releases: Vec<ReleaseSnapshot> = suites.iter().map(ReleaseSnapshot::from).collect();
-    let key = |prev| memo_key(&build, &bytes, &manifest.dir, prev, &releases, lock_opts);
-    if previous.is_some() {
-        let _ = cache.store_lock_memo(&key(previous), &new.render());
-    }
-    if let Some(next) = next {
-        let _ = cache.store_lock_memo(&key(Some(new)), &next.render());
-    }
-}
-
 pub fn run(g: &Global, args: LockArgs, out: &Reporter) -> anyhow::Result<ExitCode> {
     let manifest = Manifest::load(&args.project.manifest)?;
     let path = args.project.lockfile_path(&manifest.dir);
@@ -101,28 +38,18 @@ pub fn run(g: &Global, args: LockArgs, out: &Reporter) -> anyhow::Result<ExitCod
         allow_rollback: args.allow_rollback,
         allow_rebuilt: args.allow_rebuilt,
     };
-    let new = match remembered(&args, &manifest, previous.as_ref(), &opts, lock_opts)? {
-        Some(l) => l,
-        None => {
-            let suites = read_sources_blocking(&manifest.specs(), &opts)
-                .context("cannot read the repositories")?;
-            let memo = opts.cache.is_some() && !opts.offline;
-            let (new, next) =
-                lock_and_next(&manifest, &suites, previous.as_ref(), lock_opts, memo)?;
-            if memo {
-                remember(
-                    &args,
-                    &manifest,
-                    previous.as_ref(),
-                    &suites,
-                    (&new, next.as_ref()),
-                    &opts,
-                    lock_opts,
-                );
-            }
-            new
-        }
+    // The warm path lives in the core: with the cache, the same manifest bytes, previous
+    // lockfile and InRelease files as an earlier run, no index is read.
+    let manifest_bytes = std::fs::read(&args.project.manifest).ok();
+    let build = build_id();
+    let inputs = LockInputs {
+        manifest: &manifest,
+        manifest_bytes: manifest_bytes.as_deref(),
+        previous: previous.as_ref(),
+        options: lock_opts,
+        build_id: build.as_deref(),
     };
+    let new = lock_with_memo(&inputs, &opts)?;
     out.progress_finish();
     for (target, t) in &new.targets {
         out.status(

@@ -1,4 +1,5 @@
-//! Update policies from the manifest's `update:` section.
+//! Update policies from the manifest's `update:` section ([`UpdatePolicy`], defined in
+//! [`crate::manifest`]): parsed into a [`Policy`] and applied to candidate versions.
 //!
 //! ```yaml
 //! update:
@@ -12,42 +13,16 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::constraint::Constraint;
 use crate::version::Version;
 
+// The manifest's `update:` section is data of the manifest (which depends on nothing in
+// `update` or `lock`); re-exported at its old paths, `update::{Allow, UpdatePolicy}`.
+pub use crate::manifest::{Allow, UpdatePolicy};
+
 use super::{Bump, UpdateError};
-
-/// The largest upstream bump `allow` permits for a package.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Allow {
-    /// Same major and minor.
-    Patch,
-    /// Same major.
-    Minor,
-    /// Anything.
-    Major,
-}
-
-/// The manifest's `update:` section. Every field is optional.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct UpdatePolicy {
-    /// Packages always proposed together: naming one updates all of its group.
-    #[serde(default)]
-    pub groups: Vec<Vec<String>>,
-    /// Minimum time since pinlock first saw a version before it is proposed (`7d`, `12h`).
-    #[serde(default)]
-    pub min_age: Option<String>,
-    /// Package → constraints (exact versions or ranges) whose versions are never proposed.
-    #[serde(default)]
-    pub ignore: BTreeMap<String, Vec<String>>,
-    /// Package → the largest upstream bump proposed.
-    #[serde(default)]
-    pub allow: BTreeMap<String, Allow>,
-}
 
 /// Why a version is not proposed although the manifest constraint admits it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

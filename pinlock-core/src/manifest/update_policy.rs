@@ -1,0 +1,49 @@
+//! The manifest's `update:` section, as written: policies for `pinlock update`.
+//!
+//! ```yaml
+//! update:
+//!   groups: [[docker-ce, containerd.io]]   # always proposed together
+//!   min-age: 7d                            # s, m, h, d or w; first-seen from the lockfile
+//!   ignore:                                # versions or ranges never proposed
+//!     docker-ce: ["= 5:24.0.0-1~debian.10~buster", "^25"]
+//!   allow:                                 # largest upstream bump proposed: patch|minor|major
+//!     containerd.io: patch
+//! ```
+//!
+//! This is data only, so the manifest depends on nothing of `update` or `lock`; the texts
+//! (durations, constraints) are parsed and applied by
+//! [`update::Policy`](crate::update::Policy).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// The largest upstream bump `allow` permits for a package.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Allow {
+    /// Same major and minor.
+    Patch,
+    /// Same major.
+    Minor,
+    /// Anything.
+    Major,
+}
+
+/// The manifest's `update:` section. Every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct UpdatePolicy {
+    /// Packages always proposed together: naming one updates all of its group.
+    #[serde(default)]
+    pub groups: Vec<Vec<String>>,
+    /// Minimum time since pinlock first saw a version before it is proposed (`7d`, `12h`).
+    #[serde(default)]
+    pub min_age: Option<String>,
+    /// Package → constraints (exact versions or ranges) whose versions are never proposed.
+    #[serde(default)]
+    pub ignore: BTreeMap<String, Vec<String>>,
+    /// Package → the largest upstream bump proposed.
+    #[serde(default)]
+    pub allow: BTreeMap<String, Allow>,
+}
