@@ -385,6 +385,7 @@ pub fn render_manifest(scan: &InitScan, playbooks: &[String]) -> String {
     }
     s.push_str("recommends: true\n");
     s.push_str("# Recommends the hosts may lack (no source has them; the host preflight skips them):\n# waive: [pigz]\n");
+    s.push_str("# This project's name on the hosts (/etc/apt/preferences.d/pinlock-<project>.pref); give\n# each pinlock project that manages the same hosts its own:\n# project: default\n");
     if !playbooks.is_empty() {
         s.push_str(&format!("playbooks: [{}]\n", playbooks.join(", ")));
     }

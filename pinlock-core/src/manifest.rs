@@ -16,6 +16,7 @@
 //! recommends: true
 //! waive: [pigz]            # Recommends the hosts may lack (the host preflight skips them)
 //! playbooks: [site.yml, roles/]
+//! project: swarm           # names this project's apt preferences file on the hosts
 //! update:                  # policies for `pinlock update` (see `UpdatePolicy`)
 //!   groups: [[docker-ce, containerd.io]]
 //!   min-age: 7d
@@ -114,6 +115,24 @@ pub struct Manifest {
     pub playbooks: Vec<PathBuf>,
     /// Update policies (`update:`): groups, min-age, ignore, allow.
     pub update: UpdatePolicy,
+    /// The project's name on the hosts (`project:`, default [`DEFAULT_PROJECT`]): the host
+    /// enforcement writes `/etc/apt/preferences.d/pinlock-<project>.pref`, so two projects that
+    /// manage the same hosts keep their own pins and holds.
+    pub project: String,
+}
+
+/// The project name when the manifest has no `project:`.
+pub const DEFAULT_PROJECT: &str = "default";
+
+/// Whether `name` can name a project: it becomes part of a file name in apt's
+/// `preferences.d`, which apt reads only when the name has letters, digits, `_`, `-`, `.`.
+pub fn valid_project(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && !name.starts_with(['.', '-'])
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
 #[derive(Deserialize)]
@@ -130,6 +149,8 @@ struct Raw {
     playbooks: Vec<PathBuf>,
     #[serde(default)]
     update: UpdatePolicy,
+    #[serde(default)]
+    project: Option<String>,
 }
 
 fn yes() -> bool {
@@ -257,6 +278,14 @@ impl Manifest {
                 });
             }
         }
+        if let Some(name) = raw.project.as_deref().filter(|n| !valid_project(n)) {
+            return Err(ManifestError::Yaml {
+                path: path.to_path_buf(),
+                location: line_of(text, "project", name)
+                    .map_or_else(|| " ".into(), |l| format!("{l}: ")),
+                message: format!("project: {name:?} cannot name a file in apt's preferences.d (letters, digits, `_`, `-`, `.`; at most 64)\nhint: e.g. `project: swarm`"),
+            });
+        }
         if raw.sources.is_empty() {
             return Err(invalid("`sources` is empty\nhint: add the repository line you have in sources.list, e.g. \"deb [signed-by=keys/docker.asc] https://download.docker.com/linux/debian bookworm stable\"".into()));
         }
@@ -332,6 +361,7 @@ impl Manifest {
             packages,
             recommends: raw.recommends,
             waive: raw.waive.into_iter().collect(),
+            project: raw.project.unwrap_or_else(|| DEFAULT_PROJECT.to_string()),
             playbooks: raw.playbooks,
             update: raw.update,
         })

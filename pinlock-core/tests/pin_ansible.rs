@@ -170,7 +170,7 @@ fn write_enforcement(case: &Path, out: &Path) {
     use pinlock_core::ansible::enforce;
     fs::write(
         dir.join(enforce::ENFORCE_FILE),
-        enforce::enforce_tasks(&lock, "pinlock.lock"),
+        enforce::enforce_tasks(&lock, "pinlock.lock", "default"),
     )
     .unwrap();
     fs::write(dir.join(enforce::HOLD_FILE), enforce::HOLD_TASKS).unwrap();

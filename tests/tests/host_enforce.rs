@@ -170,7 +170,9 @@ fn a_task_naming_only_docker_ce_gets_the_whole_locked_closure_and_keeps_it() {
 
     run_play(&host, project.path(), "site.yml");
     assert_host_runs(&host, &lock, &target, "first run");
-    let pref = host.read("/etc/apt/preferences.d/pinlock.pref").unwrap();
+    let pref = host
+        .read("/etc/apt/preferences.d/pinlock-default.pref")
+        .unwrap();
     assert!(
         pref.contains(&format!(
             "Package: docker-ce-cli\nPin: version {OLD}\nPin-Priority: 1001\n"
@@ -385,7 +387,9 @@ fn the_preflight_stops_a_host_without_apparmor_before_anything_is_installed() {
         "docker-ce must not be installed"
     );
     assert!(
-        !host.path("/etc/apt/preferences.d/pinlock.pref").exists(),
+        !host
+            .path("/etc/apt/preferences.d/pinlock-default.pref")
+            .exists(),
         "nothing changed before the preflight"
     );
 

@@ -259,7 +259,9 @@ fn check_diff_on_a_fresh_host_changes_nothing() {
     lock_and_pin(&pl, project.path());
     let out = run_ok(&host, project.path(), "site.yml", &["--check", "--diff"]);
     assert!(out.contains("Pin: version"), "{out}");
-    assert!(!host.path("/etc/apt/preferences.d/pinlock.pref").exists());
+    assert!(!host
+        .path("/etc/apt/preferences.d/pinlock-default.pref")
+        .exists());
     assert!(state(&host, &["docker-ce", "containerd.io"]).is_empty());
 }
 
@@ -304,7 +306,9 @@ fn holds_follow_the_manifest_and_leave_the_users_own_alone() {
         ["docker-docs", "extra-tool"],
         "docker-ce is locked, not installed"
     );
-    let pref = host.read("/etc/apt/preferences.d/pinlock.pref").unwrap();
+    let pref = host
+        .read("/etc/apt/preferences.d/pinlock-default.pref")
+        .unwrap();
     assert!(pref.contains("Package: docker-ce\n"), "{pref}");
     assert_unchanged(&run_ok(&host, project.path(), "site.yml", &[]), "first");
 
@@ -328,7 +332,9 @@ fn holds_follow_the_manifest_and_leave_the_users_own_alone() {
         st["hostname"].1, "hold",
         "the user's own hold stays: {st:?}"
     );
-    let pref = host.read("/etc/apt/preferences.d/pinlock.pref").unwrap();
+    let pref = host
+        .read("/etc/apt/preferences.d/pinlock-default.pref")
+        .unwrap();
     assert!(!pref.contains("extra-tool"), "{pref}");
     assert_unchanged(&run_ok(&host, project.path(), "site.yml", &[]), "second");
 }
@@ -377,7 +383,7 @@ fn a_host_ahead_of_the_lockfile_is_moved_down_and_held() {
 
 /// Two pinlock projects manage one host (say, the Docker team's and the monitoring team's
 /// repositories, each with its own pinlock.yml). Both write the same
-/// `/etc/apt/preferences.d/pinlock.pref`, and the second one's enforce.yml releases the holds
+/// `/etc/apt/preferences.d/pinlock-default.pref`, and the second one's enforce.yml releases the holds
 /// of every package the first one enforced ("no longer locked": in the previous preferences,
 /// not in its pins) and drops their pins: Docker is then free to move on the next
 /// `apt-get upgrade` — the incident pinlock exists to prevent.
@@ -385,8 +391,10 @@ fn a_host_ahead_of_the_lockfile_is_moved_down_and_held() {
 /// Should: a run of project B leave project A's pins and holds alone (e.g. a preferences file
 /// per project, named after the lockfile's path or a `pinlock_id`, and "no longer locked"
 /// computed from that project's own previous file only).
+///
+/// Fixed: each manifest names its project (`project:`), whose preferences file
+/// (`pinlock-<project>.pref`) is the only one its enforcement reads and writes.
 #[test]
-#[ignore = "defect: a second pinlock project on the same host unpins and unholds the first one's packages"]
 fn two_pinlock_projects_on_one_host_keep_each_others_pins() {
     let Some(host) = Host::bookworm_or_skip() else {
         return;
@@ -399,7 +407,10 @@ fn two_pinlock_projects_on_one_host_keep_each_others_pins() {
         &[
             (
                 "pinlock.yml",
-                &manifest(&repo, &[("docker-ce", "^20.10")], "site.yml"),
+                &format!(
+                    "{}project: docker\n",
+                    manifest(&repo, &[("docker-ce", "^20.10")], "site.yml")
+                ),
             ),
             (
                 "site.yml",
@@ -413,7 +424,10 @@ fn two_pinlock_projects_on_one_host_keep_each_others_pins() {
         &[
             (
                 "pinlock.yml",
-                &manifest(&repo, &[("extra-tool", "^1.0")], "site.yml"),
+                &format!(
+                    "{}project: monitoring\n",
+                    manifest(&repo, &[("extra-tool", "^1.0")], "site.yml")
+                ),
             ),
             (
                 "site.yml",
@@ -427,7 +441,7 @@ fn two_pinlock_projects_on_one_host_keep_each_others_pins() {
     assert_installed_are_locked_and_held(&host, &lock_a, "after project A");
     run_ok(&host, b.path(), "site.yml", &[]);
     let pref = host
-        .read("/etc/apt/preferences.d/pinlock.pref")
+        .read("/etc/apt/preferences.d/pinlock-docker.pref")
         .unwrap_or_default();
     let st = state(&host, &["docker-ce", "docker-ce-cli", "containerd.io"]);
     sh_ok(&host, "apt-get -y -q upgrade");
@@ -624,7 +638,9 @@ fn the_generated_files_run_under_the_venvs_newer_ansible_core() {
     );
     let present = assert_installed_are_locked_and_held(&host, &lock, "newer ansible-core");
     assert_eq!(present.len(), 5, "{present:?}");
-    let pref = host.read("/etc/apt/preferences.d/pinlock.pref").unwrap();
+    let pref = host
+        .read("/etc/apt/preferences.d/pinlock-default.pref")
+        .unwrap();
     assert!(
         pref.contains(&format!(
             "\nPackage: docker-ce\nPin: version {OLD}\nPin-Priority: 1001\n"

@@ -51,7 +51,12 @@ pub fn run(_g: &Global, args: PinArgs, out: &Reporter) -> anyhow::Result<ExitCod
     } else {
         vec![PathBuf::from(".")]
     };
-    let mut layout = ProjectLayout::beside_manifest(&base);
+    let project = manifest
+        .as_ref()
+        .map_or(pinlock_core::manifest::DEFAULT_PROJECT, |m| {
+            m.project.as_str()
+        });
+    let mut layout = ProjectLayout::beside_manifest(&base, project);
     if let Some(f) = &args.vars_file {
         layout.vars_file = f.clone();
     }

@@ -54,8 +54,13 @@ pub fn run(g: &Global, args: UpdateArgs, out: &Reporter) -> anyhow::Result<ExitC
     }
     // The playbooks are re-pinned to the new lock with the `pinlock pin` engine and written or
     // committed together with the lockfile.
-    let repinned = playbooks::repin(&proposal.lockfile, &manifest.dir, &manifest.playbooks)
-        .context("cannot re-pin the playbooks")?;
+    let repinned = playbooks::repin(
+        &proposal.lockfile,
+        &manifest.dir,
+        &manifest.playbooks,
+        &manifest.project,
+    )
+    .context("cannot re-pin the playbooks")?;
     for w in &repinned.warnings {
         out.warn(w);
     }

@@ -17,16 +17,19 @@ pub struct ProjectLayout {
     pub enforce_dir: PathBuf,
     /// The lockfile's file name, as the generated files name it in messages.
     pub lock_name: String,
+    /// The manifest's `project:`: names the apt preferences file on the hosts.
+    pub project: String,
 }
 
 impl ProjectLayout {
-    /// The defaults next to a manifest in `dir`: `group_vars/all/pinlock.yml`, `pinlock/`, and
-    /// `pinlock.lock`.
-    pub fn beside_manifest(dir: &Path) -> ProjectLayout {
+    /// The defaults next to a manifest in `dir`: `group_vars/all/pinlock.yml`, `pinlock/`,
+    /// `pinlock.lock` and the project `project`.
+    pub fn beside_manifest(dir: &Path, project: &str) -> ProjectLayout {
         ProjectLayout {
             vars_file: dir.join("group_vars").join("all").join("pinlock.yml"),
             enforce_dir: dir.join("pinlock"),
             lock_name: "pinlock.lock".into(),
+            project: project.to_string(),
         }
     }
 }
@@ -61,7 +64,7 @@ pub fn pin_project(
     let mut generated = vec![
         (
             layout.enforce_dir.join(ENFORCE_FILE),
-            enforce_tasks(lock, &layout.lock_name),
+            enforce_tasks(lock, &layout.lock_name, &layout.project),
         ),
         (layout.enforce_dir.join(HOLD_FILE), HOLD_TASKS.to_string()),
     ];

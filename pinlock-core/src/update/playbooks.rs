@@ -30,10 +30,12 @@ pub struct Repinned {
 /// versions file `group_vars/all/pinlock.yml` (several targets) and the host enforcement files
 /// under `pinlock/` next to the manifest are part of the result. Nothing is written.
 /// Returns no files when `playbooks` is empty.
+/// `project` is the manifest's `project:` (it names the apt preferences file on the hosts).
 pub fn repin(
     lock: &Lockfile,
     manifest_dir: &Path,
     playbooks: &[PathBuf],
+    project: &str,
 ) -> Result<Repinned, PinError> {
     if playbooks.is_empty() {
         return Ok(Repinned::default());
@@ -43,7 +45,7 @@ pub fn repin(
         &paths,
         lock,
         None,
-        &ProjectLayout::beside_manifest(manifest_dir),
+        &ProjectLayout::beside_manifest(manifest_dir, project),
     )?;
     let mut files: Vec<RewrittenFile> = plan
         .changes
