@@ -6,8 +6,9 @@
 //! archives configured in `/etc/apt/sources.list{,.d}`, no mirror name is written here. For the
 //! stable release the machine runs (`<release>`, `<release>-updates`, `<release>-security`,
 //! `main`, amd64) and for oldstable on the same archives when they serve it, pinlock locks
-//! [`LIVE_PACKAGES`] (Recommends followed, as apt does by default) and apt, in a sandbox with an
-//! empty dpkg status over the same sources, simulates installing the same packages. Every `Inst`
+//! [`LIVE_PACKAGES`] twice, without Recommends (`recommends: false`; apt with
+//! `--no-install-recommends`) and with them (as apt does by default), and apt, in a sandbox with
+//! an empty dpkg status over the same sources, simulates installing the same packages. Every `Inst`
 //! line of apt's plan must be locked at apt's version, and pinlock must lock nothing apt does
 //! not install, except the differences listed in [`KNOWN`] with their reason. The security
 //! suite must be read: openssl and libc6 are locked at apt's candidate, and where
@@ -120,20 +121,30 @@ fn suite_index(apt: &AptSandbox, suite: &str) -> BTreeMap<String, Vec<String>> {
     out
 }
 
-/// Locks and simulates `rel`; returns the report, the lock's target and the sandbox. `None`
-/// when apt cannot read the release from these archives (not served there).
-fn compare(rel: &LiveRelease) -> Option<(Report, LockedTarget, AptSandbox)> {
+/// apt's sandbox over `rel`'s sources, updated; `None` when apt cannot read the release from
+/// these archives (not served there).
+fn sandbox(rel: &LiveRelease) -> Option<AptSandbox> {
     let apt = AptSandbox::new(&rel.apt_sources(), &["amd64"]).unwrap();
     apt.set_option("Acquire::http::Timeout", "20").unwrap();
     if let Err(e) = apt.update() {
         eprintln!("{}: apt cannot read it here: {e}", rel.release);
         return None;
     }
+    Some(apt)
+}
+
+/// Locks `rel` (following Recommends or not) and compares the lock with apt's plan for the
+/// same packages (`--no-install-recommends` when not); returns the report and the target.
+fn compare(rel: &LiveRelease, apt: &AptSandbox, recommends: bool) -> (Report, LockedTarget) {
+    let mut args = LIVE_PACKAGES.to_vec();
+    if !recommends {
+        args.insert(0, "--no-install-recommends");
+    }
     let plan = apt
-        .simulate(&LIVE_PACKAGES)
+        .simulate(&args)
         .unwrap_or_else(|e| panic!("{}: apt cannot install the set: {e}", rel.release));
 
-    let proj = Project::with_manifest(&rel.manifest(&LIVE_PACKAGES, true));
+    let proj = Project::with_manifest(&rel.manifest(&LIVE_PACKAGES, recommends));
     let run = proj.lock(&Pinlock::new(), &[]);
     run.success();
     eprintln!("{}: pinlock lock took {:.2?}", rel.release, run.elapsed);
@@ -184,16 +195,25 @@ fn compare(rel: &LiveRelease) -> Option<(Report, LockedTarget, AptSandbox)> {
             note(&mut r, name, format!("{name} {}", p.version), 1);
         }
     }
-    Some((r, t, apt))
+    (r, t)
 }
 
 /// The whole check for one release; `false` when the archives do not serve it.
 fn check_release(rel: &LiveRelease) -> bool {
-    let Some((r, t, apt)) = compare(rel) else {
+    let Some(apt) = sandbox(rel) else {
         return false;
     };
-    let report = r.text(&rel.release);
+    let (plain, _) = compare(rel, &apt, false);
+    let plain_report = plain.text(&format!("{} without Recommends", rel.release));
+    eprint!("{plain_report}");
+    let (r, t) = compare(rel, &apt, true);
+    let report = r.text(&format!("{} with Recommends", rel.release));
     eprint!("{report}");
+    assert_eq!(
+        plain.differences(),
+        0,
+        "pinlock and apt differ:\n{plain_report}"
+    );
     for (name, u) in &t.unresolved {
         assert!(
             u.kind != "depends" && u.kind != "pre-depends",
