@@ -81,6 +81,7 @@ mod git;
 mod gpg;
 mod host;
 mod keys;
+pub mod live;
 mod measure;
 mod pinlock;
 mod project;
