@@ -87,7 +87,7 @@ impl Relation {
         let listed = self
             .arch_restrictions
             .iter()
-            .any(|(_, a)| a == arch || a == "any" || (a == "linux-any" && arch != "hurd-i386"));
+            .any(|(_, a)| debarch_is(arch, a));
         if negated {
             !listed
         } else {
@@ -261,7 +261,7 @@ pub(crate) fn scan_one(text: &str) -> Result<RelationParts<'_>, &'static str> {
         Some(_) => return Err("empty architecture qualifier"),
         None => (full_name, None),
     };
-    if !valid_name(name) {
+    if !valid_relation_name(name) {
         return Err("invalid package name");
     }
     let mut parts = RelationParts {
@@ -305,6 +305,153 @@ pub(crate) fn scan_one(text: &str) -> Result<RelationParts<'_>, &'static str> {
         return Err("unexpected text after relation");
     }
     Ok(parts)
+}
+
+/// True if `name` may be named in a relation: dpkg's rule (`pkg_name_is_illegal`): an
+/// alphanumeric first character, then letters, digits and `+ - .`; one character is enough
+/// (dpkg's own tests depend on packages named `a`, `b`, ...).
+pub fn valid_relation_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    !b.is_empty()
+        && b[0].is_ascii_alphanumeric()
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'))
+}
+
+/// dpkg's CPU names (`data/cputable`, column 1).
+const CPUS: &[&str] = &[
+    "i386",
+    "ia64",
+    "alpha",
+    "amd64",
+    "arc",
+    "armeb",
+    "arm",
+    "arm64",
+    "avr32",
+    "hppa",
+    "loongarch64",
+    "m32r",
+    "m68k",
+    "mips",
+    "mipsel",
+    "mipsr6",
+    "mipsr6el",
+    "mips64",
+    "mips64el",
+    "mips64r6",
+    "mips64r6el",
+    "nios2",
+    "or1k",
+    "powerpc",
+    "powerpcel",
+    "ppc64",
+    "ppc64el",
+    "riscv64",
+    "s390",
+    "s390x",
+    "sh3",
+    "sh3eb",
+    "sh4",
+    "sh4eb",
+    "sparc",
+    "sparc64",
+    "tilegx",
+];
+
+/// dpkg's `data/tupletable`: Debian arch tuple (abi-libc-os-cpu) and arch name, `<cpu>` for
+/// any of [`CPUS`]; the first row that matches a name wins.
+const TUPLES: &[(&str, &str)] = &[
+    ("eabi-uclibc-linux-arm", "uclibc-linux-armel"),
+    ("base-uclibc-linux-<cpu>", "uclibc-linux-<cpu>"),
+    ("eabihf-musl-linux-arm", "musl-linux-armhf"),
+    ("base-musl-linux-<cpu>", "musl-linux-<cpu>"),
+    ("ilp32-gnu-linux-arm64", "arm64ilp32"),
+    ("eabihf-gnu-linux-arm", "armhf"),
+    ("eabi-gnu-linux-arm", "armel"),
+    ("abin32-gnu-linux-mips64r6el", "mipsn32r6el"),
+    ("abin32-gnu-linux-mips64r6", "mipsn32r6"),
+    ("abin32-gnu-linux-mips64el", "mipsn32el"),
+    ("abin32-gnu-linux-mips64", "mipsn32"),
+    ("abi64-gnu-linux-mips64r6el", "mips64r6el"),
+    ("abi64-gnu-linux-mips64r6", "mips64r6"),
+    ("abi64-gnu-linux-mips64el", "mips64el"),
+    ("abi64-gnu-linux-mips64", "mips64"),
+    ("spe-gnu-linux-powerpc", "powerpcspe"),
+    ("x32-gnu-linux-amd64", "x32"),
+    ("base-gnu-linux-<cpu>", "<cpu>"),
+    ("eabihf-gnu-kfreebsd-arm", "kfreebsd-armhf"),
+    ("base-gnu-kfreebsd-<cpu>", "kfreebsd-<cpu>"),
+    ("base-gnu-knetbsd-<cpu>", "knetbsd-<cpu>"),
+    ("base-gnu-kopensolaris-<cpu>", "kopensolaris-<cpu>"),
+    ("base-gnu-hurd-<cpu>", "hurd-<cpu>"),
+    ("base-bsd-dragonflybsd-<cpu>", "dragonflybsd-<cpu>"),
+    ("base-bsd-freebsd-<cpu>", "freebsd-<cpu>"),
+    ("base-bsd-openbsd-<cpu>", "openbsd-<cpu>"),
+    ("base-bsd-netbsd-<cpu>", "netbsd-<cpu>"),
+    ("base-bsd-darwin-<cpu>", "darwin-<cpu>"),
+    ("base-sysv-aix-<cpu>", "aix-<cpu>"),
+    ("base-sysv-solaris-<cpu>", "solaris-<cpu>"),
+    ("eabi-uclibc-uclinux-arm", "uclinux-armel"),
+    ("base-uclibc-uclinux-<cpu>", "uclinux-<cpu>"),
+    ("base-gnu-linux-loongarch64", "loongarch64"),
+    ("base-tos-mint-m68k", "mint-m68k"),
+];
+
+/// dpkg's `debarch_to_debtuple`: the (abi, libc, os, cpu) of an architecture name.
+fn debarch_to_debtuple(arch: &str) -> Option<[String; 4]> {
+    for (tuple, name) in TUPLES {
+        let cpu = match name.split_once("<cpu>") {
+            None if *name == arch => None,
+            None => continue,
+            Some((pre, post)) => match arch
+                .strip_prefix(pre)
+                .and_then(|r| r.strip_suffix(post))
+                .filter(|c| CPUS.contains(c))
+            {
+                Some(c) => Some(c),
+                None => continue,
+            },
+        };
+        let t = match cpu {
+            Some(c) => tuple.replace("<cpu>", c),
+            None => tuple.to_string(),
+        };
+        let mut it = t.splitn(4, '-').map(str::to_string);
+        return Some([it.next()?, it.next()?, it.next()?, it.next()?]);
+    }
+    None
+}
+
+/// dpkg's `debwildcard_to_debtuple`: a wildcard (`linux-any`, `any-amd64`, `gnu-any-any`) fills
+/// its missing leading parts with `any`; a plain name is looked up.
+fn debwildcard_to_debtuple(alias: &str) -> Option<[String; 4]> {
+    let parts: Vec<&str> = alias.splitn(4, '-').collect();
+    if !parts.contains(&"any") {
+        return debarch_to_debtuple(alias);
+    }
+    let mut t: [String; 4] = Default::default();
+    let skip = 4 - parts.len().min(4);
+    if parts.len() < 2 {
+        t.iter_mut().for_each(|p| *p = "any".into());
+        return Some(t);
+    }
+    for (i, p) in t.iter_mut().enumerate() {
+        *p = if i < skip { "any" } else { parts[i - skip] }.to_string();
+    }
+    Some(t)
+}
+
+/// dpkg's `debarch_is` (Dpkg::Arch): true if architecture `real` is matched by `alias`, an
+/// architecture name or a wildcard (`any`, `linux-any`, `any-amd64`, `<os>-<cpu>` tuples).
+pub fn debarch_is(real: &str, alias: &str) -> bool {
+    if alias == real || alias == "any" {
+        return true;
+    }
+    let (Some(r), Some(a)) = (debarch_to_debtuple(real), debwildcard_to_debtuple(alias)) else {
+        return false;
+    };
+    r.iter().zip(&a).all(|(r, a)| a == r || a == "any")
 }
 
 /// True if `name` is a valid Debian package name (policy §5.6.7: lowercase letters, digits,
@@ -361,7 +508,7 @@ mod tests {
             "ab c",
             "ab [amd64 !arm64]",
             "ab:",
-            "a",
+            "-a",
         ] {
             assert!(parse_one(bad).is_err(), "{bad:?} should be rejected");
         }
@@ -393,6 +540,50 @@ mod tests {
         assert!(!r("foo:arm64").arch_matches("amd64", Foreign, "amd64"));
         assert!(!r("foo:arm64").arch_matches("all", Foreign, "amd64"));
         assert!(r("foo:arm64").arch_matches("arm64", No, "amd64"));
+    }
+
+    #[test]
+    fn one_character_names_as_dpkg_reads_them() {
+        // dpkg accepts them (pkg_name_is_illegal has no minimum length); this was refused
+        let r = parse_relations("a, b (>= 1) | c [amd64]").unwrap();
+        assert_eq!(r[0][0].name, "a");
+        assert_eq!(r[1][1].name, "c");
+    }
+
+    #[test]
+    fn arch_wildcards_as_dpkg_matches_them() {
+        // Dpkg::Arch::debarch_is
+        for (real, alias, want) in [
+            ("amd64", "amd64", true),
+            ("amd64", "any", true),
+            ("amd64", "linux-any", true),
+            ("amd64", "any-amd64", true),
+            ("x32", "any-amd64", true),
+            ("x32", "amd64", false),
+            ("armhf", "any-arm", true),
+            ("armel", "linux-any", true),
+            ("armel", "linux-arm", false),
+            ("arm64", "any-arm", false),
+            ("hurd-i386", "linux-any", false),
+            ("hurd-i386", "hurd-any", true),
+            ("hurd-i386", "any-i386", true),
+            ("kfreebsd-amd64", "any-amd64", true),
+            ("kfreebsd-amd64", "linux-any", false),
+            ("musl-linux-amd64", "linux-any", true),
+            ("musl-linux-amd64", "musl-linux-any", true),
+            ("amd64", "musl-linux-any", false),
+            ("amd64", "gnu-any-any", true),
+            ("amd64", "base-gnu-linux-amd64", false),
+            ("i386", "any-amd64", false),
+            ("unknown", "any-amd64", false),
+        ] {
+            assert_eq!(debarch_is(real, alias), want, "debarch_is({real}, {alias})");
+        }
+        let r = parse_one("foo [any-amd64 hurd-any]").unwrap();
+        assert!(r.applies_to("amd64") && r.applies_to("x32") && r.applies_to("hurd-i386"));
+        assert!(!r.applies_to("arm64"));
+        let r = parse_one("foo [!linux-any]").unwrap();
+        assert!(!r.applies_to("amd64") && r.applies_to("kfreebsd-amd64"));
     }
 
     #[test]

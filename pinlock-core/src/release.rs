@@ -32,6 +32,18 @@ pub enum ReleaseError {
         /// What is wrong.
         reason: String,
     },
+    /// `Valid-Until` is not a date apt reads.
+    #[error("{file}:{line}: invalid {field} {value:?}: not a date apt reads; apt refuses the Release (\"Invalid '{field}' entry\")\nhint: apt reads `Thu, 24 Aug 2023 14:10:41 UTC`: a weekday, and the zone UTC, GMT, Z or +0000 (RFC 850 and asctime dates too); or turn the check off with [check-valid-until=no]")]
+    InvalidDate {
+        /// File or URL.
+        file: String,
+        /// Line of the field.
+        line: usize,
+        /// Field name.
+        field: String,
+        /// The value.
+        value: String,
+    },
 }
 
 /// Size and digests of one file listed in a Release.
@@ -69,12 +81,22 @@ pub struct Release {
     pub version: Option<String>,
     /// `Date`, as written.
     pub date: Option<String>,
-    /// `Date` in seconds since the Unix epoch.
+    /// `Date` in seconds since the Unix epoch, read as apt reads it ([`parse_apt_date`]).
+    /// `Some(0)` when the Release has no `Date` or one apt cannot read: apt warns and sets its
+    /// Date to 0 (`debReleaseIndex::Load`), so such a Release is never "not valid yet" and is
+    /// older than any dated one (apt keeps the Release it had; pinlock's lockfile reports a
+    /// rollback). See [`Release::date_warning`].
     pub date_unix: Option<i64>,
-    /// `Valid-Until` in seconds since the Unix epoch.
+    /// `Valid-Until` in seconds since the Unix epoch, `None` when missing or unreadable (apt
+    /// refuses an unreadable one, but only when it checks it: see
+    /// [`Release::checked_valid_until`]).
     pub valid_until_unix: Option<i64>,
     /// `Valid-Until`, as written.
     pub valid_until: Option<String>,
+    /// Line of the `Date` field (of the paragraph when there is none), for messages.
+    pub date_line: usize,
+    /// Line of the `Valid-Until` field, for messages.
+    pub valid_until_line: usize,
     /// `Acquire-By-Hash: yes`
     pub acquire_by_hash: bool,
     /// `Architectures`
@@ -138,20 +160,7 @@ impl Release {
                 .map(|v| v.split_whitespace().map(str::to_string).collect())
                 .unwrap_or_default()
         };
-        let date_field = |n: &str| -> Result<Option<i64>, ReleaseError> {
-            match p.get(n) {
-                None => Ok(None),
-                Some(v) => parse_rfc2822(v)
-                    .map(Some)
-                    .ok_or_else(|| ReleaseError::InvalidField {
-                        file: file.to_string(),
-                        line: p.line_of(n),
-                        field: n.to_string(),
-                        value: v.to_string(),
-                        reason: "not an RFC 2822 date".into(),
-                    }),
-            }
-        };
+        let date_field = |n: &str| p.get(n).and_then(|v| parse_apt_date(v.trim()));
         let mut rel = Release {
             origin: s("Origin"),
             label: s("Label"),
@@ -159,9 +168,11 @@ impl Release {
             codename: s("Codename"),
             version: s("Version"),
             date: s("Date"),
-            date_unix: date_field("Date")?,
+            date_unix: Some(date_field("Date").unwrap_or(0)),
             valid_until: s("Valid-Until"),
-            valid_until_unix: date_field("Valid-Until")?,
+            valid_until_unix: date_field("Valid-Until"),
+            date_line: p.line_of("Date"),
+            valid_until_line: p.line_of("Valid-Until"),
             acquire_by_hash: yes(p.get("Acquire-By-Hash")),
             architectures: list("Architectures"),
             components: list("Components"),
@@ -226,6 +237,41 @@ impl Release {
     }
 }
 
+impl Release {
+    /// apt's warning for a missing or unreadable `Date` (`Invalid 'Date' entry in Release
+    /// file`): apt uses such a Release all the same, and so does pinlock, with this warning.
+    /// `file` names the Release.
+    pub fn date_warning(&self, file: &str) -> Option<String> {
+        if self.date_unix != Some(0) || self.date.as_deref().and_then(parse_apt_date) == Some(0) {
+            return None;
+        }
+        Some(match &self.date {
+            None => format!(
+                "{file}: the Release file has no Date field; apt warns and uses the Release, and so does pinlock, as if it were dated 1970 (a locked source reports a rollback)"
+            ),
+            Some(d) => format!(
+                "{file}:{}: invalid Date {d:?}, not a date apt reads (RFC 1123 in UTC, RFC 850 or asctime); apt warns and uses the Release, and so does pinlock, as if it were dated 1970 (a locked source reports a rollback)",
+                self.date_line
+            ),
+        })
+    }
+
+    /// `Valid-Until` as apt checks it: `Ok(None)` when there is none, an error when it is not a
+    /// date apt reads (apt refuses the Release: `Invalid 'Valid-Until' entry`). apt looks at
+    /// it only when it checks dates (`check-date` and `check-valid-until`, both on by default).
+    pub fn checked_valid_until(&self, file: &str) -> Result<Option<i64>, ReleaseError> {
+        match (&self.valid_until, self.valid_until_unix) {
+            (Some(v), None) if !v.is_empty() => Err(ReleaseError::InvalidDate {
+                file: file.to_string(),
+                line: self.valid_until_line,
+                field: "Valid-Until".into(),
+                value: v.clone(),
+            }),
+            (_, t) => Ok(t),
+        }
+    }
+}
+
 /// apt's default `Acquire::Max-FutureTime` (apt-pkg/deb/debmetaindex.cc): how far a Release
 /// `Date` may lie after the local clock before apt refuses the Release as "not valid yet".
 /// Measured with real apt 2.6.1 (`tests/tests/parity_dates.rs`): a Date 30 s ahead is refused
@@ -242,10 +288,15 @@ impl Release {
     }
 }
 
-/// Parses an RFC 2822 date as found in Release files (`Thu, 24 Aug 2023 14:10:41 UTC`, zone
-/// `UTC`, `GMT`, `Z` or `+hhmm`/`-hhmm`, weekday optional). Returns seconds since the epoch.
+/// Reads a date leniently: every form apt reads ([`parse_apt_date`]) and RFC 2822 dates apt
+/// refuses (weekday missing, zone `+hhmm`/`-hhmm` or `UT`, or none). For dates pinlock wrote
+/// itself (a lockfile's copy of a Release `Date`, older pinlock versions took these); a Release
+/// is read with [`parse_apt_date`]. Returns seconds since the epoch.
 pub fn parse_rfc2822(s: &str) -> Option<i64> {
     let s = s.trim();
+    if let Some(t) = parse_apt_date(s) {
+        return Some(t);
+    }
     let s = match s.split_once(',') {
         Some((_, rest)) => rest.trim(),
         None => s,
@@ -286,6 +337,228 @@ pub fn parse_rfc2822(s: &str) -> Option<i64> {
         _ => return None,
     };
     Some(days_from_civil(year, month, day) * 86400 + h * 3600 + m * 60 + sec - offset)
+}
+
+/// Reads a date as apt 2.6 does (`RFC1123StrToTime`, apt-pkg/contrib/strutl.cc), for the
+/// Release `Date` and `Valid-Until` fields. Three forms, told apart by the weekday's length:
+///
+/// * RFC 1123: `Sun, 06 Nov 1994 08:49:37 GMT`
+/// * RFC 850: `Sunday, 06-Nov-94 08:49:37 GMT` (the year is 1900 + the two digits, as apt)
+/// * asctime: `Sun Nov  6 08:49:37 1994` (UTC)
+///
+/// The weekday is required (only its first three letters are checked, never against the date)
+/// and the zone must be UTC: `GMT`, `UTC`, `Z` or a numeric zone that is zero (`+0000`); any
+/// other zone, or none, is refused, as apt refuses it. apt's quirks are kept: an unknown month
+/// is January, a day past the month's end rolls over (`timegm`), seconds up to 61 are read.
+/// Returns seconds since the epoch.
+pub fn parse_apt_date(s: &str) -> Option<i64> {
+    let mut ss = IStream {
+        s: s.as_bytes(),
+        pos: 0,
+        fail: false,
+    };
+    let weekday = ss.word().to_ascii_lowercase();
+    let days = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+    if !days.iter().any(|d| weekday.starts_with(d.as_bytes())) {
+        return None;
+    }
+    let (year, month, day, timespec, zone);
+    match weekday.len() {
+        4 => {
+            // RFC 1123
+            if !weekday.ends_with(b",") {
+                return None;
+            }
+            day = ss.uint();
+            month = month_conv(ss.word());
+            year = ss.int();
+            timespec = ss.word();
+            zone = ss.word();
+        }
+        3 => {
+            // asctime
+            month = month_conv(ss.word());
+            day = ss.uint();
+            timespec = ss.word();
+            year = ss.int();
+            zone = b"UTC";
+        }
+        0..=2 => return None,
+        _ => {
+            // RFC 850
+            if !weekday.ends_with(b",") {
+                return None;
+            }
+            let datespec = ss.word();
+            timespec = ss.word();
+            zone = ss.word();
+            let parts: Vec<&[u8]> = datespec.split(|&b| b == b'-').collect();
+            let [d, m, y] = parts[..] else { return None };
+            day = stoi(d);
+            year = stoi(y).map(|y| 1900 + y);
+            month = month_conv(m);
+        }
+    }
+    // apt: `ss.fail() || ss.bad() || !ss.eof()`: every field read, nothing after the last
+    if ss.fail || ss.pos != ss.s.len() {
+        return None;
+    }
+    let zero_zone = matches!(zone, b"GMT" | b"UTC" | b"Z")
+        || matches!(zone, [b'+' | b'-', rest @ ..] | rest
+            if !rest.is_empty() && rest.iter().all(|&b| b == b'0'));
+    if !zero_zone {
+        return None;
+    }
+    let (year, day) = (year?, day?);
+    // apt prints `%.4d-%.2d-%.2d` and reads it back with strptime `%Y-%m-%d %H:%M:%S`
+    if !(0..=9999).contains(&year) || !(1..=31).contains(&day) {
+        return None;
+    }
+    let mut t = timespec;
+    let h = strptime_number(&mut t, 0, 23, 2)?;
+    let m = literal(&mut t, b':').and_then(|()| strptime_number(&mut t, 0, 59, 2))?;
+    let sec = literal(&mut t, b':').and_then(|()| strptime_number(&mut t, 0, 61, 2))?;
+    // strptime stops after `%S`: apt ignores what follows
+    Some(days_from_civil(year, month, day) * 86400 + h * 3600 + m * 60 + sec)
+}
+
+/// The parts of a C++ `std::istringstream` that `RFC1123StrToTime` uses (C locale).
+struct IStream<'a> {
+    s: &'a [u8],
+    pos: usize,
+    fail: bool,
+}
+
+impl<'a> IStream<'a> {
+    fn skip_ws(&mut self) {
+        while self
+            .s
+            .get(self.pos)
+            .is_some_and(|b| b" \t\n\x0b\x0c\r".contains(b))
+        {
+            self.pos += 1;
+        }
+    }
+
+    /// `>> std::string`
+    fn word(&mut self) -> &'a [u8] {
+        if self.fail {
+            return b"";
+        }
+        self.skip_ws();
+        let start = self.pos;
+        while self
+            .s
+            .get(self.pos)
+            .is_some_and(|b| !b" \t\n\x0b\x0c\r".contains(b))
+        {
+            self.pos += 1;
+        }
+        if start == self.pos {
+            self.fail = true;
+        }
+        &self.s[start..self.pos]
+    }
+
+    /// `>> int` (sign, then digits; stops at the first non-digit)
+    fn int(&mut self) -> Option<i64> {
+        if self.fail {
+            return None;
+        }
+        self.skip_ws();
+        let neg = match self.s.get(self.pos) {
+            Some(b'-') => {
+                self.pos += 1;
+                true
+            }
+            Some(b'+') => {
+                self.pos += 1;
+                false
+            }
+            _ => false,
+        };
+        let start = self.pos;
+        let mut n: i64 = 0;
+        while let Some(b) = self.s.get(self.pos).filter(|b| b.is_ascii_digit()) {
+            n = n.saturating_mul(10).saturating_add(i64::from(b - b'0'));
+            self.pos += 1;
+        }
+        if start == self.pos || n > i64::from(i32::MAX) {
+            self.fail = true;
+            return None;
+        }
+        Some(if neg { -n } else { n })
+    }
+
+    /// `>> unsigned short`; a negative number is refused (apt would read a huge day).
+    fn uint(&mut self) -> Option<i64> {
+        let v = self.int()?;
+        if !(0..=i64::from(u16::MAX)).contains(&v) {
+            self.fail = true;
+            return None;
+        }
+        Some(v)
+    }
+}
+
+/// `std::stoi` that must read the whole text.
+fn stoi(t: &[u8]) -> Option<i64> {
+    let digits = t
+        .strip_prefix(b"+")
+        .or_else(|| t.strip_prefix(b"-"))
+        .unwrap_or(t);
+    if digits.is_empty() || digits.len() > 10 || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let n: i64 = std::str::from_utf8(digits).ok()?.parse().ok()?;
+    let n = if t.first() == Some(&b'-') { -n } else { n };
+    i32::try_from(n).ok().map(i64::from)
+}
+
+/// apt's `MonthConv` (1-12): decided by the first letters; anything unknown is January.
+fn month_conv(m: &[u8]) -> i64 {
+    let c = |i: usize| m.get(i).map_or(0, u8::to_ascii_lowercase);
+    1 + match c(0) {
+        b'a' if c(1) == b'p' => 3,
+        b'a' => 7,
+        b'd' => 11,
+        b'f' => 1,
+        b'j' if c(1) == b'a' => 0,
+        b'j' if c(2) == b'n' => 5,
+        b'j' => 6,
+        b'm' if c(2) == b'r' => 2,
+        b'm' => 4,
+        b'n' => 10,
+        b'o' => 9,
+        b's' => 8,
+        _ => 0,
+    }
+}
+
+/// glibc strptime's `get_number`: leading spaces, then up to `n` digits while the value can
+/// still grow within `to`.
+fn strptime_number(t: &mut &[u8], from: i64, to: i64, n: usize) -> Option<i64> {
+    while t.first().is_some_and(|b| b" \t\n\x0b\x0c\r".contains(b)) {
+        *t = &t[1..];
+    }
+    let mut val = 0;
+    let mut read = 0;
+    loop {
+        let b = *t.first().filter(|b| b.is_ascii_digit())?;
+        val = val * 10 + i64::from(b - b'0');
+        *t = &t[1..];
+        read += 1;
+        if read >= n || val * 10 > to || !t.first().is_some_and(u8::is_ascii_digit) {
+            break;
+        }
+    }
+    (from..=to).contains(&val).then_some(val)
+}
+
+fn literal(t: &mut &[u8], c: u8) -> Option<()> {
+    let rest = t.strip_prefix(&[c])?;
+    *t = rest;
+    Some(())
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -375,12 +648,9 @@ SHA256:
 
     #[test]
     fn bad_lines_name_the_line() {
-        let text = "Suite: x\nDate: someday\n";
-        let e = Release::parse(text, "R").unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "R:2: invalid Date \"someday\": not an RFC 2822 date"
-        );
+        let text = "Suite: x\nValid-Until: someday\n";
+        let r = Release::parse(text, "R").unwrap();
+        insta::assert_snapshot!(r.checked_valid_until("R").unwrap_err().to_string());
         let text = "Suite: x\nSHA256:\n abc 1\n";
         let e = Release::parse(text, "R").unwrap_err();
         assert!(e.to_string().starts_with("R:3: invalid SHA256"), "{e}");
@@ -417,6 +687,68 @@ SHA256:
         assert!(!r(now + 10).not_yet_valid(now));
         assert!(r(now + 11).not_yet_valid(now));
         assert!(!Release::default().not_yet_valid(now));
+    }
+
+    #[test]
+    fn unreadable_or_missing_date_is_a_warning_and_date_zero() {
+        // apt: `Invalid 'Date' entry in Release file`, a warning; Date = 0
+        let r = Release::parse("Suite: x\nDate: someday\n", "R").unwrap();
+        assert_eq!(r.date_unix, Some(0));
+        insta::assert_snapshot!("unreadable_date", r.date_warning("R").unwrap());
+        let r = Release::parse("Suite: x\n", "R").unwrap();
+        assert_eq!(r.date_unix, Some(0));
+        insta::assert_snapshot!("missing_date", r.date_warning("R").unwrap());
+        // a numeric zone other than zero: apt refuses it, in Date as in Valid-Until
+        let text = "Suite: x\nDate: Thu, 24 Aug 2023 14:10:41 +0200\nValid-Until: Thu, 24 Aug 2023 14:10:41\n";
+        let r = Release::parse(text, "R").unwrap();
+        assert_eq!(r.date_unix, Some(0));
+        assert!(r
+            .date_warning("R")
+            .unwrap()
+            .starts_with("R:2: invalid Date"));
+        assert!(r.checked_valid_until("R").is_err());
+        let r = Release::parse(DOCKER, "R").unwrap();
+        assert_eq!(r.date_warning("R"), None);
+        assert_eq!(r.checked_valid_until("R"), Ok(None));
+    }
+
+    #[test]
+    fn apt_date_forms() {
+        let t = Some(784111777); // Sun, 06 Nov 1994 08:49:37 GMT
+        assert_eq!(parse_apt_date("Sun, 06 Nov 1994 08:49:37 GMT"), t);
+        assert_eq!(parse_apt_date("Sunday, 06-Nov-94 08:49:37 GMT"), t);
+        assert_eq!(parse_apt_date("Sun Nov  6 08:49:37 1994"), t);
+        assert_eq!(parse_apt_date("Sun, 06 Nov 1994 08:49:37 +0000"), t);
+        assert_eq!(parse_apt_date("Sun, 06 Nov 1994 08:49:37 -0000"), t);
+        assert_eq!(parse_apt_date("Sun, 06 Nov 1994 08:49:37 UTC"), t);
+        assert_eq!(parse_apt_date("Sun, 06 Nov 1994 08:49:37 Z"), t);
+        // the weekday is not checked against the date, only that it is one
+        assert_eq!(parse_apt_date("Mon, 06 Nov 1994 08:49:37 GMT"), t);
+        for bad in [
+            "06 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 08:49:37",
+            "Sun, 06 Nov 1994 08:49:37 +0100",
+            "Sun, 06 Nov 1994 08:49:37 UT",
+            "Sun, 06 Nov 1994 08:49:37 gmt",
+            "Sun, 06 Nov 1994 08:49 GMT",
+            "Sun, 06 Nov 1994 08:49:37 GMT extra",
+            "Sun 06 Nov 1994 08:49:37 GMT",
+            "Son, 06 Nov 1994 08:49:37 GMT",
+            "Sun, 32 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 24:49:37 GMT",
+            "",
+        ] {
+            assert_eq!(parse_apt_date(bad), None, "{bad}");
+        }
+        // apt's quirks: an unknown month is January, a day past the month's end rolls over
+        assert_eq!(
+            parse_apt_date("Sun, 06 Xyz 1994 08:49:37 GMT"),
+            parse_apt_date("Sun, 06 Jan 1994 08:49:37 GMT")
+        );
+        assert_eq!(
+            parse_apt_date("Sun, 31 Feb 2023 00:00:00 GMT"),
+            parse_apt_date("Sun, 03 Mar 2023 00:00:00 GMT")
+        );
     }
 
     #[test]

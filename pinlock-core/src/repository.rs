@@ -199,12 +199,6 @@ pub enum RepoError {
         /// The Date value.
         date: String,
     },
-    /// The Release file has no `Date`.
-    #[error("{url}: the Release file has no Date field")]
-    NoDate {
-        /// URL.
-        url: String,
-    },
     /// An index does not have the size the Release lists.
     #[error("{url}: file has unexpected size ({got} bytes, the signed Release says {expected})\nhint: the mirror may be mid-sync; try again later")]
     IndexSize {
@@ -543,6 +537,9 @@ async fn verify_suite(
         source,
     })?;
     check_release(&release, spec, &verified_url, now)?;
+    if let Some(message) = release.date_warning(&verified_url) {
+        ctx.progress(Progress::Warning { message });
+    }
     let release_sha256 = sha256_hex(&signed.release);
 
     let plan = plan_indexes(&release, &spec.components, &spec.architectures, &shown_dist)?;
@@ -724,8 +721,16 @@ fn check_release(
         });
     }
     let now = unix(now);
-    if spec.check_valid_until {
-        if let Some(vu) = release.valid_until_unix {
+    // apt (debReleaseIndex::Load) reads Valid-Until only when it checks dates at all
+    if spec.check_date && spec.check_valid_until {
+        let valid_until =
+            release
+                .checked_valid_until(url)
+                .map_err(|source| RepoError::Release {
+                    url: url.to_string(),
+                    source,
+                })?;
+        if let Some(vu) = valid_until {
             if vu < now {
                 return Err(RepoError::Expired {
                     url: url.to_string(),
@@ -734,19 +739,14 @@ fn check_release(
             }
         }
     }
-    match release.date_unix {
-        None => {
-            return Err(RepoError::NoDate {
-                url: url.to_string(),
-            })
-        }
-        Some(d) if spec.check_date && d > now + DATE_SKEW.as_secs() as i64 => {
+    // a missing or unreadable Date is a warning in apt (Date = 0), see `Release::date_warning`
+    if let Some(d) = release.date_unix {
+        if spec.check_date && d > now + DATE_SKEW.as_secs() as i64 {
             return Err(RepoError::NotYetValid {
                 url: url.to_string(),
                 date: format_rfc2822(d),
-            })
+            });
         }
-        _ => {}
     }
     Ok(())
 }

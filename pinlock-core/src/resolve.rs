@@ -1153,6 +1153,7 @@ mod tests {
         assert!(provided("a-v (= 1), b-v | c-v:any,", &mut out));
         assert_eq!(out, vec![("a-v", Some("1")), ("b-v", None), ("c-v", None)]);
         out.clear();
-        assert!(!provided("a-v (= 1), b", &mut out));
+        // (a one-character name is valid since issue 16 item 6, as in dpkg)
+        assert!(!provided("a-v (= 1), -b", &mut out));
     }
 }

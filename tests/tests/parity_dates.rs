@@ -195,3 +195,98 @@ fn pinlock_refuses_a_release_date_a_minute_ahead_like_apt() {
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("not valid yet"), "{stderr}");
 }
+
+/// Release `Date` and `Valid-Until` forms (issue 16 item 5), each put into a signed Release and
+/// shown to apt and pinlock: both must take it, or both refuse it. apt reads both fields with
+/// `RFC1123StrToTime`: RFC 1123 dates in UTC (`GMT`, `UTC`, `Z` or a zero numeric zone), RFC 850
+/// and asctime dates; an unreadable `Date` is a warning, an unreadable `Valid-Until` refuses the
+/// Release.
+#[test]
+fn release_date_forms_are_read_like_apt() {
+    if !require_apt_tools() {
+        return;
+    }
+    let cases: &[(&str, Option<&str>, bool)] = &[
+        // (Date, Valid-Until, apt accepts)
+        ("Mon, 12 Jun 2023 10:00:00 UTC", None, true),
+        ("Mon Jun 12 10:00:00 2023", None, true),
+        ("Monday, 12-Jun-23 10:00:00 GMT", None, true),
+        ("Mon, 12 Jun 2023 10:00:00 +0000", None, true),
+        // unreadable Date: apt warns and goes on
+        ("Mon, 12 Jun 2023 10:00:00 +0200", None, true),
+        ("12 Jun 2023 10:00:00 UTC", None, true),
+        ("someday", None, true),
+        // Valid-Until: far ahead in every form apt reads
+        (
+            "Mon, 12 Jun 2023 10:00:00 UTC",
+            Some("Thu, 01 Jan 2099 00:00:00 UTC"),
+            true,
+        ),
+        (
+            "Mon, 12 Jun 2023 10:00:00 UTC",
+            Some("Thu, 01 Jan 2099 00:00:00 -0000"),
+            true,
+        ),
+        (
+            "Mon, 12 Jun 2023 10:00:00 UTC",
+            Some("Thu Jan  1 00:00:00 2099"),
+            true,
+        ),
+        // ... but a zone other than UTC, or none, is refused
+        (
+            "Mon, 12 Jun 2023 10:00:00 UTC",
+            Some("Thu, 01 Jan 2099 00:00:00 +0100"),
+            false,
+        ),
+        (
+            "Mon, 12 Jun 2023 10:00:00 UTC",
+            Some("Thu, 01 Jan 2099 00:00:00"),
+            false,
+        ),
+        (
+            "Mon, 12 Jun 2023 10:00:00 UTC",
+            Some("01 Jan 2099 00:00:00 UTC"),
+            false,
+        ),
+        // RFC 850's two-digit year is 1900 + yy for apt: 1999, long expired
+        (
+            "Mon, 12 Jun 2023 10:00:00 UTC",
+            Some("Thursday, 01-Jan-99 00:00:00 GMT"),
+            false,
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for &(date, valid_until, apt_accepts) in cases {
+        let repo = RepoBuilder::new(fixture("docker-debian")).build().unwrap();
+        repo.rewrite_release(SUITE, |t| {
+            let old = t.lines().find(|l| l.starts_with("Date: ")).unwrap();
+            let mut new = format!("Date: {date}");
+            if let Some(v) = valid_until {
+                new.push_str(&format!("\nValid-Until: {v}"));
+            }
+            t.replacen(old, &new, 1)
+        })
+        .unwrap();
+        let srv = Server::serve(repo.path());
+        let src = line(&repo, &srv);
+        let (apt, verdict) = apt_update(&src);
+        let apt_ok = verdict.is_ok();
+        assert_eq!(
+            apt_ok, apt_accepts,
+            "apt's verdict on Date {date:?} Valid-Until {valid_until:?} changed: {verdict:?}"
+        );
+        let ours = pinlock_versions(&src);
+        match (&ours, apt_ok) {
+            (Ok(v), true) if *v == apt.versions("docker-ce").unwrap() => {}
+            (Err((2, _)), false) => {}
+            _ => wrong.push(format!(
+                "Date {date:?} Valid-Until {valid_until:?}: apt {verdict:?}, pinlock {ours:?}"
+            )),
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "pinlock differs from apt:\n{}",
+        wrong.join("\n")
+    );
+}

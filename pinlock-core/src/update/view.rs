@@ -35,7 +35,8 @@ pub(crate) fn views<'a>(
         let mut dates = HashMap::new();
         for &i in &ids {
             let s = &suites[i];
-            let Some(date) = s.release.date_unix else {
+            // 0: no Date apt can read (see `Release::date_unix`); no first-seen time from it
+            let Some(date) = s.release.date_unix.filter(|&d| d != 0) else {
                 continue;
             };
             for idx in s
