@@ -216,7 +216,11 @@ pub fn lock_and_next(
                                 url: s.uri.clone(),
                                 suite: s.suite.clone(),
                                 locked: prev.date.clone(),
-                                served: date,
+                                served: if date.trim().is_empty() {
+                                    "missing or unreadable (read as 1970, as apt does)".into()
+                                } else {
+                                    date.clone()
+                                },
                             });
                         }
                     }
