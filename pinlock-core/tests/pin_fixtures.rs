@@ -221,6 +221,7 @@ cases!(
     free_form,
     hold_moved,
     indent4,
+    loop_var_arch,
     multi_doc,
     multi_target,
     play_vars,

@@ -209,6 +209,14 @@ fn is_jinja(s: &str) -> bool {
     rest.contains("{{") || rest.contains("{%")
 }
 
+/// The variable a task's loop binds (`loop_control: {loop_var: pkg}`), `item` by default.
+pub(crate) fn loop_var(task: &Node) -> &str {
+    task.get("loop_control")
+        .and_then(|lc| lc.get("loop_var"))
+        .and_then(Node::str)
+        .unwrap_or("item")
+}
+
 /// Splits `pkg[=ver|>=ver|<=ver]` into the package name.
 fn package_name(token: &str) -> &str {
     let end = token.find(['=', '<', '>']).unwrap_or(token.len());
@@ -223,7 +231,12 @@ fn rewrite_name_list(value: &str, versions: &dyn VersionSource) -> (String, Vec<
         .map(|part| {
             let trimmed = part.trim();
             let name = package_name(trimmed);
-            match versions.pin(name) {
+            // `docker-ce:amd64` is docker-ce for one architecture: `docker-ce:amd64=VERSION`
+            let base = match name.split_once(':') {
+                Some((b, a)) if !b.is_empty() && !a.is_empty() => b,
+                _ => name,
+            };
+            match versions.pin(base) {
                 Some(ver) if !name.is_empty() => {
                     pinned.push(name.to_string());
                     let lead = &part[..part.len() - part.trim_start().len()];

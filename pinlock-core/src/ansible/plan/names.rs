@@ -102,15 +102,16 @@ impl Planner<'_> {
         let mut np = path.to_vec();
         np.push(Seg::Key(name_key));
         let raw = name_node.str().map(str::to_string);
+        let lv = loop_var(task);
         let pinned = match raw.as_deref().map(|s| (s, simple_var(s))) {
-            Some((_, Some("item"))) => {
+            Some((_, Some(v))) if v == lv => {
                 let (lk, loop_node) = ["loop", "with_items"]
                     .iter()
                     .find_map(|k| task.get(k).map(|n| (*k, n)))
                     .or_else(|| {
                         self.refuse(
                             name_node.pos.line,
-                            "`{{ item }}` without loop/with_items; pinlock cannot see the packages",
+                            format!("`{{{{ {lv} }}}}` without loop/with_items; pinlock cannot see the packages"),
                         );
                         None
                     })?;

@@ -27,8 +27,9 @@ pub(crate) fn collect_var_refs(path: &Path, docs: &[Node], out: &mut VarInfo) {
                 .iter()
                 .find(|(k, _)| k.str().is_some_and(|k| NAME_KEYS.contains(&k)))
                 .and_then(|(_, v)| v.str());
+            let lv = loop_var(task);
             let var = match name.and_then(simple_var) {
-                Some("item") => ["loop", "with_items"]
+                Some(v) if v == lv => ["loop", "with_items"]
                     .iter()
                     .find_map(|k| task.get(k))
                     .and_then(Node::str)
