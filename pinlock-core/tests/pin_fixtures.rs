@@ -224,6 +224,7 @@ cases!(
     loop_var_arch,
     multi_doc,
     multi_target,
+    multi_target_unused,
     play_vars,
     refuse_anchor,
     refuse_jinja,

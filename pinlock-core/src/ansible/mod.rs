@@ -728,7 +728,14 @@ pub fn pin_paths(paths: &[PathBuf], pins: &Pins, opts: &PinOptions) -> Result<Pi
             });
         }
     }
-    if let Versions::Multi(_) = versions {
+    // the per-host versions file only when a file (as pinned) looks versions up in it
+    let uses_pins = |t: &str| t.contains("pinlock_pins[");
+    let used = report.changes.iter().any(|c| uses_pins(&c.new_text))
+        || loaded
+            .iter()
+            .filter(|f| !report.changes.iter().any(|c| c.path == f.path))
+            .any(|f| uses_pins(&f.original));
+    if let (Versions::Multi(_), true) = (&versions, used) {
         report.multi_target_vars = Some(multi_target_vars(pins));
     }
     if opts.enforce_dir.is_some() {
