@@ -99,9 +99,11 @@ pub enum Command {
         after_help = "Examples:\n  pinlock lock                 # write pinlock.lock from pinlock.yml\n  pinlock lock --locked        # CI: fail if pinlock.lock is out of date\n  pinlock lock --offline       # resolve from the cache only\n  pinlock lock --json          # what was locked, changed and left unresolved"
     )]
     Lock(LockArgs),
-    /// Rewrite Ansible apt tasks to the locked versions and add hold tasks.
+    /// Enforce the lockfile on every host the plays reach (generated pinlock/enforce.yml and
+    /// hold.yml, imported by each play: apt preferences, holds, preflight), and rewrite apt
+    /// tasks to the locked versions with hold tasks.
     #[command(
-        after_help = "Examples:\n  pinlock pin                       # the manifest's `playbooks:` (or the current directory)\n  pinlock pin site.yml roles/docker --diff\n  pinlock pin --check               # CI/pre-commit: exit 1 if anything is not pinned\n  pinlock pin --target buster/amd64 # literal versions of one target\n  pinlock pin --check --json        # files, edits and warnings as JSON"
+        after_help = "Examples:\n  pinlock pin                       # the manifest's `playbooks:` (or the current directory)\n  pinlock pin site.yml roles/docker --diff\n  pinlock pin --check               # CI/pre-commit: exit 1 if a file is out of date or a play is not enforced\n  pinlock pin --target buster/amd64 # literal versions of one target\n  pinlock pin --check --json        # files, edits and warnings as JSON"
     )]
     Pin(PinArgs),
     /// Write a starter pinlock.yml from existing playbooks (apt_repository / deb822_repository
@@ -224,7 +226,7 @@ pub struct PinArgs {
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub project: ProjectArgs,
-    /// Change nothing; exit 1 if anything would change.
+    /// Change nothing; exit 1 if anything would change or an install is not enforced.
     #[arg(long)]
     pub check: bool,
     /// Print a unified diff of the changes.
