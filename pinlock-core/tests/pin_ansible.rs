@@ -173,7 +173,7 @@ fn write_enforcement(case: &Path, out: &Path) {
         enforce::enforce_tasks(&lock, "pinlock.lock", "default"),
     )
     .unwrap();
-    fs::write(dir.join(enforce::HOLD_FILE), enforce::HOLD_TASKS).unwrap();
+    fs::write(dir.join(enforce::HOLD_FILE), enforce::hold_tasks()).unwrap();
 }
 
 #[test]

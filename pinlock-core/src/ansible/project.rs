@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::enforce::{enforce_tasks, ENFORCE_FILE, HOLD_FILE, HOLD_TASKS};
+use super::enforce::{enforce_tasks, hold_tasks, ENFORCE_FILE, HOLD_FILE};
 use super::{pin_paths, FileChange, PinError, PinOptions, PinReport, Pins};
 use crate::lockfile::Lockfile;
 
@@ -66,7 +66,7 @@ pub fn pin_project(
             layout.enforce_dir.join(ENFORCE_FILE),
             enforce_tasks(lock, &layout.lock_name, &layout.project),
         ),
-        (layout.enforce_dir.join(HOLD_FILE), HOLD_TASKS.to_string()),
+        (layout.enforce_dir.join(HOLD_FILE), hold_tasks()),
     ];
     if let Some(vars) = &report.multi_target_vars {
         generated.push((layout.vars_file.clone(), vars.clone()));
