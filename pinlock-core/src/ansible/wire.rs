@@ -184,7 +184,42 @@ fn import_value(name: &str, path: &str) -> Value<'static> {
     ])
 }
 
+/// The lines of pinlock's import entry as a list item whose `-` is after `dash_indent`, with
+/// `gap` spaces between the `-` and the item.
+fn import_item_lines(dash_indent: &str, gap: usize, name: &str, import: &str) -> Vec<String> {
+    let gap = " ".repeat(gap);
+    vec![
+        format!("{dash_indent}-{gap}name: {name}"),
+        format!(
+            "{dash_indent} {gap}ansible.builtin.import_tasks: {}",
+            scalar(import)
+        ),
+    ]
+}
+
 impl Planner<'_> {
+    /// The lines of a new `key:` list of the play, at column `key_col`, holding pinlock's
+    /// import entry, in the play's own list style.
+    fn new_list_lines(
+        &self,
+        play: &Node,
+        key_col: usize,
+        key: &str,
+        name: &str,
+        import: &str,
+    ) -> Vec<String> {
+        let (dash_off, gap) = self.seq_style(play).unwrap_or((self.unit, 1));
+        let k = " ".repeat(key_col);
+        let mut lines = vec![format!("{k}{key}:")];
+        lines.extend(import_item_lines(
+            &format!("{k}{}", " ".repeat(dash_off)),
+            gap,
+            name,
+            import,
+        ));
+        lines
+    }
+
     /// Whether the text from `start` to `end` has a blank line (entries separated by them).
     fn has_blank_line(&self, start: usize, end: usize) -> bool {
         self.text[start..end]
@@ -342,14 +377,7 @@ impl Planner<'_> {
             );
             return false;
         }
-        let gap = " ".repeat(before.len() - dash - 1);
-        let mut lines = vec![
-            format!("{dash_indent}-{gap}name: {name}"),
-            format!(
-                "{dash_indent} {gap}ansible.builtin.import_tasks: {}",
-                scalar(import)
-            ),
-        ];
+        let mut lines = import_item_lines(&dash_indent, before.len() - dash - 1, name, import);
         let spaced = items.len() > 1
             && self.has_blank_line(items[0].pos.start, items[items.len() - 1].pos.start);
         let (at, index) = if first {
@@ -405,19 +433,7 @@ impl Planner<'_> {
             );
             return false;
         }
-        let key_col = k.pos.col;
-        let k_ind = " ".repeat(key_col);
-        let (dash_off, gap) = self.seq_style(play).unwrap_or((self.unit, 1));
-        let dash = " ".repeat(dash_off);
-        let gap = " ".repeat(gap);
-        let lines = [
-            format!("{k_ind}{key}:"),
-            format!("{k_ind}{dash}-{gap}name: {name}"),
-            format!(
-                "{k_ind}{dash} {gap}ansible.builtin.import_tasks: {}",
-                scalar(import)
-            ),
-        ];
+        let lines = self.new_list_lines(play, k.pos.col, key, name, import);
         let mut text: String = lines.iter().map(|l| format!("{l}{}", self.eol)).collect();
         if !line.ends_with('\n') {
             text.truncate(text.len() - self.eol.len());
@@ -444,18 +460,7 @@ impl Planner<'_> {
     ) -> bool {
         let entries = play.entries();
         let key_col = entries[0].0.pos.col;
-        let k = " ".repeat(key_col);
-        let (dash_off, gap) = self.seq_style(play).unwrap_or((self.unit, 1));
-        let dash = " ".repeat(dash_off);
-        let gap = " ".repeat(gap);
-        let mut lines = vec![
-            format!("{k}{key}:"),
-            format!("{k}{dash}-{gap}name: {name}"),
-            format!(
-                "{k}{dash} {gap}ansible.builtin.import_tasks: {}",
-                scalar(import)
-            ),
-        ];
+        let mut lines = self.new_list_lines(play, key_col, key, name, import);
         let spaced = self.has_blank_line(entries[0].0.pos.start, play.content_end());
         // before the first list of tasks, when that key starts its own line
         let before = first
