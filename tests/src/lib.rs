@@ -80,6 +80,7 @@ mod error;
 mod git;
 mod gpg;
 mod host;
+pub mod host_project;
 mod keys;
 pub mod live;
 mod measure;

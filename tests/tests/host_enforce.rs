@@ -15,37 +15,15 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use pinlock_core::lockfile::Lockfile;
-use pinlock_tests::{machine_arch, DebRepo, DebSpec, Host, Pinlock};
+use pinlock_tests::host_project::{
+    containerd_on_base as containerd, docker_on_base as docker, lock_and_pin,
+    manifest_source as source, project_lockfile as lockfile, write_files as write, DOCKER_NEW,
+    DOCKER_OLD,
+};
+use pinlock_tests::{machine_arch, DebRepo, Host, Pinlock};
 
-const OLD: &str = "5:20.10.23~3-0~debian-bookworm";
-const NEW: &str = "5:23.0.1-1~debian.12~bookworm";
-
-/// Docker's packages at `version`, with the Depends a bookworm base already satisfies (the
-/// real ones would fetch iptables and friends from the mirror on every run) and, when
-/// `apparmor` is set, the real `Recommends: apparmor` of the incident.
-fn docker(version: &str, apparmor: bool) -> Vec<DebSpec> {
-    let recommends = if apparmor {
-        "apparmor, docker-ce-rootless-extras"
-    } else {
-        "docker-ce-rootless-extras"
-    };
-    vec![
-        DebSpec::new("docker-ce", version)
-            .depends("containerd.io (>= 1.4.1), docker-ce-cli, libc6 (>= 2.34)")
-            .recommends(recommends),
-        // one source package, as in Docker's repository: the binaries move together
-        DebSpec::new("docker-ce-cli", version)
-            .field("Source", "docker-ce")
-            .depends("libc6 (>= 2.34)"),
-        DebSpec::new("docker-ce-rootless-extras", version)
-            .field("Source", "docker-ce")
-            .depends("libc6 (>= 2.34)"),
-    ]
-}
-
-fn containerd(version: &str) -> DebSpec {
-    DebSpec::new("containerd.io", version).depends("libc6 (>= 2.34)")
-}
+const OLD: &str = DOCKER_OLD;
+const NEW: &str = DOCKER_NEW;
 
 /// Docker's repository as on the day of the incident: 20.10.23 and 23.0.1, containerd 1.6.18.
 fn docker_repo(apparmor: bool) -> DebRepo {
@@ -53,45 +31,6 @@ fn docker_repo(apparmor: bool) -> DebRepo {
     specs.extend(docker(NEW, apparmor));
     specs.push(containerd("1.6.18-1"));
     DebRepo::new("docker", "bookworm", "stable", &specs).expect("build the repository")
-}
-
-fn source(repo: &DebRepo) -> String {
-    format!(
-        "  - url: {}\n    suites: [{}]\n    components: [stable]\n    architectures: [{}]\n    signed-by: {}\n",
-        repo.url(),
-        repo.suite(),
-        machine_arch(),
-        repo.key_asc().display()
-    )
-}
-
-/// Writes `files` (path → text) under `dir`.
-fn write(dir: &Path, files: &[(&str, &str)]) {
-    for (p, text) in files {
-        let p = dir.join(p);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-}
-
-/// `lock`, `pin`, and a `pin --check` that must pass, in the project `dir`.
-fn lock_and_pin(pl: &Pinlock, dir: &Path) -> Lockfile {
-    pl.run(&["lock"]).success();
-    pl.run(&["pin"]).success();
-    let check = pl.run(&["pin", "--check"]);
-    check.success();
-    assert!(
-        !check.stderr.contains("warning"),
-        "a passing check prints no warnings:\n{}",
-        check.stderr
-    );
-    lockfile(dir)
-}
-
-fn lockfile(dir: &Path) -> Lockfile {
-    Lockfile::load(&dir.join("pinlock.lock"))
-        .unwrap()
-        .expect("a lockfile")
 }
 
 /// Every package of `target` in `lock` is installed at its locked version and held.

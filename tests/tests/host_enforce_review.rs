@@ -12,27 +12,17 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use pinlock_core::lockfile::Lockfile;
+use pinlock_tests::host_project::{
+    containerd_on_base as containerd, docker_on_base, lock_and_pin, manifest_source as source,
+    project_lockfile as lockfile, write_files as write, DOCKER_NEW, DOCKER_OLD,
+};
 use pinlock_tests::{machine_arch, DebRepo, DebSpec, Host, HostOutput, Pinlock, PROJECT_DIR};
 
-const OLD: &str = "5:20.10.23~3-0~debian-bookworm";
-const NEW: &str = "5:23.0.1-1~debian.12~bookworm";
+const OLD: &str = DOCKER_OLD;
+const NEW: &str = DOCKER_NEW;
 
 fn docker(version: &str) -> Vec<DebSpec> {
-    vec![
-        DebSpec::new("docker-ce", version)
-            .depends("containerd.io (>= 1.4.1), docker-ce-cli, libc6 (>= 2.34)")
-            .recommends("docker-ce-rootless-extras"),
-        DebSpec::new("docker-ce-cli", version)
-            .field("Source", "docker-ce")
-            .depends("libc6 (>= 2.34)"),
-        DebSpec::new("docker-ce-rootless-extras", version)
-            .field("Source", "docker-ce")
-            .depends("libc6 (>= 2.34)"),
-    ]
-}
-
-fn containerd(version: &str) -> DebSpec {
-    DebSpec::new("containerd.io", version).depends("libc6 (>= 2.34)")
+    docker_on_base(version, false)
 }
 
 /// A package of its own (no relation to Docker's), to add to and drop from a manifest.
@@ -57,16 +47,6 @@ fn full_repo(name: &str) -> DebRepo {
     DebRepo::new(name, "bookworm", "stable", &specs).expect("build the repository")
 }
 
-fn source(repo: &DebRepo) -> String {
-    format!(
-        "  - url: {}\n    suites: [{}]\n    components: [stable]\n    architectures: [{}]\n    signed-by: {}\n",
-        repo.url(),
-        repo.suite(),
-        machine_arch(),
-        repo.key_asc().display()
-    )
-}
-
 fn manifest(repo: &DebRepo, packages: &[(&str, &str)], playbooks: &str) -> String {
     let mut m = format!("sources:\n{}packages:\n", source(repo));
     for (n, c) in packages {
@@ -74,28 +54,6 @@ fn manifest(repo: &DebRepo, packages: &[(&str, &str)], playbooks: &str) -> Strin
     }
     m.push_str(&format!("playbooks: [{playbooks}]\n"));
     m
-}
-
-fn write(dir: &Path, files: &[(&str, &str)]) {
-    for (p, text) in files {
-        let p = dir.join(p);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
-    }
-}
-
-fn lockfile(dir: &Path) -> Lockfile {
-    Lockfile::load(&dir.join("pinlock.lock"))
-        .unwrap()
-        .expect("a lockfile")
-}
-
-/// `lock`, `pin`, and a `pin --check` that must pass.
-fn lock_and_pin(pl: &Pinlock, dir: &Path) -> Lockfile {
-    pl.run(&["lock"]).success();
-    pl.run(&["pin"]).success();
-    pl.run(&["pin", "--check"]).success();
-    lockfile(dir)
 }
 
 fn target() -> String {
