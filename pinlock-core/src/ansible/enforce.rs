@@ -201,6 +201,10 @@ const ENFORCE_BODY: &str = r#"    # "name=version " for each line of `apt-cache 
       {% for name, pin in pinlock_host_pins | dictsort %}{% if (' ' ~ name ~ '=') in (' ' ~ (pinlock_listed or ''))
       and (' ' ~ name ~ '=' ~ pin.version ~ ' ') not in (' ' ~ (pinlock_listed or '')) %}{{ name }}
       {{ pin.version }}, {% endif %}{% endfor %}
+    # the packages the previous run enforced on this host (its preferences file)
+    pinlock_previous_names: >-
+      {{ (pinlock_previous.content | default('') | b64decode)
+      | regex_findall('(?m)^Package: (\S+)$') }}
     pinlock_host_target: >-
       {{ ansible_facts.distribution_release }}/{{
       pinlock_lock_arches[ansible_facts.architecture] | default(ansible_facts.architecture) }}
@@ -245,9 +249,6 @@ const ENFORCE_BODY: &str = r#"    # "name=version " for each line of `apt-cache 
               + (pinlock_host_require | map(attribute='names') | flatten)
               + pinlock_previous_names }}
           vars:
-            pinlock_previous_names: >-
-              {{ (pinlock_previous.content | default('') | b64decode)
-              | regex_findall('(?m)^Package: (\S+)$') }}
             pinlock_query_format: @QUERY_FORMAT@
           register: pinlock_dpkg
           changed_when: false
@@ -259,9 +260,6 @@ const ENFORCE_BODY: &str = r#"    # "name=version " for each line of `apt-cache 
             pinlock_installed: >-
               @INSTALLED_JSON@
               @INSTALLED_FILTER@
-            pinlock_previous_names: >-
-              {{ (pinlock_previous.content | default('') | b64decode)
-              | regex_findall('(?m)^Package: (\S+)$') }}
 
         - name: Pinlock | preflight - what no configured source provides is installed
           ansible.builtin.assert:
