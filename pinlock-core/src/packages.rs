@@ -757,20 +757,6 @@ fn strip_cr(b: &[u8], start: usize, end: usize) -> usize {
     }
 }
 
-/// True if the line at `at` (which starts with a blank) continues a field: it is not blank
-/// throughout (`\r` counts as blank here, as in the scanner).
-#[inline]
-fn is_continuation(b: &[u8], at: usize) -> bool {
-    for &c in &b[at + 1..] {
-        match c {
-            b' ' | b'\t' | b'\r' => continue,
-            b'\n' => return false,
-            _ => return true,
-        }
-    }
-    false
-}
-
 /// `text[s..e].trim()` as offsets: ASCII blanks are stripped byte-wise; a value that then
 /// starts or ends with a non-ASCII byte goes through `str::trim` (Unicode white space).
 /// `None` when that value is not valid UTF-8 (`s..e` start and end next to ASCII bytes).
@@ -908,15 +894,13 @@ impl Parser {
                 }
                 b'#' => p = lines.end(p) + 1,
                 b' ' | b'\t' => {
+                    // only reached outside a field (a field reads its continuation lines,
+                    // whitespace-only ones included): between paragraphs, or after a comment
                     let e = lines.end(p);
                     let l = &b[p..strip_cr(b, p, e)];
                     if !l.iter().all(|&c| c == b' ' || c == b'\t') {
                         let msg = "continuation line without a field before it".to_string();
                         return Err(self.error(line, msg));
-                    }
-                    if para != 0 {
-                        self.close(b, para, &mut spans)?;
-                        para = 0;
                     }
                     p = e + 1;
                 }
@@ -947,7 +931,9 @@ impl Parser {
                     debug_assert!(vs <= e && e == lines.end(vs));
                     let mut ve = strip_cr(b, vs, e);
                     let mut next = e + 1;
-                    while next < n && matches!(b[next], b' ' | b'\t') && is_continuation(b, next) {
+                    // a line starting with a blank continues the field, also when it is
+                    // blank throughout: apt ends a paragraph only at an empty line
+                    while next < n && matches!(b[next], b' ' | b'\t') {
                         line += 1;
                         let e = lines.end(next);
                         ve = strip_cr(b, next, e);
