@@ -398,8 +398,15 @@ const TUPLES: &[(&str, &str)] = &[
     ("base-tos-mint-m68k", "mint-m68k"),
 ];
 
-/// dpkg's `debarch_to_debtuple`: the (abi, libc, os, cpu) of an architecture name.
+/// dpkg's `debarch_to_debtuple`: the (abi, libc, os, cpu) of an architecture name. Like
+/// Dpkg::Arch, it first reads `linux-<name>` as `<name>` (up to the next `-`), so `linux-armhf`
+/// is armhf (apt's test/libapt/cachefilter_test.cc relies on it too).
 fn debarch_to_debtuple(arch: &str) -> Option<[String; 4]> {
+    // Dpkg::Arch: `$arch = $1 if $arch =~ /^linux-([^-]*)/`
+    let arch = match arch.strip_prefix("linux-") {
+        Some(rest) => rest.split('-').next().unwrap_or(rest),
+        None => arch,
+    };
     for (tuple, name) in TUPLES {
         let cpu = match name.split_once("<cpu>") {
             None if *name == arch => None,
@@ -576,6 +583,11 @@ mod tests {
             ("amd64", "base-gnu-linux-amd64", false),
             ("i386", "any-amd64", false),
             ("unknown", "any-amd64", false),
+            // Dpkg::Arch reads `linux-<name>` as `<name>` (apt's cachefilter_test.cc too)
+            ("linux-armhf", "linux-any", true),
+            ("armhf", "linux-armhf", true),
+            ("linux-amd64", "any-amd64", true),
+            ("linux-i386", "any-amd64", false),
         ] {
             assert_eq!(debarch_is(real, alias), want, "debarch_is({real}, {alias})");
         }

@@ -3,7 +3,7 @@
 
 use std::cmp::Ordering;
 
-use pinlock_core::relation::Op;
+use pinlock_core::relation::{debarch_is, parse_relations, Op, Relation};
 use pinlock_core::release::parse_apt_date;
 use pinlock_core::version::{compare, Version};
 
@@ -146,4 +146,110 @@ fn dpkg_t_version() {
         n += 1;
     }
     assert_eq!(n, 106);
+}
+
+/// The rows of a vector file whose last column says pinlock differs ("known difference: ...").
+fn known_differences(text: &str) -> Vec<usize> {
+    rows(text)
+        .filter(|(_, cols)| cols.last().unwrap().starts_with("known difference: "))
+        .map(|(line, _)| line)
+        .collect()
+}
+
+#[test]
+fn apt_parsedepends() {
+    let text = include_str!("../../testdata/parity/apt-parsedepends.tsv");
+    let mut rows = rows(text);
+    let (_, depends) = rows.next().unwrap();
+    let ["depends", depends] = depends[..] else {
+        panic!("apt-parsedepends.tsv: the first row is the depends string")
+    };
+    let parsed = parse_relations(depends);
+    // apt's flat list of ParseDepends results: each relation and whether an alternative follows
+    let flat: Vec<(&Relation, bool)> = parsed
+        .as_ref()
+        .map(|all| {
+            all.iter()
+                .flat_map(|alts| {
+                    alts.iter()
+                        .enumerate()
+                        .map(|(i, r)| (r, i + 1 < alts.len()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let (mut differ, mut n) = (Vec::new(), 0);
+    for (line, cols) in rows {
+        let agrees = match cols[..] {
+            ["binary-field", "refused", _] => parsed.is_err(),
+            [_, stripped, full, op, version, or, lists, _] => {
+                let (r, has_alt) = flat[n];
+                n += 1;
+                let qualified = match &r.arch_qualifier {
+                    Some(q) => format!("{}:{q}", r.name),
+                    None => r.name.clone(),
+                };
+                let stripped_ok = match r.arch_qualifier.as_deref() {
+                    None | Some("any" | "native" | "amd64") => r.name == stripped,
+                    Some(_) => qualified == stripped,
+                };
+                // apt has one operator per relation; pinlock reads `<` and `>` as `<=`, `>=`
+                let apt_op = |o: Op| match o {
+                    Op::Lt => "<<",
+                    Op::Gt => ">>",
+                    o => o.as_str(),
+                };
+                let (got_op, got_version) = match &r.version {
+                    Some((o, v)) => (apt_op(*o), v.as_str()),
+                    None => ("", ""),
+                };
+                let kept = match lists {
+                    "-" | "arch-kept" | "profile-kept" => true,
+                    "arch-dropped" | "profile-dropped" => false,
+                    other => panic!("apt-parsedepends.tsv:{line}: bad LISTS {other:?}"),
+                };
+                stripped_ok
+                    && qualified == full
+                    && got_op == op
+                    && got_version == version
+                    && has_alt == (or == "|")
+                    && r.applies_to("amd64") == kept
+            }
+            _ => panic!("apt-parsedepends.tsv:{line}: bad row {cols:?}"),
+        };
+        if !agrees {
+            differ.push(line);
+        }
+    }
+    assert_eq!(n, flat.len(), "every relation pinlock read has a row");
+    assert_eq!(n, 23);
+    assert_eq!(
+        differ,
+        known_differences(text),
+        "rows where pinlock differs from apt"
+    );
+}
+
+#[test]
+fn apt_cachefilter_arch() {
+    let text = include_str!("../../testdata/parity/apt-cachefilter-arch.tsv");
+    let (mut differ, mut n) = (Vec::new(), 0);
+    for (line, cols) in rows(text) {
+        let [spec, arch, want, note] = cols[..] else {
+            panic!("apt-cachefilter-arch.tsv:{line}: expected 4 columns")
+        };
+        n += 1;
+        if note.starts_with("skip: ") {
+            continue;
+        }
+        if debarch_is(arch, spec).to_string() != want {
+            differ.push(line);
+        }
+    }
+    assert_eq!(n, 61);
+    assert_eq!(
+        differ,
+        known_differences(text),
+        "rows where pinlock differs from apt"
+    );
 }
