@@ -4,7 +4,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::deb822::{paragraphs, Deb822Error};
+use crate::deb822::{paragraphs, strip_field_comments, Deb822Error};
 
 /// The key(s) a source must be signed with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -480,7 +480,9 @@ fn redact_line(line: &str) -> String {
 /// stanza. `file` names the text in errors.
 pub fn parse_deb822(text: &str, file: &str) -> Result<Vec<SourceSpec>, SourceError> {
     let mut out = Vec::new();
-    for p in paragraphs(text, file)? {
+    // apt reads `.sources` with comment support: a comment inside a field does not end it
+    let text = strip_field_comments(text);
+    for p in paragraphs(&text, file)? {
         let bad = |reason: &str| SourceError::Stanza {
             file: file.to_string(),
             line: p.line,
@@ -716,6 +718,16 @@ mod tests {
             e.to_string(),
             "x.sources:1: invalid source stanza: missing URIs"
         );
+    }
+
+    /// apt reads `.sources` with `pkgTagFile::SUPPORT_COMMENTS`: a comment line between a field
+    /// and its continuation lines is dropped and the field goes on (was "continuation line
+    /// without a field before it").
+    #[test]
+    fn deb822_comment_inside_a_field() {
+        let text = "# top\nTypes: deb\nURIs: http://x/\nSuites: a\nComponents: main\n# non-free\n contrib\n# end\n";
+        let s = parse_deb822(text, "x.sources").unwrap();
+        assert_eq!(s[0].components, ["main", "contrib"]);
     }
 
     /// deb822 `Architectures-Add`/`-Remove` are apt's `arch+`/`arch-` (`ParseStanza` in

@@ -3,6 +3,7 @@
 
 use std::cmp::Ordering;
 
+use pinlock_core::deb822::{paragraphs, strip_field_comments};
 use pinlock_core::relation::{debarch_is, parse_relations, Op, Relation};
 use pinlock_core::release::parse_apt_date;
 use pinlock_core::version::{compare, Version};
@@ -15,7 +16,8 @@ fn rows(text: &str) -> impl Iterator<Item = (usize, Vec<&str>)> {
         .map(|(i, l)| (i + 1, l.split('\t').collect()))
 }
 
-/// Undoes the escapes of the files that need them: `\t` is a tab, `\\` a backslash.
+/// Undoes the escapes of the files that need them: `\t` is a tab, `\n` a newline, `\\` a
+/// backslash.
 fn unescape(field: &str) -> String {
     let mut out = String::with_capacity(field.len());
     let mut chars = field.chars();
@@ -26,6 +28,7 @@ fn unescape(field: &str) -> String {
         }
         match chars.next() {
             Some('t') => out.push('\t'),
+            Some('n') => out.push('\n'),
             Some('\\') => out.push('\\'),
             other => panic!("bad escape \\{other:?} in {field:?}"),
         }
@@ -251,5 +254,121 @@ fn apt_cachefilter_arch() {
         differ,
         known_differences(text),
         "rows where pinlock differs from apt"
+    );
+}
+
+/// One section apt reads: its Count(), the fields FindS returns, the fields that do not exist.
+type TagSection = (usize, Vec<(String, String)>, Vec<String>);
+
+/// One case of `apt-tagfile.txt`: an input and the sections apt reads from it.
+#[derive(Default)]
+struct TagCase {
+    name: String,
+    input: String,
+    sections: Vec<TagSection>,
+    known: bool,
+    /// Read with apt's `pkgTagFile::SUPPORT_COMMENTS` (as apt reads `.sources` files).
+    support_comments: bool,
+}
+
+fn tag_cases(text: &str) -> Vec<TagCase> {
+    let mut cases: Vec<TagCase> = Vec::new();
+    for (line, cols) in rows(text) {
+        let cols: Vec<String> = cols.iter().map(|c| unescape(c)).collect();
+        let cols: Vec<&str> = cols.iter().map(String::as_str).collect();
+        if let ["case", name, _] = cols[..] {
+            cases.push(TagCase {
+                name: name.to_string(),
+                ..TagCase::default()
+            });
+            continue;
+        }
+        let case = cases.last_mut().expect("a case first");
+        let gen = |n: &str, t: &str| -> Vec<String> {
+            (0..n.parse::<usize>().unwrap())
+                .map(|i| {
+                    t.replace("{i}", &i.to_string())
+                        .replace("{2000+i}", &(2000 + i).to_string())
+                })
+                .collect()
+        };
+        match cols[..] {
+            ["input", t] => case.input.push_str(t),
+            ["repeat", n, t] => case.input.extend(gen(n, t)),
+            ["section", count] => case.sections.push((count.parse().unwrap(), vec![], vec![])),
+            ["field", name, value] => {
+                let s = case.sections.last_mut().unwrap();
+                s.1.push((name.to_string(), value.to_string()));
+            }
+            ["fields", n, name, value] => {
+                let s = case.sections.last_mut().unwrap();
+                s.1.extend(gen(n, name).into_iter().zip(gen(n, value)));
+            }
+            ["absent", name] => case.sections.last_mut().unwrap().2.push(name.to_string()),
+            ["end"] => {}
+            ["known", _] => case.known = true,
+            ["support-comments"] => case.support_comments = true,
+            _ => panic!("apt-tagfile.txt:{line}: bad row {cols:?}"),
+        }
+    }
+    cases
+}
+
+/// How pinlock's deb822 reader reads `case`, compared with what apt reads.
+fn tag_case_agrees(case: &TagCase) -> Result<(), String> {
+    let input = match case.support_comments {
+        true => strip_field_comments(&case.input),
+        false => case.input.as_str().into(),
+    };
+    let paras = paragraphs(&input, &case.name).map_err(|e| e.to_string())?;
+    if paras.len() != case.sections.len() {
+        return Err(format!(
+            "{} sections, apt reads {}",
+            paras.len(),
+            case.sections.len()
+        ));
+    }
+    for (i, (p, (count, fields, absent))) in paras.iter().zip(&case.sections).enumerate() {
+        if p.fields.len() != *count {
+            return Err(format!(
+                "section {i}: {} fields, apt {count}",
+                p.fields.len()
+            ));
+        }
+        for (name, value) in fields {
+            if p.get(name) != Some(value) {
+                return Err(format!(
+                    "section {i}: {name:?} is {:?}, apt {value:?}",
+                    p.get(name)
+                ));
+            }
+        }
+        if let Some(name) = absent.iter().find(|n| p.get(n).is_some()) {
+            return Err(format!("section {i}: {name:?} exists"));
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn apt_tagfile() {
+    let cases = tag_cases(include_str!("../../testdata/parity/apt-tagfile.txt"));
+    assert_eq!(cases.len(), 8);
+    let mut differ = Vec::new();
+    let mut report = String::new();
+    for case in &cases {
+        if let Err(e) = tag_case_agrees(case) {
+            differ.push(case.name.as_str());
+            report += &format!("{}: {e}\n", case.name);
+        }
+    }
+    let known: Vec<&str> = cases
+        .iter()
+        .filter(|c| c.known)
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(
+        differ, known,
+        "cases where pinlock differs from apt:\n{report}"
     );
 }
