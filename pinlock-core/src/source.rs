@@ -436,7 +436,11 @@ fn apply_option(
         | "inrelease-path"
         | "snapshot"
         | "languages"
+        | "languages-add"
+        | "languages-remove"
         | "targets"
+        | "targets-add"
+        | "targets-remove"
         | "enabled"
         | "date-max-future"
         | "valid-until-min"
@@ -475,6 +479,34 @@ fn redact_line(line: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+/// The fields of a deb822 stanza apt 2.6 reads (`pkgSourceList::Type::ParseStanza` and its
+/// option mapping in `apt-pkg/sourcelist.cc`), lowercase; apt ignores every other field.
+const DEB822_FIELDS: &[&str] = &[
+    "types",
+    "uris",
+    "suites",
+    "components",
+    "enabled",
+    "architectures",
+    "architectures-add",
+    "architectures-remove",
+    "languages",
+    "languages-add",
+    "languages-remove",
+    "targets",
+    "targets-add",
+    "targets-remove",
+    "trusted",
+    "check-valid-until",
+    "valid-until-min",
+    "valid-until-max",
+    "check-date",
+    "date-max-future",
+    "signed-by",
+    "pdiffs",
+    "by-hash",
+];
 
 /// Parses deb822 `.sources` text: one [`SourceSpec`] per URI of each enabled `Types: deb`
 /// stanza. `file` names the text in errors.
@@ -521,8 +553,14 @@ pub fn parse_deb822(text: &str, file: &str) -> Result<Vec<SourceSpec>, SourceErr
         };
         let (mut plus, mut minus) = (None, None);
         for (name, value, line) in &p.fields {
-            match name.to_ascii_lowercase().as_str() {
-                "types" | "uris" | "suites" | "components" => {}
+            let name = name.to_ascii_lowercase();
+            // apt 2.6's ParseStanza reads only these fields and ignores any other
+            // (`Description`, `X-Repolib-Name`, ...; apt's test-apt-sources-deb822)
+            if !DEB822_FIELDS.contains(&name.as_str()) {
+                continue;
+            }
+            match name.as_str() {
+                "types" | "uris" | "suites" | "components" | "enabled" => {}
                 // apt: Architectures-Add/-Remove are arch+/arch-, applied after Architectures
                 "architectures-add" => plus = Some(&**value),
                 "architectures-remove" => minus = Some(&**value),
@@ -728,6 +766,15 @@ mod tests {
         let text = "# top\nTypes: deb\nURIs: http://x/\nSuites: a\nComponents: main\n# non-free\n contrib\n# end\n";
         let s = parse_deb822(text, "x.sources").unwrap();
         assert_eq!(s[0].components, ["main", "contrib"]);
+    }
+
+    /// apt's ParseStanza ignores the fields it does not map (`Description`, `X-Repolib-Name`,
+    /// ...); they were refused as unknown options.
+    #[test]
+    fn deb822_ignores_fields_apt_ignores() {
+        let text = "Types: deb\nURIs: http://x/\nSuites: a\nComponents: main\nDescription: short\n long\nX-Repolib-Name: x\nLanguages-Add: de\n";
+        let s = parse_deb822(text, "x.sources").unwrap();
+        assert_eq!(s[0].components, ["main"]);
     }
 
     /// deb822 `Architectures-Add`/`-Remove` are apt's `arch+`/`arch-` (`ParseStanza` in

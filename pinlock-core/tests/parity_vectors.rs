@@ -2,11 +2,14 @@
 //! `testdata/parity/` (each file names its origin: repository, path and tag).
 
 use std::cmp::Ordering;
+use std::collections::BTreeSet;
 
 use pinlock_core::deb822::{paragraphs, strip_field_comments};
 use pinlock_core::relation::{debarch_is, parse_relations, Op, Relation};
 use pinlock_core::release::parse_apt_date;
+use pinlock_core::source::{parse_deb822, parse_one_line};
 use pinlock_core::version::{compare, Version};
+use pinlock_core::SourceSpec;
 
 /// The data lines of a vector file: not empty, not `#` comments; split on tabs.
 fn rows(text: &str) -> impl Iterator<Item = (usize, Vec<&str>)> {
@@ -358,6 +361,136 @@ fn apt_tagfile() {
     let mut report = String::new();
     for case in &cases {
         if let Err(e) = tag_case_agrees(case) {
+            differ.push(case.name.as_str());
+            report += &format!("{}: {e}\n", case.name);
+        }
+    }
+    let known: Vec<&str> = cases
+        .iter()
+        .filter(|c| c.known)
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(
+        differ, known,
+        "cases where pinlock differs from apt:\n{report}"
+    );
+}
+
+/// One case of `apt-sourcelist.txt`.
+#[derive(Default)]
+struct SourceCase {
+    name: String,
+    machine: Vec<String>,
+    one_line: Option<String>,
+    deb822: String,
+    /// What apt reads: `(uri, suite, component, arch)` (binary-all left out), the flat
+    /// repositories, the number of entries, whether it refuses the file.
+    indexes: BTreeSet<(String, String, String, String)>,
+    flat: Vec<String>,
+    entries: Option<usize>,
+    error: bool,
+    known: bool,
+}
+
+fn source_cases(text: &str) -> Vec<SourceCase> {
+    let mut cases: Vec<SourceCase> = Vec::new();
+    let mut machine: Vec<String> = Vec::new();
+    for (line, cols) in rows(text) {
+        let cols: Vec<String> = cols.iter().map(|c| unescape(c)).collect();
+        let cols: Vec<&str> = cols.iter().map(String::as_str).collect();
+        match cols[..] {
+            ["machine", archs] => {
+                machine = archs.split(' ').map(str::to_string).collect();
+                continue;
+            }
+            ["case", name, _] => {
+                cases.push(SourceCase {
+                    name: name.to_string(),
+                    machine: machine.clone(),
+                    ..SourceCase::default()
+                });
+                continue;
+            }
+            _ => {}
+        }
+        let case = cases.last_mut().expect("a case first");
+        match cols[..] {
+            ["one-line", t] => case.one_line = Some(t.to_string()),
+            ["deb822", t] => case.deb822.push_str(t),
+            ["index", uri, suite, component, archs] => {
+                for arch in archs.split(' ').filter(|a| *a != "all") {
+                    let uri = uri.trim_end_matches('/').to_string();
+                    let key = (uri, suite.into(), component.into(), arch.into());
+                    case.indexes.insert(key);
+                }
+            }
+            ["flat", uri, path] => case.flat.push(format!("{uri}{path}")),
+            ["none"] => {}
+            ["entries", n] => case.entries = Some(n.parse().unwrap()),
+            ["error", _] => case.error = true,
+            ["known", _] => case.known = true,
+            _ => panic!("apt-sourcelist.txt:{line}: bad row {cols:?}"),
+        }
+    }
+    cases
+}
+
+/// How pinlock reads `case`, compared with what apt reads.
+fn source_case_agrees(case: &SourceCase) -> Result<(), String> {
+    let specs: Result<Vec<SourceSpec>, String> = match &case.one_line {
+        Some(line) => parse_one_line(line)
+            .map(|s| s.into_iter().collect())
+            .map_err(|e| e.to_string()),
+        None => parse_deb822(&case.deb822, "test.sources").map_err(|e| e.to_string()),
+    };
+    let specs = match (specs, case.error) {
+        (Err(_), true) => return Ok(()),
+        (Ok(s), true) => return Err(format!("read {s:?}, apt refuses it")),
+        (Err(e), false) => return Err(format!("refused ({e}), apt reads it")),
+        (Ok(s), false) => s,
+    };
+    if !case.flat.is_empty() {
+        return Err(format!(
+            "read {specs:?}, apt reads the flat {:?}",
+            case.flat
+        ));
+    }
+    if let Some(n) = case.entries {
+        let got: usize = specs.iter().map(|s| s.suites.len()).sum();
+        return match got == n {
+            true => Ok(()),
+            false => Err(format!("{got} entries, apt {n}")),
+        };
+    }
+    let mut got = BTreeSet::new();
+    for s in &specs {
+        let archs = match s.architectures.is_empty() {
+            true => &case.machine,
+            false => &s.architectures,
+        };
+        for suite in &s.suites {
+            for component in &s.components {
+                for arch in archs.iter().filter(|a| *a != "all") {
+                    let uri = s.uri.trim_end_matches('/').to_string();
+                    got.insert((uri, suite.clone(), component.clone(), arch.clone()));
+                }
+            }
+        }
+    }
+    match got == case.indexes {
+        true => Ok(()),
+        false => Err(format!("reads {got:?}, apt {:?}", case.indexes)),
+    }
+}
+
+#[test]
+fn apt_sourcelist() {
+    let cases = source_cases(include_str!("../../testdata/parity/apt-sourcelist.txt"));
+    assert_eq!(cases.len(), 54);
+    let mut differ = Vec::new();
+    let mut report = String::new();
+    for case in &cases {
+        if let Err(e) = source_case_agrees(case) {
             differ.push(case.name.as_str());
             report += &format!("{}: {e}\n", case.name);
         }
