@@ -505,3 +505,41 @@ fn apt_sourcelist() {
         "cases where pinlock differs from apt:\n{report}"
     );
 }
+
+#[test]
+fn dpkg_perl_version() {
+    let text = include_str!("../../testdata/parity/dpkg-Dpkg_Version.tsv");
+    let mut n = 0;
+    for (line, cols) in rows(text) {
+        let at = format!("dpkg-Dpkg_Version.tsv:{line}: {cols:?}");
+        match cols[..] {
+            ["cmp", a, b, result] => {
+                let want = ordering(result);
+                if let Err(e) = check_pair(a, b, want) {
+                    panic!("{at}: {e}");
+                }
+                // upstream's $truth table: the operators that hold for each result
+                let holds: &[&str] = match result {
+                    "-1" => &["<<", "<=", "<"],
+                    "0" => &["<=", "<", "=", ">=", ">"],
+                    _ => &[">=", ">", ">>"],
+                };
+                let got = compare(a, b).unwrap();
+                for op in ["<<", "<=", "<", "=", ">=", ">", ">>"] {
+                    let want = holds.contains(&op);
+                    assert_eq!(Op::parse(op).unwrap().matches(got), want, "{at}: {op}");
+                }
+            }
+            ["valid", t, want] => {
+                assert_eq!(Version::parse_strict(t).is_ok().to_string(), want, "{at}")
+            }
+            ["native", t, want] => {
+                let v = Version::parse(t).unwrap();
+                assert_eq!(v.revision().is_none().to_string(), want, "{at}");
+            }
+            _ => panic!("{at}: unknown row"),
+        }
+        n += 1;
+    }
+    assert_eq!(n, 57);
+}
