@@ -330,7 +330,7 @@ const CPUS: &[&str] = &[
     "arm64",
     "avr32",
     "hppa",
-    "loongarch64",
+    "loong64",
     "m32r",
     "m68k",
     "mips",
@@ -394,7 +394,6 @@ const TUPLES: &[(&str, &str)] = &[
     ("base-sysv-solaris-<cpu>", "solaris-<cpu>"),
     ("eabi-uclibc-uclinux-arm", "uclinux-armel"),
     ("base-uclibc-uclinux-<cpu>", "uclinux-<cpu>"),
-    ("base-gnu-linux-loongarch64", "loongarch64"),
     ("base-tos-mint-m68k", "mint-m68k"),
 ];
 
@@ -588,6 +587,10 @@ mod tests {
             ("armhf", "linux-armhf", true),
             ("linux-amd64", "any-amd64", true),
             ("linux-i386", "any-amd64", false),
+            // dpkg 1.21's cputable names the CPU loong64 (its GNU name is loongarch64)
+            ("loong64", "linux-any", true),
+            ("loong64", "any-loong64", true),
+            ("hurd-loong64", "hurd-any", true),
         ] {
             assert_eq!(debarch_is(real, alias), want, "debarch_is({real}, {alias})");
         }

@@ -543,3 +543,71 @@ fn dpkg_perl_version() {
     }
     assert_eq!(n, 57);
 }
+
+/// dpkg's `get_valid_wildcards` (scripts/t/Dpkg_Arch.t) for one architecture's tuple.
+fn dpkg_valid_wildcards(t: [&str; 4]) -> Vec<String> {
+    let [t0, t1, t2, t3] = t;
+    let mut w: Vec<String> = ["any", "any-any", "any-any-any", "any-any-any-any"]
+        .map(String::from)
+        .to_vec();
+    w.extend([
+        format!("{t2}-any"),
+        format!("any-{t3}"),
+        format!("{t1}-{t2}-any"),
+        format!("{t1}-any-{t3}"),
+        format!("{t1}-any-any"),
+        format!("any-{t2}-{t3}"),
+        format!("any-{t2}-any"),
+        format!("any-any-{t3}"),
+        format!("{t0}-{t1}-{t2}-any"),
+        format!("{t0}-{t1}-any-{t3}"),
+        format!("{t0}-{t1}-any-any"),
+        format!("{t0}-any-{t2}-{t3}"),
+        format!("{t0}-any-{t2}-any"),
+        format!("{t0}-any-any-{t3}"),
+        format!("{t0}-any-any-any"),
+        format!("any-{t1}-{t2}-{t3}"),
+        format!("any-{t1}-{t2}-any"),
+        format!("any-{t1}-any-{t3}"),
+        format!("any-{t1}-any-any"),
+        format!("any-any-{t2}-{t3}"),
+        format!("any-any-{t2}-any"),
+        format!("any-any-any-{t3}"),
+    ]);
+    w
+}
+
+#[test]
+fn dpkg_perl_arch() {
+    let text = include_str!("../../testdata/parity/dpkg-Dpkg_Arch.tsv");
+    let (mut explicit, mut arches, mut checks) = (0, 0, 0);
+    let mut wrong = Vec::new();
+    for (line, cols) in rows(text) {
+        match cols[..] {
+            ["is", real, alias, want] => {
+                let at = format!("dpkg-Dpkg_Arch.tsv:{line}: debarch_is({real}, {alias})");
+                assert_eq!(debarch_is(real, alias).to_string(), want, "{at}");
+                explicit += 1;
+            }
+            ["arch", name, tuple] => {
+                let t: Vec<&str> = tuple.split('-').collect();
+                let t: [&str; 4] = t.try_into().expect("a 4-part tuple");
+                for wildcard in dpkg_valid_wildcards(t) {
+                    if !debarch_is(name, &wildcard) {
+                        wrong.push(format!("{line}: {wildcard} does not match {name}"));
+                    }
+                    checks += 1;
+                }
+                arches += 1;
+            }
+            _ => panic!("dpkg-Dpkg_Arch.tsv:{line}: bad row {cols:?}"),
+        }
+    }
+    assert_eq!((explicit, arches, checks), (8, 569, 569 * 26));
+    assert!(
+        wrong.is_empty(),
+        "{} misses, first: {:?}",
+        wrong.len(),
+        &wrong[..wrong.len().min(20)]
+    );
+}
