@@ -611,3 +611,73 @@ fn dpkg_perl_arch() {
         &wrong[..wrong.len().min(20)]
     );
 }
+
+/// Relations printed as dpkg's output() prints them: `, ` between items, ` | ` between
+/// alternatives.
+fn print_relations(items: &[Vec<Relation>]) -> Vec<String> {
+    items
+        .iter()
+        .map(|alts| {
+            let alts: Vec<String> = alts.iter().map(Relation::to_string).collect();
+            alts.join(" | ")
+        })
+        .collect()
+}
+
+#[test]
+fn dpkg_perl_deps() {
+    let text = include_str!("../../testdata/parity/dpkg-Dpkg_Deps.tsv");
+    let (mut differ, mut n) = (Vec::new(), 0);
+    for (line, cols) in rows(text) {
+        let field = unescape(cols[1]);
+        let parsed = parse_relations(&field);
+        let agrees = match cols[..] {
+            ["parse", _, output, _] => parsed.map(|r| print_relations(&r).join(", ") == output),
+            ["sorted", _, output, _] => parsed.map(|r| {
+                let mut got = print_relations(&r);
+                let mut want: Vec<&str> = output.split(", ").collect();
+                got.sort();
+                want.sort_unstable();
+                got == want
+            }),
+            ["invalid", _, _] => Ok(parsed.is_err()),
+            ["reduce-arch", _, host, output, _] => parsed.map(|r| {
+                let kept: Vec<Vec<Relation>> = r
+                    .into_iter()
+                    .map(|alts| {
+                        // reduce_arch keeps the relations for HOST and drops their lists
+                        let kept = alts.into_iter().filter(|a| a.applies_to(host));
+                        kept.map(|a| Relation {
+                            arch_restrictions: Vec::new(),
+                            ..a
+                        })
+                        .collect()
+                    })
+                    .filter(|alts: &Vec<Relation>| !alts.is_empty())
+                    .collect();
+                print_relations(&kept).join(", ") == output
+            }),
+            ["iterate", _, arches, pkgs, _] => parsed.map(|r| {
+                let all = r.iter().flatten();
+                let quals: BTreeSet<&str> = all
+                    .clone()
+                    .filter_map(|a| a.arch_qualifier.as_deref())
+                    .collect();
+                let names: BTreeSet<&str> = all.map(|a| a.name.as_str()).collect();
+                quals.into_iter().collect::<Vec<_>>().join(" ") == arches
+                    && names.into_iter().collect::<Vec<_>>().join(" ") == pkgs
+            }),
+            _ => panic!("dpkg-Dpkg_Deps.tsv:{line}: bad row {cols:?}"),
+        };
+        if agrees != Ok(true) {
+            differ.push(line);
+        }
+        n += 1;
+    }
+    assert_eq!(n, 15);
+    assert_eq!(
+        differ,
+        known_differences(text),
+        "rows where pinlock differs from dpkg"
+    );
+}
