@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 use pinlock_core::deb822::{paragraphs, strip_field_comments};
 use pinlock_core::relation::{debarch_is, parse_relations, Op, Relation};
 use pinlock_core::release::parse_apt_date;
+use pinlock_core::signature::{verify_inrelease, Keyring};
 use pinlock_core::source::{parse_deb822, parse_one_line};
 use pinlock_core::version::{compare, Version};
 use pinlock_core::SourceSpec;
@@ -679,5 +680,58 @@ fn dpkg_perl_deps() {
         differ,
         known_differences(text),
         "rows where pinlock differs from dpkg"
+    );
+}
+
+#[test]
+fn apt_clearsigned() {
+    let text = include_str!("../../testdata/parity/apt-clearsigned.txt");
+    let mut keys = include_bytes!("../../testdata/parity/apt-keys/joesixpack.pub").to_vec();
+    keys.extend_from_slice(include_bytes!(
+        "../../testdata/parity/apt-keys/marvinparanoid.pub"
+    ));
+    let keyring = Keyring::from_bytes(&keys).unwrap();
+    let now = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_483_228_800);
+    // (name, input, expected: Some(content) when apt reads it, None when apt refuses it; known)
+    let mut cases: Vec<(String, String, Option<String>, bool)> = Vec::new();
+    for (line, cols) in rows(text) {
+        let cols: Vec<String> = cols.iter().map(|c| unescape(c)).collect();
+        let cols: Vec<&str> = cols.iter().map(String::as_str).collect();
+        match cols[..] {
+            ["case", name] => cases.push((name.into(), String::new(), None, false)),
+            ["input", t] => cases.last_mut().unwrap().1.push_str(t),
+            ["expect", "content", t] => cases.last_mut().unwrap().2 = Some(t.into()),
+            ["expect", "refused", _] => {}
+            // apt opens the file as it is, unsigned: its whole text is the content
+            ["expect", "unsigned"] => {
+                let case = cases.last_mut().unwrap();
+                case.2 = Some(case.1.clone());
+            }
+            ["known", _] => cases.last_mut().unwrap().3 = true,
+            _ => panic!("apt-clearsigned.txt:{line}: bad row {cols:?}"),
+        }
+    }
+    assert_eq!(cases.len(), 15);
+    let mut differ = Vec::new();
+    let mut report = String::new();
+    for (name, input, want, _) in &cases {
+        let got = verify_inrelease(&keyring, input.as_bytes(), now);
+        let agrees = match (&got, want) {
+            (Ok(v), Some(want)) => v.content == want.as_bytes(),
+            (Err(_), None) => true,
+            _ => false,
+        };
+        if !agrees {
+            differ.push(name.as_str());
+            report += &format!(
+                "{name}: {:?}\n",
+                got.map(|v| String::from_utf8_lossy(&v.content).into_owned())
+            );
+        }
+    }
+    let known: Vec<&str> = cases.iter().filter(|c| c.3).map(|c| c.0.as_str()).collect();
+    assert_eq!(
+        differ, known,
+        "cases where pinlock differs from apt:\n{report}"
     );
 }
