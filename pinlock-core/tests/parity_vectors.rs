@@ -5,7 +5,9 @@ use std::cmp::Ordering;
 use std::collections::BTreeSet;
 
 use pinlock_core::deb822::{paragraphs, strip_field_comments};
-use pinlock_core::relation::{debarch_is, parse_relations, Op, Relation};
+use pinlock_core::relation::{
+    debarch_is, parse_relations, valid_name, valid_relation_name, Op, Relation,
+};
 use pinlock_core::release::parse_apt_date;
 use pinlock_core::signature::{verify_inrelease, Keyring};
 use pinlock_core::source::{parse_deb822, parse_one_line};
@@ -733,5 +735,27 @@ fn apt_clearsigned() {
     assert_eq!(
         differ, known,
         "cases where pinlock differs from apt:\n{report}"
+    );
+}
+
+#[test]
+fn dpkg_perl_package_names() {
+    let text = include_str!("../../testdata/parity/dpkg-Dpkg_Package.tsv");
+    let (mut differ, mut n) = (Vec::new(), 0);
+    for (line, cols) in rows(text) {
+        let [name, valid, _] = cols[..] else {
+            panic!("dpkg-Dpkg_Package.tsv:{line}: expected 3 columns")
+        };
+        let want = valid == "true";
+        if valid_name(name) != want || valid_relation_name(name) != want {
+            differ.push(line);
+        }
+        n += 1;
+    }
+    assert_eq!(n, 5);
+    assert_eq!(
+        differ,
+        known_differences(text),
+        "rows where pinlock differs from dpkg"
     );
 }
