@@ -384,7 +384,7 @@ fn apt_tagfile() {
 struct SourceCase {
     name: String,
     machine: Vec<String>,
-    one_line: Option<String>,
+    one_line: Vec<String>,
     deb822: String,
     /// What apt reads: `(uri, suite, component, arch)` (binary-all left out), the flat
     /// repositories, the number of entries, whether it refuses the file.
@@ -392,6 +392,10 @@ struct SourceCase {
     flat: Vec<String>,
     entries: Option<usize>,
     error: bool,
+    /// A `langs` row: apt reads the line (and its Packages indexes, by default).
+    langs: bool,
+    /// A `targets` row: whether its targets include Packages.
+    targets: Option<bool>,
     known: bool,
 }
 
@@ -418,7 +422,10 @@ fn source_cases(text: &str) -> Vec<SourceCase> {
         }
         let case = cases.last_mut().expect("a case first");
         match cols[..] {
-            ["one-line", t] => case.one_line = Some(t.to_string()),
+            ["one-line", t] => case.one_line.push(t.to_string()),
+            ["config", _] => {}
+            ["langs", _] => case.langs = true,
+            ["targets", t] => case.targets = Some(t.split(' ').any(|t| t == "Packages")),
             ["deb822", t] => case.deb822.push_str(t),
             ["index", uri, suite, component, archs] => {
                 for arch in archs.split(' ').filter(|a| *a != "all") {
@@ -440,11 +447,14 @@ fn source_cases(text: &str) -> Vec<SourceCase> {
 
 /// How pinlock reads `case`, compared with what apt reads.
 fn source_case_agrees(case: &SourceCase) -> Result<(), String> {
-    let specs: Result<Vec<SourceSpec>, String> = match &case.one_line {
-        Some(line) => parse_one_line(line)
-            .map(|s| s.into_iter().collect())
-            .map_err(|e| e.to_string()),
-        None => parse_deb822(&case.deb822, "test.sources").map_err(|e| e.to_string()),
+    let specs: Result<Vec<SourceSpec>, String> = match case.one_line.is_empty() {
+        false => case
+            .one_line
+            .iter()
+            .map(|line| parse_one_line(line).map_err(|e| e.to_string()))
+            .collect::<Result<Vec<Option<SourceSpec>>, String>>()
+            .map(|s| s.into_iter().flatten().collect()),
+        true => parse_deb822(&case.deb822, "test.sources").map_err(|e| e.to_string()),
     };
     let specs = match (specs, case.error) {
         (Err(_), true) => return Ok(()),
@@ -452,6 +462,18 @@ fn source_case_agrees(case: &SourceCase) -> Result<(), String> {
         (Err(e), false) => return Err(format!("refused ({e}), apt reads it")),
         (Ok(s), false) => s,
     };
+    if let Some(packages) = case.targets {
+        return match specs.is_empty() != packages {
+            true => Ok(()),
+            false => Err(format!("reads {specs:?}; apt reads Packages: {packages}")),
+        };
+    }
+    if case.langs && case.indexes.is_empty() {
+        return match specs.is_empty() {
+            false => Ok(()),
+            true => Err("reads no source, apt reads it".into()),
+        };
+    }
     if !case.flat.is_empty() {
         return Err(format!(
             "read {specs:?}, apt reads the flat {:?}",
@@ -489,7 +511,7 @@ fn source_case_agrees(case: &SourceCase) -> Result<(), String> {
 #[test]
 fn apt_sourcelist() {
     let cases = source_cases(include_str!("../../testdata/parity/apt-sourcelist.txt"));
-    assert_eq!(cases.len(), 54);
+    assert_eq!(cases.len(), 103);
     let mut differ = Vec::new();
     let mut report = String::new();
     for case in &cases {
