@@ -159,11 +159,11 @@ fn quote_word(s: &str, at: usize) -> Option<(String, usize, usize)> {
 /// be followed by one; `arch+=`/`arch-=` add to and remove from `arch=`.
 ///
 /// Returns `Ok(None)` for `deb-src` lines (pinlock reads binary packages only) and for a line
-/// whose `target=`/`target-=` options leave out `Packages` (apt reads no package index of it). Refuses
-/// `trusted=yes` (pinlock never reads an unverified repository), flat repositories (`SUITE`
-/// ending in `/`), which pinlock does not support yet, a line that is only a comment, and
-/// `arch+=`/`arch-=` without `arch=` (apt applies them to the machine's architectures, which
-/// pinlock does not have).
+/// whose `target=`/`target-=` options leave out `Packages` (apt reads no package index of it).
+/// Refuses `trusted=yes` (pinlock never reads an unverified repository), flat repositories
+/// (`SUITE` ending in `/`), which pinlock does not support yet, a line that is only a comment,
+/// and `arch+=`/`arch-=` without `arch=` (apt applies them to the machine's architectures,
+/// which pinlock does not have).
 pub fn parse_one_line(line: &str) -> Result<Option<SourceSpec>, SourceError> {
     let shown = redact_line(line);
     let fail = |reason: &str| SourceError::Line {
