@@ -359,7 +359,7 @@ fn tag_case_agrees(case: &TagCase) -> Result<(), String> {
 #[test]
 fn apt_tagfile() {
     let cases = tag_cases(include_str!("../../testdata/parity/apt-tagfile.txt"));
-    assert_eq!(cases.len(), 8);
+    assert_eq!(cases.len(), 9);
     let mut differ = Vec::new();
     let mut report = String::new();
     for case in &cases {
