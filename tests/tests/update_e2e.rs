@@ -162,7 +162,9 @@ fn update_moves_siblings_writes_pr_body_and_is_idempotent() {
     );
     assert!(t.packages.contains_key("docker-buildx-plugin"));
     assert!(t.packages.contains_key("docker-compose-plugin"));
-    assert!(after.first_seen["docker-ce"].contains_key(NEW_DOCKER));
+    // No `min-age` policy: no first-seen records, in the lockfile or beside it.
+    assert!(after.first_seen.is_empty(), "{:?}", after.first_seen);
+    assert!(!p.path().join("pinlock.seen.yml").exists());
     let play = std::fs::read_to_string(p.path().join("site.yml")).unwrap();
     assert!(play.contains(&format!("docker-ce={NEW_DOCKER}")), "{play}");
     assert!(
@@ -296,6 +298,7 @@ fn policies_hold_versions_back() {
         return;
     };
     let before = p.lock();
+    let lock_text = std::fs::read(p.path().join("pinlock.lock")).unwrap();
     let out = p.run_at(3, &["update"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let held = p.lock();
@@ -312,10 +315,21 @@ fn policies_hold_versions_back() {
         "{}",
         stderr(&out)
     );
-    assert!(
-        held.first_seen["docker-ce"].contains_key(NEW_DOCKER),
-        "first-seen recorded: {:?}",
-        held.first_seen
+    // Nothing proposed: the lockfile is byte-identical; the dates are in the seen file.
+    assert_eq!(
+        std::fs::read(p.path().join("pinlock.lock")).unwrap(),
+        lock_text
+    );
+    assert!(held.first_seen.is_empty(), "{:?}", held.first_seen);
+    let seen = std::fs::read_to_string(p.path().join("pinlock.seen.yml")).unwrap();
+    assert!(seen.contains(&format!("{NEW_DOCKER}: ")), "{seen}");
+    // A second run on the same snapshot leaves the seen file as it is.
+    let out = p.run_at(4, &["update"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("Wrote"), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(p.path().join("pinlock.seen.yml")).unwrap(),
+        seen
     );
     let out = p.run_at(3, &["outdated"]);
     assert!(stdout(&out).contains("held: too-young"), "{}", stdout(&out));
@@ -335,6 +349,7 @@ fn policies_hold_versions_back() {
         "{}",
         stdout(&out)
     );
+    assert!(p.lock().first_seen.is_empty());
 }
 
 #[test]
@@ -493,4 +508,113 @@ fn several_targets_move_together_and_precise_applies_where_the_version_exists() 
     assert!(vars.contains("5:24.0.2-1~debian.11~bullseye"), "{vars}");
     let play = std::fs::read_to_string(p.path().join("site.yml")).unwrap();
     assert!(play.contains("pinlock_pins"), "{play}");
+}
+
+/// Every file under `dir` with its bytes, sorted by path.
+fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let e = e.unwrap();
+            let path = e.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path.strip_prefix(dir).unwrap().to_path_buf();
+                out.push((rel, std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A fresh copy of `examples/docker-buster` (its own offline repository, no server).
+fn docker_buster() -> tempfile::TempDir {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/docker-buster");
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&root, dir.path());
+    dir
+}
+
+fn run_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(pinlock_bin())
+        .current_dir(dir)
+        .args(["--no-cache", "--color", "never"])
+        .args(args)
+        .env("PINLOCK_NOW", "1700000000")
+        .env_remove("PINLOCK_CACHE_DIR")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn update_that_proposes_nothing_writes_nothing() {
+    if !require_tool("gpg") {
+        return;
+    }
+    let ex = docker_buster();
+    let before = tree(ex.path());
+    for args in [
+        &["update", "--json"][..],
+        &["update"][..],
+        &["update", "docker-ce", "--pr-body", "pr.md"][..],
+    ] {
+        let out = run_in(ex.path(), args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("nothing to update"),
+            "{}",
+            stderr(&out)
+        );
+        let after = tree(ex.path());
+        let names = |t: &[(PathBuf, Vec<u8>)]| t.iter().map(|x| x.0.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&after), names(&before), "{args:?}");
+        assert!(after == before, "{args:?} changed a file");
+    }
+    let out = run_in(ex.path(), &["update", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["changed"], false);
+    assert_eq!(json["files"], serde_json::json!([]));
+    assert_eq!(json["seen_file"], serde_json::Value::Null);
+}
+
+#[test]
+fn update_commit_without_a_proposal_commits_only_new_first_seen_dates() {
+    if !require_tool("git") {
+        return;
+    }
+    let manifest = format!("{RELAXED}update:\n  min-age: 7d\n");
+    let Some(p) = Project::new(&manifest) else {
+        return;
+    };
+    let dir = p.path();
+    git(dir, &["init", "-q", "-b", "main"]);
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "initial"]);
+    let head = git(dir, &["rev-parse", "HEAD"]);
+    // Day 3: every new version is too young; nothing proposed, the dates are recorded.
+    let out = p.run_at(3, &["update", "--commit", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["changed"], false);
+    assert_eq!(json["branch"], "pinlock/first-seen");
+    assert_eq!(json["files"], serde_json::json!(["pinlock.seen.yml"]));
+    assert_eq!(
+        git(dir, &["diff", "--name-only", &head, "pinlock/first-seen"]),
+        "pinlock.seen.yml"
+    );
+    let seen = git(dir, &["show", "pinlock/first-seen:pinlock.seen.yml"]);
+    assert!(seen.contains(NEW_DOCKER), "{seen}");
+    assert_eq!(git(dir, &["status", "--porcelain"]), "");
+    // Once merged, the dates make the versions old enough at day 8.
+    git(dir, &["merge", "-q", "--ff-only", "pinlock/first-seen"]);
+    let out = p.run_at(8, &["update", "--commit", "--json"]);
+    assert_eq!(out.status.code(), Some(10), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(json["files"]
+        .as_array()
+        .unwrap()
+        .contains(&serde_json::json!("pinlock.lock")));
 }

@@ -16,6 +16,7 @@ use anyhow::Context;
 use pinlock_core::lockfile::Lockfile;
 use pinlock_core::manifest::Manifest;
 use pinlock_core::repository::read_sources_blocking;
+use pinlock_core::update::seen::{self, SeenFile};
 use pinlock_core::update::{outdated, OutdatedRow};
 
 use crate::cli::{Global, OutdatedArgs};
@@ -40,10 +41,19 @@ pub fn load_lock(path: &std::path::Path) -> anyhow::Result<Lockfile> {
     })
 }
 
+/// The lockfile with its first-seen records taken from the seen file beside it
+/// (`pinlock.seen.yml`), completed by the lockfile's own legacy `first-seen:`.
+pub fn load_lock_with_seen(path: &std::path::Path) -> anyhow::Result<Lockfile> {
+    let mut lock = load_lock(path)?;
+    let seen = SeenFile::load(&SeenFile::path_beside(path))?;
+    lock.first_seen = seen::merged(seen.as_ref(), &lock);
+    Ok(lock)
+}
+
 pub fn run(g: &Global, args: OutdatedArgs, out: &Reporter) -> anyhow::Result<ExitCode> {
     let manifest = Manifest::load(&args.project.manifest)?;
     let path = args.project.lockfile_path(&manifest.dir);
-    let lock = load_lock(&path)?;
+    let lock = load_lock_with_seen(&path)?;
     let opts = super::read_options(g, &manifest.dir, out)?;
     let suites =
         read_sources_blocking(&manifest.specs(), &opts).context("cannot read the repositories")?;

@@ -1,11 +1,16 @@
 //! `pinlock update`: propose upgrades.
 //!
-//! Without `--commit` it writes pinlock.lock (atomically, only when it changes) and the re-pinned
-//! playbooks. With `--commit` it leaves the working tree alone and records the same files as one
-//! commit on top of HEAD on a branch (`pinlock/update-<packages>` by default); the same proposal
-//! again leaves the branch as it is. `--pr-body FILE` writes the Markdown description when
-//! there is a proposal. `--json` prints `{"version": 1, "changed", "title", "commit_message",
-//! "packages", "changes", "findings", "held", "files", "branch", "commit"}` on stdout.
+//! When it proposes something, it writes pinlock.lock and the re-pinned playbooks (atomically,
+//! only files that change). When it proposes nothing, it writes neither: the one file such a run
+//! may write is the seen file `pinlock.seen.yml` (first-seen dates, `update::seen`), only when
+//! a version was seen for the first time, and only in projects that use it (an `update.min-age`
+//! policy, or the file exists). With `--commit` it leaves the working tree alone
+//! and records the same files as one commit on top of HEAD on a branch
+//! (`pinlock/update-<packages>` by default; `pinlock/first-seen` when only the seen file
+//! changes); the same proposal again leaves the branch as it is. `--pr-body FILE` writes the
+//! Markdown description when there is a proposal. `--json` prints `{"version": 1, "changed",
+//! "title", "commit_message", "packages", "changes", "findings", "held", "files", "seen_file",
+//! "branch", "commit"}` on stdout.
 //!
 //! Exit codes: 0 nothing to update; 10 a proposal was made; 2 an error.
 
@@ -16,6 +21,7 @@ use anyhow::Context;
 use pinlock_core::manifest::Manifest;
 use pinlock_core::repository::read_sources_blocking;
 use pinlock_core::update::git::{commit_to_branch, CommitOutcome};
+use pinlock_core::update::seen::SeenFile;
 use pinlock_core::update::{playbooks, prbody, propose, UpdateOptions};
 
 use crate::cli::{Global, UpdateArgs};
@@ -24,10 +30,15 @@ use crate::report::Reporter;
 /// Exit code when a proposal was made.
 pub const PROPOSAL: u8 = 10;
 
+/// Branch for `--commit` when there is no proposal but new first-seen records.
+pub const SEEN_BRANCH: &str = "pinlock/first-seen";
+
 pub fn run(g: &Global, args: UpdateArgs, out: &Reporter) -> anyhow::Result<ExitCode> {
     let manifest = Manifest::load(&args.project.manifest)?;
     let path = args.project.lockfile_path(&manifest.dir);
-    let previous = super::outdated::load_lock(&path)?;
+    let seen_path = SeenFile::path_beside(&path);
+    let seen_before = std::fs::read(&seen_path).ok();
+    let previous = super::outdated::load_lock_with_seen(&path)?;
     let opts = super::read_options(g, &manifest.dir, out)?;
     let suites =
         read_sources_blocking(&manifest.specs(), &opts).context("cannot read the repositories")?;
@@ -52,20 +63,34 @@ pub fn run(g: &Global, args: UpdateArgs, out: &Reporter) -> anyhow::Result<ExitC
             ),
         );
     }
-    // The playbooks are re-pinned to the new lock with the `pinlock pin` engine and written or
-    // committed together with the lockfile.
-    let repinned = playbooks::repin(
-        &proposal.lockfile,
-        &manifest.dir,
-        &manifest.playbooks,
-        &manifest.project,
-    )
-    .context("cannot re-pin the playbooks")?;
-    for w in &repinned.warnings {
-        out.warn(w);
-    }
-    let rewritten = repinned.files;
     let changed = proposal.has_changes();
+    // The playbooks are re-pinned to the new lock with the `pinlock pin` engine and written or
+    // committed together with the lockfile, only when there is a proposal: a run that proposes
+    // nothing leaves the lockfile and the playbooks alone.
+    let rewritten = if changed {
+        let repinned = playbooks::repin(
+            &proposal.lockfile,
+            &manifest.dir,
+            &manifest.playbooks,
+            &manifest.project,
+        )
+        .context("cannot re-pin the playbooks")?;
+        for w in &repinned.warnings {
+            out.warn(w);
+        }
+        repinned.files
+    } else {
+        Vec::new()
+    };
+    // First-seen records live in the seen file (update::seen); it is the one file a run without
+    // a proposal writes, and only when a record was added or dropped.
+    let seen = SeenFile::new(proposal.first_seen.clone());
+    let seen_text = seen.render();
+    // Kept when a `min-age` policy needs it (or the project already has the file).
+    let seen_changed = match &seen_before {
+        Some(b) => *b != seen_text.as_bytes(),
+        None => manifest.update.min_age.is_some() && !seen.first_seen.is_empty(),
+    };
     for c in &proposal.changes {
         out.status(
             "Updating",
@@ -84,26 +109,46 @@ pub fn run(g: &Global, args: UpdateArgs, out: &Reporter) -> anyhow::Result<ExitC
             .display()
             .to_string()
     };
-    let mut files_changed: Vec<String> = vec![shown(&path)];
-    files_changed.extend(rewritten.iter().map(|f| shown(&f.path)));
+    let mut files_changed: Vec<String> = Vec::new();
+    let mut files: Vec<(PathBuf, Vec<u8>)> = Vec::new();
+    if changed {
+        files_changed.push(shown(&path));
+        files.push((path.clone(), proposal.lockfile.render().into_bytes()));
+        for f in &rewritten {
+            files_changed.push(shown(&f.path));
+            files.push((f.path.clone(), f.content.clone()));
+        }
+    }
+    if seen_changed {
+        files_changed.push(shown(&seen_path));
+        files.push((seen_path.clone(), seen_text.clone().into_bytes()));
+    }
     let mut branch = None;
     let mut commit = None;
     if args.commit {
-        if changed {
-            let mut files: Vec<(PathBuf, Vec<u8>)> =
-                vec![(path.clone(), proposal.lockfile.render().into_bytes())];
-            for f in &rewritten {
-                files.push((f.path.clone(), f.content.clone()));
-            }
+        if !files.is_empty() {
             let name = args.branch.clone().unwrap_or_else(|| {
-                prbody::branch_name(&proposal.packages, args.packages.is_empty())
+                if changed {
+                    prbody::branch_name(&proposal.packages, args.packages.is_empty())
+                } else {
+                    SEEN_BRANCH.to_string()
+                }
             });
+            let message = if changed {
+                prbody::commit_message(&proposal)
+            } else {
+                format!(
+                    "chore(deps): record first-seen dates in {}\n\nNo update to propose; {} keeps when pinlock first saw each version, for `min-age` policies.\n",
+                    shown(&seen_path),
+                    shown(&seen_path)
+                )
+            };
             let dir = if manifest.dir.as_os_str().is_empty() {
                 PathBuf::from(".")
             } else {
                 manifest.dir.clone()
             };
-            match commit_to_branch(&dir, &files, &name, &prbody::commit_message(&proposal))? {
+            match commit_to_branch(&dir, &files, &name, &message)? {
                 CommitOutcome::Committed { commit: c } => {
                     out.status("Committed", format!("{c} on branch {name}"));
                     commit = Some(c);
@@ -122,18 +167,11 @@ pub fn run(g: &Global, args: UpdateArgs, out: &Reporter) -> anyhow::Result<ExitC
             branch = Some(name);
         }
     } else {
-        let wrote = proposal
-            .lockfile
-            .write(&path)
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        if wrote {
-            out.status("Wrote", path.display());
-        }
-        for f in &rewritten {
-            if pinlock_core::fsutil::write_atomic(&f.path, &f.content)
-                .with_context(|| format!("cannot write {}", f.path.display()))?
+        for (f, content) in &files {
+            if pinlock_core::fsutil::write_atomic(f, content)
+                .with_context(|| format!("cannot write {}", f.display()))?
             {
-                out.status("Wrote", f.path.display());
+                out.status("Wrote", f.display());
             }
         }
     }
@@ -159,7 +197,8 @@ pub fn run(g: &Global, args: UpdateArgs, out: &Reporter) -> anyhow::Result<ExitC
             "changes": proposal.changes,
             "findings": proposal.findings,
             "held": proposal.held,
-            "files": if changed { files_changed.clone() } else { Vec::new() },
+            "files": files_changed,
+            "seen_file": seen_changed.then(|| shown(&seen_path)),
             "branch": branch,
             "commit": commit,
         });

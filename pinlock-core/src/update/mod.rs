@@ -21,6 +21,7 @@ pub mod playbooks;
 pub mod policy;
 pub mod prbody;
 mod review;
+pub mod seen;
 mod view;
 
 use serde::Serialize;

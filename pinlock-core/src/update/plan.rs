@@ -11,6 +11,7 @@ use crate::repository::SuiteSnapshot;
 
 use super::policy::{Held, Policy};
 use super::review::{review, Finding};
+use super::seen::FirstSeen;
 use super::view::{choose, record_first_seen, views};
 use super::{Bump, UpdateError};
 
@@ -65,8 +66,13 @@ pub struct Proposal {
     pub packages: Vec<String>,
     /// The lock before.
     pub old: Lockfile,
-    /// The lock after (also carries refreshed first-seen records).
+    /// The lock after. It carries no first-seen records: those are in [`Proposal::first_seen`]
+    /// (written to the seen file, [`super::seen`]).
     pub lockfile: Lockfile,
+    /// First-seen records after this run: the previous ones (`previous.first_seen`, which the
+    /// caller fills from the seen file) plus versions served now for the first time, minus
+    /// versions older than every locked version.
+    pub first_seen: FirstSeen,
     /// Changed lock entries, sorted by target and package.
     pub changes: Vec<Change>,
     /// Review findings from the old and new package metadata, sorted.
@@ -273,6 +279,7 @@ pub fn propose(
     }
     new.first_seen = previous.first_seen.clone();
     record_first_seen(&mut new, &views, &manifest.packages);
+    let first_seen = std::mem::take(&mut new.first_seen);
 
     let mut changes = Vec::new();
     let all_targets: BTreeSet<&String> =
@@ -311,6 +318,7 @@ pub fn propose(
         packages: named,
         old: previous.clone(),
         lockfile: new,
+        first_seen,
         changes,
         findings,
         held,

@@ -393,6 +393,7 @@ mod tests {
             packages: vec!["docker-ce".into()],
             old: Default::default(),
             lockfile: Default::default(),
+            first_seen: Default::default(),
             changes,
             findings: Vec::new(),
             held: Vec::new(),
