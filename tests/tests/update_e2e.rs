@@ -618,3 +618,109 @@ fn update_commit_without_a_proposal_commits_only_new_first_seen_dates() {
         .unwrap()
         .contains(&serde_json::json!("pinlock.lock")));
 }
+
+#[test]
+fn outdated_exit_code_fails_exactly_when_update_proposes() {
+    let sibling = "sources:\n  - \"deb [arch=amd64 signed-by=keys/test.asc] {URL} buster stable\"\npackages:\n  docker-ce: \"^20.10\"\n  docker-ce-cli: \"*\"\n  containerd.io: \"*\"\nplaybooks: [site.yml]\n";
+    let pinned = "sources:\n  - \"deb [arch=amd64 signed-by=keys/test.asc] {URL} buster stable\"\npackages:\n  docker-ce: \"^20.10\"\n  docker-ce-cli: \"*\"\n  containerd.io: \"~1.6.18\"\nplaybooks: [site.yml]\n";
+    let young = format!("{RELAXED}update:\n  min-age: 7d\n");
+    let mut seen = Vec::new();
+    for (name, manifest) in [
+        ("relaxed", RELAXED.to_string()),
+        ("siblings", sibling.to_string()),
+        ("pinned", pinned.to_string()),
+        ("young", young),
+    ] {
+        let Some(p) = Project::new(&manifest) else {
+            return;
+        };
+        let out = p.run(&["outdated", "--json", "--exit-code"]);
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{name}: {e}: {}", stderr(&out)));
+        let fails = out.status.code() == Some(1);
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{name}: {}",
+            stderr(&out)
+        );
+        assert_eq!(json["proposes"], fails, "{name}");
+        let proposed: Vec<(String, String, String)> = json["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["state"] == "proposed" || r["state"] == "gone")
+            .map(|r| {
+                (
+                    r["target"].as_str().unwrap().to_string(),
+                    r["package"].as_str().unwrap().to_string(),
+                    r["proposed"].as_str().unwrap_or("(removed)").to_string(),
+                )
+            })
+            .collect();
+        // Every row of the closure is listed, dependencies included.
+        assert!(
+            json["packages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r["package"] == "docker-ce-cli"),
+            "{name}: {json}"
+        );
+        let out = p.run(&["update", "--json"]);
+        let proposes = out.status.code() == Some(10);
+        assert!(
+            matches!(out.status.code(), Some(0 | 10)),
+            "{name}: {}",
+            stderr(&out)
+        );
+        assert_eq!(fails, proposes, "{name}: outdated and update disagree");
+        let changes: Vec<(String, String, String)> =
+            serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["changes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| {
+                    (
+                        c["target"].as_str().unwrap().to_string(),
+                        c["package"].as_str().unwrap().to_string(),
+                        c["new"].as_str().unwrap_or("(removed)").to_string(),
+                    )
+                })
+                .collect();
+        assert_eq!(
+            proposed, changes,
+            "{name}: outdated's PROPOSED is update's change"
+        );
+        seen.push((name, fails));
+    }
+    // The cases cover both answers.
+    assert!(
+        seen.iter().any(|s| s.1) && seen.iter().any(|s| !s.1),
+        "{seen:?}"
+    );
+}
+
+#[test]
+fn docker_buster_outdated_and_update_agree_on_nothing() {
+    if !require_tool("gpg") {
+        return;
+    }
+    // docker-ce "^20.10" holds docker-ce-cli "*" back (same source package): nothing to do.
+    let ex = docker_buster();
+    let out = run_in(ex.path(), &["outdated", "--exit-code"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let table = stdout(&out);
+    assert!(
+        table.contains("`pinlock update` would propose nothing"),
+        "{table}"
+    );
+    insta::assert_snapshot!("docker_buster_outdated", table);
+    let out = run_in(ex.path(), &["update"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}

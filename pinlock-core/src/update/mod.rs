@@ -1,8 +1,10 @@
 //! Upgrade proposals: `pinlock outdated` and `pinlock update`.
 //!
-//! - [`outdated()`] lists, per target and requested package, the locked version, the newest
-//!   version the manifest and its [`UpdatePolicy`] allow, and the newest overall, with the kind
-//!   of upstream bump and when pinlock first saw the newest.
+//! - [`outdated()`] lists, per target and package of the closure, the locked version, what
+//!   [`propose()`] would lock instead (its [`State`]: gone, proposed, rebuilt, held, up to
+//!   date), the newest version the manifest and its [`UpdatePolicy`] allow, and the newest
+//!   overall, with the kind of upstream bump and when pinlock first saw the newest. It runs
+//!   [`propose()`] itself, so it agrees with `pinlock update` by construction.
 //! - [`propose()`] moves named packages (all requested ones when none are named) to the newest
 //!   allowed versions, together with their co-versioned siblings and the part of the dependency
 //!   closure only they pulled in; everything else keeps its locked version. It returns the new
@@ -29,7 +31,7 @@ use serde::Serialize;
 use crate::lock::LockError;
 use crate::version::Version;
 
-pub use outdated::{outdated, OutdatedRow};
+pub use outdated::{outdated, Outdated, OutdatedRow, State};
 pub use plan::{propose, Change, HeldVersion, Proposal, UpdateOptions};
 pub use policy::{Allow, Held, Policy, UpdatePolicy};
 pub use review::Finding;

@@ -36,6 +36,9 @@ pub enum Held {
     TooYoung,
     /// The manifest constraint excludes it.
     Constraint,
+    /// Its co-versioned siblings (binaries of the same source package, which move together) or
+    /// the rest of the closure keep it back: `pinlock update` would not lock it.
+    Siblings,
 }
 
 /// [`UpdatePolicy`] with its texts parsed.

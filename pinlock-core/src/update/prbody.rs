@@ -362,6 +362,7 @@ pub fn render(p: &Proposal, files: &[String]) -> String {
                 super::Held::NotAllowed => "bump larger than `allow`",
                 super::Held::TooYoung => "younger than `min-age`",
                 super::Held::Constraint => "outside the constraint",
+                super::Held::Siblings => "held with its co-versioned siblings",
             };
             md.push_str(&format!(
                 "- `{}` {} ({}): {why}\n",
