@@ -724,3 +724,72 @@ fn docker_buster_outdated_and_update_agree_on_nothing() {
     let out = run_in(ex.path(), &["update"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+/// The March snapshot with the locked containerd.io 1.6.18-1 replaced by a Debian-style
+/// security rebuild 1.6.18-1+deb10u1 (the old version is served no more).
+fn vanished_snapshot(p: &Project) -> BuiltRepo {
+    let fx = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("docker-debian-2023-03"), fx.path());
+    let idx = fx.path().join("buster/stable/amd64.Packages");
+    let text = std::fs::read_to_string(&idx).unwrap();
+    let stanza = "Package: containerd.io\nArchitecture: amd64\nVersion: 1.6.18-1\n";
+    assert!(text.contains(stanza));
+    std::fs::write(
+        &idx,
+        text.replace(
+            stanza,
+            "Package: containerd.io\nArchitecture: amd64\nVersion: 1.6.18-1+deb10u1\n",
+        ),
+    )
+    .unwrap();
+    let built = RepoBuilder::new(fx.path()).build().unwrap();
+    p.srv.set_root(built.path());
+    built
+}
+
+#[test]
+fn a_vanished_version_is_gone_fails_checks_by_name_and_is_replaced_first() {
+    let manifest = "sources:\n  - \"deb [arch=amd64 signed-by=keys/test.asc] {URL} buster stable\"\npackages:\n  docker-ce: \"^20.10\"\n  containerd.io: \"*\"\n";
+    let Some(p) = Project::new(manifest) else {
+        return;
+    };
+    let _repo = vanished_snapshot(&p);
+    let out = p.run(&["outdated"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let table = stdout(&out);
+    assert!(
+        table.lines().any(|l| l.contains("containerd.io")
+            && l.contains(" gone ")
+            && l.contains("1.6.18-1+deb10u1")),
+        "{table}"
+    );
+    assert!(
+        table.contains("Gone: no source serves the locked version of containerd.io"),
+        "{table}"
+    );
+    let out = p.run(&["outdated", "--json", "--exit-code"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let row = json["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["package"] == "containerd.io")
+        .unwrap();
+    assert_eq!(row["state"], "gone", "{row}");
+    assert_eq!(row["proposed"], "1.6.18-1+deb10u1", "{row}");
+
+    let out = p.run(&["lock", "--locked"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("containerd.io"), "{}", stderr(&out));
+
+    // Asked for docker-ce only, update still replaces what vanished, and says so first.
+    let out = p.run(&["update", "docker-ce", "--pr-body", "pr.md", "--json"]);
+    assert_eq!(out.status.code(), Some(10), "{}", stderr(&out));
+    assert_eq!(
+        p.lock().targets["buster/amd64"].packages["containerd.io"].version,
+        "1.6.18-1+deb10u1"
+    );
+    let md = std::fs::read_to_string(p.path().join("pr.md")).unwrap();
+    insta::assert_snapshot!("vanished_pr_body", md);
+}

@@ -44,6 +44,9 @@ pub struct Change {
     pub bump: Option<Bump>,
     /// True for packages the manifest requests.
     pub requested: bool,
+    /// True when no source of the target serves `old` any more: the change replaces a
+    /// vanished version (`pinlock lock --locked` fails until it is merged).
+    pub gone: bool,
 }
 
 /// A newer version a policy keeps back.
@@ -307,6 +310,14 @@ pub fn propose(
                     _ => None,
                 },
                 requested: constraints.contains_key(p),
+                gone: ov.is_some_and(|o| {
+                    views.iter().find(|v| v.name == *tname).is_some_and(|v| {
+                        !v.universe
+                            .candidates(p)
+                            .iter()
+                            .any(|c| c.pkg.version() == o.version)
+                    })
+                }),
             });
         }
     }

@@ -232,11 +232,60 @@ pub fn preflight(p: &Proposal) -> Vec<String> {
         .collect()
 }
 
-/// Renders the Markdown description: title, the host preflight callouts ([`preflight`]), the
+/// What a reviewer has to decide, most urgent first, each once with its targets: versions no
+/// source serves any more (the lock cannot be reproduced until this is merged), then major
+/// bumps of requested packages, then dependencies that join or leave the closure.
+pub fn decisions(p: &Proposal) -> Vec<String> {
+    // (rank, text) → targets
+    let mut items: BTreeMap<(u8, String), Vec<&str>> = BTreeMap::new();
+    for c in &p.changes {
+        let text = match (c.gone, &c.old, &c.new, c.bump) {
+            (true, Some(o), Some(n), _) => (
+                0,
+                format!(
+                    "**`{}` {o} is no longer served** by any source: replaced by {n}",
+                    c.package
+                ),
+            ),
+            (true, Some(o), None, _) => (
+                0,
+                format!(
+                    "**`{}` {o} is no longer served** by any source and leaves the lock",
+                    c.package
+                ),
+            ),
+            (false, Some(o), Some(n), Some(super::Bump::Major)) if c.requested => (
+                2,
+                format!("`{}` moves to a new major version: {o} → {n}", c.package),
+            ),
+            (false, None, Some(n), _) => (
+                3,
+                format!("`{}` {n} joins the dependency closure", c.package),
+            ),
+            _ => continue,
+        };
+        items.entry(text).or_default().push(&c.target);
+    }
+    items
+        .into_iter()
+        .map(|((_, text), targets)| format!("{text} ({})", targets.join(", ")))
+        .collect()
+}
+
+/// Renders the Markdown description: title, what needs a decision ([`decisions`]), the host
+/// preflight callouts ([`preflight`]), the
 /// `files` the change touches (as the caller wants them shown), changes per target, review
 /// findings, held versions.
 pub fn render(p: &Proposal, files: &[String]) -> String {
     let mut md = format!("# {}\n\n", title(p));
+    let decisions = decisions(p);
+    if !decisions.is_empty() {
+        md.push_str("## Needs a decision\n\n");
+        for d in &decisions {
+            md.push_str(&format!("- {d}\n"));
+        }
+        md.push('\n');
+    }
     for callout in preflight(p) {
         md.push_str(&callout);
         md.push_str("\n\n");
@@ -322,9 +371,8 @@ pub fn render(p: &Proposal, files: &[String]) -> String {
             .or_default()
             .push(f.target());
     }
-    let added: Vec<&super::Change> = p.changes.iter().filter(|c| c.old.is_none()).collect();
     let removed: Vec<&super::Change> = p.changes.iter().filter(|c| c.new.is_none()).collect();
-    if grouped.is_empty() && added.is_empty() && removed.is_empty() && uncovered.is_empty() {
+    if grouped.is_empty() && removed.is_empty() && uncovered.is_empty() {
         md.push_str("No dependency, conflict or format changes in the package metadata.\n");
     }
     for ((package, targets), relations) in &uncovered {
@@ -338,14 +386,7 @@ pub fn render(p: &Proposal, files: &[String]) -> String {
     for ((_, _, text), targets) in &grouped {
         md.push_str(&format!("- {text} ({})\n", targets.join(", ")));
     }
-    for c in added {
-        md.push_str(&format!(
-            "- `{}` {} joins the dependency closure ({})\n",
-            c.package,
-            c.new.as_deref().unwrap_or_default(),
-            c.target
-        ));
-    }
+    // Packages joining the closure are listed once, under "Needs a decision".
     for c in removed {
         md.push_str(&format!(
             "- `{}` {} leaves the dependency closure ({})\n",
@@ -386,6 +427,7 @@ mod tests {
             new: Some(new.into()),
             bump: Some(Bump::Major),
             requested: true,
+            gone: false,
         }
     }
 
@@ -521,5 +563,33 @@ mod tests {
         same.lockfile = same.old.clone();
         same.changes.clear();
         assert!(preflight(&same).is_empty());
+    }
+
+    #[test]
+    fn decisions_lead_with_vanished_versions_once_per_change() {
+        let mut gone = change("buster/amd64", "1.6.18-1", "1.6.18-1+deb10u1");
+        gone.package = "containerd.io".into();
+        gone.bump = Some(Bump::Patch);
+        gone.gone = true;
+        let mut gone_arm = gone.clone();
+        gone_arm.target = "buster/arm64".into();
+        let major = change(
+            "buster/amd64",
+            "5:20.10.23~3-0~debian-buster",
+            "5:24.0.2-1~debian.10~buster",
+        );
+        let p = proposal(vec![major, gone, gone_arm]);
+        let d = decisions(&p);
+        assert_eq!(d.len(), 2, "{d:#?}");
+        assert_eq!(
+            d[0],
+            "**`containerd.io` 1.6.18-1 is no longer served** by any source: replaced by 1.6.18-1+deb10u1 (buster/amd64, buster/arm64)"
+        );
+        assert!(
+            d[1].starts_with("`docker-ce` moves to a new major version"),
+            "{d:#?}"
+        );
+        let md = render(&p, &[]);
+        assert!(md.find("## Needs a decision").unwrap() < md.find("## Changes").unwrap());
     }
 }
