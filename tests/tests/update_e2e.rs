@@ -793,3 +793,146 @@ fn a_vanished_version_is_gone_fails_checks_by_name_and_is_replaced_first() {
     let md = std::fs::read_to_string(p.path().join("pr.md")).unwrap();
     insta::assert_snapshot!("vanished_pr_body", md);
 }
+
+#[test]
+fn update_commit_refuses_uncommitted_inputs() {
+    if !require_tool("git") {
+        return;
+    }
+    let Some(p) = Project::new(RELAXED) else {
+        return;
+    };
+    let dir = p.path();
+    git(dir, &["init", "-q", "-b", "main"]);
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "initial"]);
+    let refs = || git(dir, &["for-each-ref", "--format=%(refname)"]);
+    let refs_before = refs();
+
+    // An edited manifest: the proposal would be computed from it but committed next to the old.
+    let manifest = std::fs::read_to_string(dir.join("pinlock.yml")).unwrap();
+    std::fs::write(
+        dir.join("pinlock.yml"),
+        manifest.replace("docker-ce: \"*\"", "docker-ce: \"^23\""),
+    )
+    .unwrap();
+    let out = p.run(&["update", "--commit"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("refusing to commit: uncommitted changes in pinlock.yml\n"),
+        "{err}"
+    );
+    assert!(err.contains("hint: commit or stash them first"), "{err}");
+    assert_eq!(refs(), refs_before, "no branch was created");
+    git(dir, &["checkout", "-q", "--", "pinlock.yml"]);
+
+    // An edited playbook and an untracked lockfile edit are refused too, by name.
+    std::fs::write(dir.join("site.yml"), format!("{PLAYBOOK}# edited\n")).unwrap();
+    let lock = std::fs::read_to_string(dir.join("pinlock.lock")).unwrap();
+    std::fs::write(dir.join("pinlock.lock"), format!("{lock}\n")).unwrap();
+    let out = p.run(&["update", "--commit"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("uncommitted changes in pinlock.lock, site.yml\n"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(refs(), refs_before);
+
+    // Clean again: the branch is built, and the committed manifest is the one used.
+    git(dir, &["checkout", "-q", "--", "site.yml", "pinlock.lock"]);
+    let out = p.run(&["update", "--commit"]);
+    assert_eq!(out.status.code(), Some(10), "{}", stderr(&out));
+    let committed = git(dir, &["show", "pinlock/update-all:pinlock.lock"]);
+    assert!(committed.contains(NEW_DOCKER), "{committed}");
+    // Without --commit, edits are the user's business: update works on the working tree.
+    std::fs::write(dir.join("site.yml"), format!("{PLAYBOOK}# edited\n")).unwrap();
+    let out = p.run(&["update", "--dry-run"]);
+    assert_eq!(out.status.code(), Some(10), "{}", stderr(&out));
+}
+
+#[test]
+fn dry_run_prints_the_proposal_and_writes_nothing() {
+    let Some(p) = Project::new(&format!("{RELAXED}update:\n  min-age: 1d\n")) else {
+        return;
+    };
+    let before = tree(p.path());
+    let out = p.run(&["update", "--dry-run", "--json"]);
+    assert_eq!(out.status.code(), Some(10), "{}", stderr(&out));
+    assert!(tree(p.path()) == before, "--dry-run wrote a file");
+    assert!(stderr(&out).contains("Would write"), "{}", stderr(&out));
+    let dry: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(dry["dry_run"], true);
+    assert_eq!(dry["changed"], true);
+    // The same proposal a real run makes.
+    let out = p.run(&["update", "--json"]);
+    assert_eq!(out.status.code(), Some(10), "{}", stderr(&out));
+    let real: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(dry["changes"], real["changes"]);
+    assert_eq!(dry["files"], real["files"]);
+    assert!(tree(p.path()) != before);
+    let out = p.run(&["update", "--dry-run", "--commit"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}
+
+#[test]
+fn precise_takes_an_upstream_version_that_names_one_version() {
+    let Some(p) = Project::new(RELAXED) else {
+        return;
+    };
+    let out = p.run(&["update", "docker-ce", "--precise", "23.0.6"]);
+    assert_eq!(out.status.code(), Some(10), "{}", stderr(&out));
+    let t = &p.lock().targets["buster/amd64"];
+    assert_eq!(
+        t.packages["docker-ce"].version,
+        "5:23.0.6-1~debian.10~buster"
+    );
+    assert_eq!(
+        t.packages["docker-ce-cli"].version,
+        "5:23.0.6-1~debian.10~buster"
+    );
+
+    // Two Debian revisions of one upstream: the full versions are suggested.
+    let fx = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("docker-debian"), fx.path());
+    let idx = fx.path().join("buster/stable/amd64.Packages");
+    let text = std::fs::read_to_string(&idx).unwrap();
+    let start = text
+        .find("Package: containerd.io\nArchitecture: amd64\nVersion: 1.6.20-1\n")
+        .unwrap();
+    let end = text[start..]
+        .find("\n\n")
+        .map_or(text.len(), |e| start + e + 2);
+    let stanza = text[start..end].replace("Version: 1.6.20-1\n", "Version: 1.6.20-2\n");
+    std::fs::write(
+        &idx,
+        format!(
+            "{}\n{stanza}",
+            text.trim_end_matches('\n').to_string() + "\n"
+        ),
+    )
+    .unwrap();
+    let repo = RepoBuilder::new(fx.path()).build().unwrap();
+    p.srv.set_root(repo.path());
+    let out = p.run(&["update", "containerd.io", "--precise", "1.6.20"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("containerd.io 1.6.20 matches several available versions: 1.6.20-2, 1.6.20-1"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "hint: name one in full, e.g. `pinlock update containerd.io --precise '1.6.20-2'`"
+        ),
+        "{err}"
+    );
+    let out = p.run(&["update", "containerd.io", "--precise", "9.9"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("hint: pass one of them in full"),
+        "{}",
+        stderr(&out)
+    );
+}

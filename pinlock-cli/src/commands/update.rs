@@ -12,7 +12,13 @@
 //! "title", "commit_message", "packages", "changes", "findings", "held", "files", "seen_file",
 //! "branch", "commit"}` on stdout.
 //!
-//! Exit codes: 0 nothing to update; 10 a proposal was made; 2 an error.
+//! `--commit` refuses to run when the manifest, the lockfile, the seen file, the playbooks or a
+//! file the proposal rewrites has uncommitted changes (or is untracked): the branch is built on
+//! HEAD, and a proposal computed from edited inputs would be committed next to their old
+//! content. `--dry-run` computes and prints the proposal (`--json` too) and writes nothing.
+//!
+//! Exit codes: 0 nothing to update; 10 a proposal was made (or would be, with `--dry-run`);
+//! 2 an error.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -20,7 +26,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use pinlock_core::manifest::Manifest;
 use pinlock_core::repository::read_sources_blocking;
-use pinlock_core::update::git::{commit_to_branch, CommitOutcome};
+use pinlock_core::update::git::{commit_to_branch, uncommitted, CommitOutcome, GitError};
 use pinlock_core::update::seen::SeenFile;
 use pinlock_core::update::{playbooks, prbody, propose, UpdateOptions};
 
@@ -39,6 +45,21 @@ pub fn run(g: &Global, args: UpdateArgs, out: &Reporter) -> anyhow::Result<ExitC
     let seen_path = SeenFile::path_beside(&path);
     let seen_before = std::fs::read(&seen_path).ok();
     let previous = super::outdated::load_lock_with_seen(&path)?;
+    let git_dir = if manifest.dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        manifest.dir.clone()
+    };
+    if args.commit {
+        // The branch is built on HEAD: refuse inputs edited in the working tree.
+        let mut inputs = vec![
+            args.project.manifest.clone(),
+            path.clone(),
+            seen_path.clone(),
+        ];
+        inputs.extend(manifest.playbooks.iter().map(|p| manifest.dir.join(p)));
+        refuse_uncommitted(&git_dir, &inputs)?;
+    }
     let opts = super::read_options(g, &manifest.dir, out)?;
     let suites =
         read_sources_blocking(&manifest.specs(), &opts).context("cannot read the repositories")?;
@@ -125,8 +146,17 @@ pub fn run(g: &Global, args: UpdateArgs, out: &Reporter) -> anyhow::Result<ExitC
     }
     let mut branch = None;
     let mut commit = None;
-    if args.commit {
+    if args.dry_run {
+        if changed {
+            out.status("Would write", files_changed.join(", "));
+        } else if seen_changed {
+            out.status("Would record", "first-seen dates in the seen file");
+        }
+    } else if args.commit {
         if !files.is_empty() {
+            // And the files it rewrites (generated variables, enforcement files).
+            let outputs: Vec<PathBuf> = files.iter().map(|f| f.0.clone()).collect();
+            refuse_uncommitted(&git_dir, &outputs)?;
             let name = args.branch.clone().unwrap_or_else(|| {
                 if changed {
                     prbody::branch_name(&proposal.packages, args.packages.is_empty())
@@ -143,12 +173,7 @@ pub fn run(g: &Global, args: UpdateArgs, out: &Reporter) -> anyhow::Result<ExitC
                     shown(&seen_path)
                 )
             };
-            let dir = if manifest.dir.as_os_str().is_empty() {
-                PathBuf::from(".")
-            } else {
-                manifest.dir.clone()
-            };
-            match commit_to_branch(&dir, &files, &name, &message)? {
+            match commit_to_branch(&git_dir, &files, &name, &message)? {
                 CommitOutcome::Committed { commit: c } => {
                     out.status("Committed", format!("{c} on branch {name}"));
                     commit = Some(c);
@@ -175,7 +200,9 @@ pub fn run(g: &Global, args: UpdateArgs, out: &Reporter) -> anyhow::Result<ExitC
             }
         }
     }
-    if changed {
+    if args.dry_run {
+        // Nothing written: the files are what a real run would write.
+    } else if changed {
         if let Some(file) = &args.pr_body {
             pinlock_core::fsutil::write_atomic(
                 file,
@@ -184,7 +211,8 @@ pub fn run(g: &Global, args: UpdateArgs, out: &Reporter) -> anyhow::Result<ExitC
             .with_context(|| format!("cannot write {}", file.display()))?;
             out.status("Wrote", file.display());
         }
-    } else {
+    }
+    if !changed {
         out.status("Unchanged", "nothing to update");
     }
     if args.json {
@@ -199,6 +227,7 @@ pub fn run(g: &Global, args: UpdateArgs, out: &Reporter) -> anyhow::Result<ExitC
             "held": proposal.held,
             "files": files_changed,
             "seen_file": seen_changed.then(|| shown(&seen_path)),
+            "dry_run": args.dry_run,
             "branch": branch,
             "commit": commit,
         });
@@ -209,4 +238,17 @@ pub fn run(g: &Global, args: UpdateArgs, out: &Reporter) -> anyhow::Result<ExitC
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Fails when a file among `paths` has uncommitted changes (`--commit` builds on HEAD).
+fn refuse_uncommitted(dir: &std::path::Path, paths: &[PathBuf]) -> anyhow::Result<()> {
+    let abs: Vec<PathBuf> = paths
+        .iter()
+        .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()))
+        .collect();
+    let dirty = uncommitted(dir, &abs)?;
+    if !dirty.is_empty() {
+        return Err(GitError::Dirty { files: dirty }.into());
+    }
+    Ok(())
 }

@@ -115,7 +115,7 @@ pub enum UpdateError {
         count: usize,
     },
     /// `--precise` names a version that no target can take.
-    #[error("{target}: {package} {version} is not available or not allowed by the manifest constraint {constraint:?}; available, newest first: {}", .available.join(", "))]
+    #[error("{target}: {package} {version} is not available or not allowed by the manifest constraint {constraint:?}; available, newest first: {}\nhint: pass one of them in full, or its upstream version (`20.10.22` for `5:20.10.22~3-0~debian-buster`) when only one version has it", .available.join(", "))]
     PreciseUnavailable {
         /// Target.
         target: String,
@@ -127,6 +127,18 @@ pub enum UpdateError {
         constraint: String,
         /// Versions served (at most 10).
         available: Vec<String>,
+    },
+    /// `--precise` names an upstream version several available versions share.
+    #[error("{target}: {package} {version} matches several available versions: {}\nhint: name one in full, e.g. `pinlock update {package} --precise '{}'`", .matching.join(", "), .matching.first().map(String::as_str).unwrap_or_default())]
+    PreciseAmbiguous {
+        /// Target.
+        target: String,
+        /// Package.
+        package: String,
+        /// Requested version.
+        version: String,
+        /// The full versions it matches.
+        matching: Vec<String>,
     },
     /// A constraint in the manifest is invalid or resolution failed.
     #[error(transparent)]

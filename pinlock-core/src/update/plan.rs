@@ -156,11 +156,34 @@ pub fn propose(
             };
             let cand = match &opts.precise {
                 Some(want) => {
-                    let c = view
-                        .universe
-                        .candidates(name)
+                    let cands = view.universe.candidates(name);
+                    let mut c = cands
                         .iter()
                         .find(|c| c.pkg.version() == want && constraint.matches(&c.version));
+                    if c.is_none() {
+                        // An upstream version (`20.10.22`) names the one version with it.
+                        let same: Vec<_> = cands
+                            .iter()
+                            .filter(|c| {
+                                constraint.matches(&c.version) && upstream_is(&c.version, want)
+                            })
+                            .collect();
+                        match same.as_slice() {
+                            [one] => c = Some(*one),
+                            [] => {}
+                            many => {
+                                return Err(UpdateError::PreciseAmbiguous {
+                                    target: view.name.clone(),
+                                    package: name.clone(),
+                                    version: want.clone(),
+                                    matching: many
+                                        .iter()
+                                        .map(|c| c.pkg.version().to_string())
+                                        .collect(),
+                                })
+                            }
+                        }
+                    }
                     match c {
                         Some(c) => {
                             precise_found = true;
@@ -334,6 +357,15 @@ pub fn propose(
         findings,
         held,
     })
+}
+
+/// Whether `want` is the upstream version of `v`: exactly (`20.10.22~3`) or read as semver
+/// (`20.10.22`), never a full version with epoch or revision.
+fn upstream_is(v: &crate::version::Version, want: &str) -> bool {
+    if want.contains(':') || want.contains('-') {
+        return false;
+    }
+    v.upstream() == want || v.upstream_semver().is_some_and(|s| s.to_string() == want)
 }
 
 fn set_version(t: &mut crate::lockfile::LockedTarget, name: &str, version: &str) {
