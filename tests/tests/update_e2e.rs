@@ -936,3 +936,101 @@ fn precise_takes_an_upstream_version_that_names_one_version() {
         stderr(&out)
     );
 }
+
+/// The June snapshot plus a security suite serving a Debian-style fix of the locked
+/// containerd.io (1.6.18-1+deb10u1), under `suite`.
+fn with_security_suite(p: &Project, suite: &str) -> BuiltRepo {
+    let fx = tempfile::tempdir().unwrap();
+    copy_dir(&fixture("docker-debian"), fx.path());
+    let text = std::fs::read_to_string(fx.path().join("buster/stable/amd64.Packages")).unwrap();
+    let start = text
+        .find("Package: containerd.io\nArchitecture: amd64\nVersion: 1.6.18-1\n")
+        .unwrap();
+    let end = text[start..]
+        .find("\n\n")
+        .map_or(text.len(), |e| start + e + 1);
+    let stanza = text[start..end].replace("Version: 1.6.18-1\n", "Version: 1.6.18-1+deb10u1\n");
+    let dir = fx.path().join(suite).join("stable");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("amd64.Packages"), stanza).unwrap();
+    std::fs::write(
+        fx.path().join(suite).join("Release.in"),
+        format!("Origin: Debian\nLabel: Debian-Security\nSuite: {suite}\nDate: Mon, 12 Jun 2023 08:21:52 +0000\n"),
+    )
+    .unwrap();
+    let built = RepoBuilder::new(fx.path()).build().unwrap();
+    p.srv.set_root(built.path());
+    built
+}
+
+#[test]
+fn security_fixes_are_labelled_and_may_bypass_min_age() {
+    let policy = "update:\n  min-age: 7d\n  security-min-age: 0d\n";
+    let by_name = format!("sources:\n  - \"deb [arch=amd64 signed-by=keys/test.asc] {{URL}} buster stable\"\n  - \"deb [arch=amd64 signed-by=keys/test.asc] {{URL}} buster-security stable\"\npackages:\n  docker-ce: \"^20.10\"\n  containerd.io: \"*\"\n{policy}");
+    let by_flag = format!("sources:\n  - \"deb [arch=amd64 signed-by=keys/test.asc] {{URL}} buster stable\"\n  - url: \"{{URL}}\"\n    suites: buster-fixes\n    components: stable\n    architectures: amd64\n    signed-by: keys/test.asc\n    release: buster\n    security: true\npackages:\n  docker-ce: \"^20.10\"\n  containerd.io: \"*\"\n{policy}");
+    for (suite, manifest) in [("buster-security", by_name), ("buster-fixes", by_flag)] {
+        let Some(p) = Project::new(&manifest) else {
+            return;
+        };
+        let _repo = with_security_suite(&p, suite);
+        // Day 3: everything from the June snapshot is younger than min-age 7d; the security fix
+        // is not held by it.
+        let out = p.run_at(3, &["outdated", "--json", "--exit-code"]);
+        assert_eq!(out.status.code(), Some(1), "{suite}: {}", stderr(&out));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let row = |name: &str| {
+            json["packages"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["package"] == name)
+                .unwrap()
+                .clone()
+        };
+        let c = row("containerd.io");
+        assert_eq!(c["state"], "proposed", "{suite}: {c}");
+        assert_eq!(c["proposed"], "1.6.18-1+deb10u1", "{suite}: {c}");
+        assert_eq!(c["security"], true, "{suite}: {c}");
+        let d = row("docker-ce");
+        assert_eq!(d["security"], false, "{suite}: {d}");
+        assert_eq!(d["latest_held"], "constraint", "{suite}: {d}");
+        let out = p.run_at(3, &["outdated"]);
+        assert!(
+            stdout(&out)
+                .lines()
+                .any(|l| l.contains("containerd.io") && l.contains("proposed (security)")),
+            "{suite}: {}",
+            stdout(&out)
+        );
+
+        // Without security-min-age the fix waits min-age like any version.
+        p.write_manifest(&manifest.replace("  security-min-age: 0d\n", ""));
+        let out = p.run_at(3, &["outdated", "--json", "--exit-code"]);
+        assert_eq!(out.status.code(), Some(0), "{suite}: {}", stderr(&out));
+        p.write_manifest(&manifest);
+
+        let out = p.run_at(3, &["update", "--json", "--pr-body", "pr.md"]);
+        assert_eq!(out.status.code(), Some(10), "{suite}: {}", stderr(&out));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(
+            json["title"], "Update containerd.io 1.6.18-1 → 1.6.18-1+deb10u1 (patch, security)",
+            "{suite}"
+        );
+        let t = &p.lock().targets["buster/amd64"];
+        assert_eq!(t.packages["containerd.io"].version, "1.6.18-1+deb10u1");
+        assert_eq!(
+            t.packages["docker-ce"].version,
+            "5:20.10.23~3-0~debian-buster"
+        );
+        let md = std::fs::read_to_string(p.path().join("pr.md")).unwrap();
+        assert!(
+            md.contains(
+                "- **security fix**: `containerd.io` 1.6.18-1 → 1.6.18-1+deb10u1 (buster/amd64)"
+            ),
+            "{suite}: {md}"
+        );
+        if suite == "buster-security" {
+            insta::assert_snapshot!("security_pr_body", md);
+        }
+    }
+}

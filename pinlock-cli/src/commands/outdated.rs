@@ -7,7 +7,8 @@
 //! `--json` prints `{"version": 1, "outdated": bool, "proposes": bool, "update_error",
 //! "packages": [OutdatedRow...]}` where each row (every package of the closure, per target) has
 //! `target`, `package`, `requested`, `constraint`, `state`
-//! (`gone|proposed|rebuilt|held|up-to-date`), `locked`, `proposed`, `proposed_bump`, `allowed`,
+//! (`gone|proposed|rebuilt|held|up-to-date`), `security`, `locked`, `proposed`,
+//! `proposed_bump`, `allowed`,
 //! `latest`, `bump`,
 //! `allowed_bump` (`none|patch|minor|major|other`), `latest_held`
 //! (`ignored|not-allowed|too-young|constraint` or null), `latest_first_seen` (`YYYY-MM-DD`),
@@ -215,7 +216,11 @@ fn table(rows: &[OutdatedRow]) -> String {
         cells.push(vec![
             r.target.clone(),
             package,
-            r.state.as_str().to_string(),
+            if r.security {
+                format!("{} (security)", r.state.as_str())
+            } else {
+                r.state.as_str().to_string()
+            },
             r.locked.clone().unwrap_or_else(dash),
             proposed,
             r.latest.clone().unwrap_or_else(dash),

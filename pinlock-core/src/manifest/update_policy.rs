@@ -3,7 +3,8 @@
 //! ```yaml
 //! update:
 //!   groups: [[docker-ce, containerd.io]]   # always proposed together
-//!   min-age: 7d                            # s, m, h, d or w; first-seen from the lockfile
+//!   min-age: 7d                            # s, m, h, d or w; first-seen from pinlock.seen.yml
+//!   security-min-age: 0d                   # min-age of security fixes (default: min-age)
 //!   ignore:                                # versions or ranges never proposed
 //!     docker-ce: ["= 5:24.0.0-1~debian.10~buster", "^25"]
 //!   allow:                                 # largest upstream bump proposed: patch|minor|major
@@ -40,6 +41,10 @@ pub struct UpdatePolicy {
     /// Minimum time since pinlock first saw a version before it is proposed (`7d`, `12h`).
     #[serde(default)]
     pub min_age: Option<String>,
+    /// `min-age` for versions served by a security source (a `-security` suite or a source
+    /// marked `security: true`); `0d` lets security fixes bypass `min-age`. Default: `min-age`.
+    #[serde(default)]
+    pub security_min_age: Option<String>,
     /// Package → constraints (exact versions or ranges) whose versions are never proposed.
     #[serde(default)]
     pub ignore: BTreeMap<String, Vec<String>>,

@@ -91,6 +91,10 @@ pub struct OutdatedRow {
     pub latest_age_days: Option<i64>,
     /// True when `latest` is newer than the locked version.
     pub outdated: bool,
+    /// True when the version this row moves to (`proposed`, else a newer `latest`) is served
+    /// by a security source: a `-security` or `/updates` suite, or a source the manifest marks
+    /// `security: true`.
+    pub security: bool,
 }
 
 /// The result of [`outdated`].
@@ -226,7 +230,13 @@ pub fn outdated(
                 continue;
             }
             let proposed = if changes { after.clone() } else { None };
+            let security = match (&proposed, &latest) {
+                (Some(v), _) => view.is_security(package, v),
+                (None, Some(v)) if outdated => view.is_security(package, v),
+                _ => false,
+            };
             rows.push(OutdatedRow {
+                security,
                 target: view.name.clone(),
                 package: package.clone(),
                 requested: constraint.is_some(),

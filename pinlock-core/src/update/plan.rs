@@ -47,6 +47,9 @@ pub struct Change {
     /// True when no source of the target serves `old` any more: the change replaces a
     /// vanished version (`pinlock lock --locked` fails until it is merged).
     pub gone: bool,
+    /// True when `new` is served by a security source of the target (a `-security` suite or
+    /// a source marked `security: true`): a security fix.
+    pub security: bool,
 }
 
 /// A newer version a policy keeps back.
@@ -333,6 +336,11 @@ pub fn propose(
                     _ => None,
                 },
                 requested: constraints.contains_key(p),
+                security: nv.is_some_and(|n| {
+                    views
+                        .iter()
+                        .any(|v| v.name == *tname && v.is_security(p, &n.version))
+                }),
                 gone: ov.is_some_and(|o| {
                     views.iter().find(|v| v.name == *tname).is_some_and(|v| {
                         !v.universe

@@ -4,7 +4,8 @@
 //! ```yaml
 //! update:
 //!   groups: [[docker-ce, containerd.io]]   # always proposed together
-//!   min-age: 7d                            # s, m, h, d or w; first-seen from the lockfile
+//!   min-age: 7d                            # s, m, h, d or w; first-seen from pinlock.seen.yml
+//!   security-min-age: 0d                   # for security fixes (default: min-age)
 //!   ignore:                                # versions or ranges never proposed
 //!     docker-ce: ["= 5:24.0.0-1~debian.10~buster", "^25"]
 //!   allow:                                 # largest upstream bump proposed: patch|minor|major
@@ -46,6 +47,7 @@ pub enum Held {
 pub struct Policy {
     groups: Vec<Vec<String>>,
     min_age_secs: Option<i64>,
+    security_min_age_secs: Option<i64>,
     ignore: BTreeMap<String, Vec<Constraint>>,
     allow: BTreeMap<String, Allow>,
 }
@@ -75,6 +77,12 @@ impl Policy {
                 message: format!("update.min-age: invalid duration {t:?}\nhint: write a number and a unit: `7d`, `12h`, `2w`"),
             })?),
         };
+        let security_min_age_secs = match &p.security_min_age {
+            None => min_age_secs,
+            Some(t) => Some(parse_duration(t).ok_or_else(|| UpdateError::Policy {
+                message: format!("update.security-min-age: invalid duration {t:?}\nhint: write a number and a unit: `0d`, `12h`, `2w`"),
+            })?),
+        };
         let mut ignore = BTreeMap::new();
         for (pkg, list) in &p.ignore {
             let mut cs = Vec::new();
@@ -88,6 +96,7 @@ impl Policy {
         Ok(Policy {
             groups: p.groups.clone(),
             min_age_secs,
+            security_min_age_secs,
             ignore,
             allow: p.allow.clone(),
         })
@@ -116,6 +125,20 @@ impl Policy {
         first_seen: Option<i64>,
         now: i64,
     ) -> Result<(), Held> {
+        self.check_security(package, locked, candidate, first_seen, now, false)
+    }
+
+    /// [`Policy::check`] for a candidate that is (`security`) or is not a security fix: a
+    /// security fix waits `security-min-age` instead of `min-age`.
+    pub fn check_security(
+        &self,
+        package: &str,
+        locked: Option<&Version>,
+        candidate: &Version,
+        first_seen: Option<i64>,
+        now: i64,
+        security: bool,
+    ) -> Result<(), Held> {
         if self
             .ignore
             .get(package)
@@ -133,7 +156,12 @@ impl Policy {
                 return Err(Held::NotAllowed);
             }
         }
-        if let Some(min) = self.min_age_secs {
+        let min_age = if security {
+            self.security_min_age_secs
+        } else {
+            self.min_age_secs
+        };
+        if let Some(min) = min_age {
             // A version with no record was first seen now.
             let seen = first_seen.unwrap_or(now);
             if now - seen < min {
@@ -166,6 +194,7 @@ mod tests {
         let p = Policy::new(&UpdatePolicy {
             groups: vec![vec!["a".into(), "b".into()]],
             min_age: Some("7d".into()),
+            security_min_age: None,
             ignore: [("docker-ce".to_string(), vec!["^24".to_string()])].into(),
             allow: [("containerd.io".to_string(), Allow::Patch)].into(),
         })
@@ -216,6 +245,21 @@ mod tests {
                 None,
                 30 * 86400
             ),
+            Err(Held::TooYoung)
+        );
+        let sec = Policy::new(&UpdatePolicy {
+            min_age: Some("7d".into()),
+            security_min_age: Some("0d".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        let fix = v("1.6.18-1+deb10u1");
+        assert_eq!(
+            sec.check_security("c", Some(&c_old), &fix, None, 30 * 86400, true),
+            Ok(())
+        );
+        assert_eq!(
+            sec.check_security("c", Some(&c_old), &fix, None, 30 * 86400, false),
             Err(Held::TooYoung)
         );
         assert!(Policy::new(&UpdatePolicy {

@@ -23,9 +23,12 @@ fn headline(p: &Proposal) -> Vec<(String, String, String, String)> {
     per.into_iter()
         .map(|(package, cs)| {
             let first = cs[0];
-            let bump = first
+            let mut bump = first
                 .bump
                 .map_or_else(|| "new".to_string(), |b| b.to_string());
+            if cs.iter().any(|c| c.security) {
+                bump.push_str(", security");
+            }
             let same = cs.iter().all(|c| c.old == first.old && c.new == first.new);
             if same {
                 return (
@@ -233,7 +236,8 @@ pub fn preflight(p: &Proposal) -> Vec<String> {
 }
 
 /// What a reviewer has to decide, most urgent first, each once with its targets: versions no
-/// source serves any more (the lock cannot be reproduced until this is merged), then major
+/// source serves any more (the lock cannot be reproduced until this is merged), then security
+/// fixes, then major
 /// bumps of requested packages, then dependencies that join or leave the closure.
 pub fn decisions(p: &Proposal) -> Vec<String> {
     // (rank, text) → targets
@@ -254,6 +258,9 @@ pub fn decisions(p: &Proposal) -> Vec<String> {
                     c.package
                 ),
             ),
+            (false, Some(o), Some(n), _) if c.security => {
+                (1, format!("**security fix**: `{}` {o} → {n}", c.package))
+            }
             (false, Some(o), Some(n), Some(super::Bump::Major)) if c.requested => (
                 2,
                 format!("`{}` moves to a new major version: {o} → {n}", c.package),
@@ -311,7 +318,11 @@ pub fn render(p: &Proposal, files: &[String]) -> String {
                 (Some(o), Some(n)) => (
                     format!("`{o}`"),
                     format!("`{n}`"),
-                    c.bump.map_or("", |b| b.as_str()).to_string(),
+                    format!(
+                        "{}{}",
+                        c.bump.map_or("", |b| b.as_str()),
+                        if c.security { ", **security**" } else { "" }
+                    ),
                 ),
                 (None, Some(n)) => ("—".into(), format!("`{n}`"), "added".into()),
                 (Some(o), None) => (format!("`{o}`"), "—".into(), "removed".into()),
@@ -428,6 +439,7 @@ mod tests {
             bump: Some(Bump::Major),
             requested: true,
             gone: false,
+            security: false,
         }
     }
 
