@@ -581,7 +581,7 @@ fn update_that_proposes_nothing_writes_nothing() {
 }
 
 #[test]
-fn update_commit_without_a_proposal_commits_only_new_first_seen_dates() {
+fn update_commit_records_first_seen_dates_on_their_own_branch() {
     if !require_tool("git") {
         return;
     }
@@ -599,24 +599,44 @@ fn update_commit_without_a_proposal_commits_only_new_first_seen_dates() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["changed"], false);
-    assert_eq!(json["branch"], "pinlock/first-seen");
-    assert_eq!(json["files"], serde_json::json!(["pinlock.seen.yml"]));
+    assert_eq!(json["branch"], serde_json::Value::Null);
+    assert_eq!(json["seen_branch"], "pinlock/first-seen");
+    assert_eq!(json["seen_file"], "pinlock.seen.yml");
+    assert_eq!(json["files"], serde_json::json!([]));
     assert_eq!(
         git(dir, &["diff", "--name-only", &head, "pinlock/first-seen"]),
         "pinlock.seen.yml"
     );
+    assert_eq!(
+        git(dir, &["rev-parse", "pinlock/first-seen^"]),
+        head,
+        "one commit on HEAD"
+    );
     let seen = git(dir, &["show", "pinlock/first-seen:pinlock.seen.yml"]);
     assert!(seen.contains(NEW_DOCKER), "{seen}");
     assert_eq!(git(dir, &["status", "--porcelain"]), "");
-    // Once merged, the dates make the versions old enough at day 8.
+    // The same snapshot again: the branch stays where it is.
+    let tip = git(dir, &["rev-parse", "pinlock/first-seen"]);
+    let out = p.run_at(4, &["update", "--commit"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(git(dir, &["rev-parse", "pinlock/first-seen"]), tip);
+
+    // The job fast-forwards the default branch; at day 8 the versions are old enough.
     git(dir, &["merge", "-q", "--ff-only", "pinlock/first-seen"]);
     let out = p.run_at(8, &["update", "--commit", "--json"]);
     assert_eq!(out.status.code(), Some(10), "{}", stderr(&out));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(json["files"]
-        .as_array()
-        .unwrap()
-        .contains(&serde_json::json!("pinlock.lock")));
+    assert_eq!(json["branch"], "pinlock/update-all");
+    let files = json["files"].as_array().unwrap();
+    assert!(files.contains(&serde_json::json!("pinlock.lock")), "{json}");
+    assert!(
+        !files.contains(&serde_json::json!("pinlock.seen.yml")),
+        "{json}"
+    );
+    assert!(
+        !git(dir, &["diff", "--name-only", "HEAD", "pinlock/update-all"]).contains("seen"),
+        "the proposal does not carry the dates"
+    );
 }
 
 #[test]

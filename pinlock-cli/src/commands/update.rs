@@ -6,11 +6,12 @@
 //! a version was seen for the first time, and only in projects that use it (an `update.min-age`
 //! policy, or the file exists). With `--commit` it leaves the working tree alone
 //! and records the same files as one commit on top of HEAD on a branch
-//! (`pinlock/update-<packages>` by default; `pinlock/first-seen` when only the seen file
-//! changes); the same proposal again leaves the branch as it is. `--pr-body FILE` writes the
+//! (`pinlock/update-<packages>` by default); the same proposal again leaves the branch as it
+//! is. New first-seen dates get their own commit on top of HEAD, on `pinlock/first-seen`, with
+//! or without a proposal, so a job can fast-forward the default branch to it. `--pr-body FILE` writes the
 //! Markdown description when there is a proposal. `--json` prints `{"version": 1, "changed",
 //! "title", "commit_message", "packages", "changes", "findings", "held", "files", "seen_file",
-//! "branch", "commit"}` on stdout.
+//! "dry_run", "branch", "commit", "seen_branch", "seen_commit"}` on stdout.
 //!
 //! `--commit` refuses to run when the manifest, the lockfile, the seen file, the playbooks or a
 //! file the proposal rewrites has uncommitted changes (or is untracked): the branch is built on
@@ -36,7 +37,8 @@ use crate::report::Reporter;
 /// Exit code when a proposal was made.
 pub const PROPOSAL: u8 = 10;
 
-/// Branch for `--commit` when there is no proposal but new first-seen records.
+/// Branch for `--commit` of new first-seen records (HEAD + one commit changing only the seen
+/// file), apart from the proposal's branch.
 pub const SEEN_BRANCH: &str = "pinlock/first-seen";
 
 pub fn run(g: &Global, args: UpdateArgs, out: &Reporter) -> anyhow::Result<ExitCode> {
@@ -140,56 +142,58 @@ pub fn run(g: &Global, args: UpdateArgs, out: &Reporter) -> anyhow::Result<ExitC
             files.push((f.path.clone(), f.content.clone()));
         }
     }
-    if seen_changed {
+    // Without --commit the seen file is written with the rest; with --commit it gets its own
+    // commit on SEEN_BRANCH, so the dates can reach the default branch whether or not the
+    // proposal is merged.
+    if seen_changed && !args.commit {
         files_changed.push(shown(&seen_path));
         files.push((seen_path.clone(), seen_text.clone().into_bytes()));
     }
     let mut branch = None;
     let mut commit = None;
+    let mut seen_branch = None;
+    let mut seen_commit = None;
     if args.dry_run {
         if changed {
             out.status("Would write", files_changed.join(", "));
-        } else if seen_changed {
-            out.status("Would record", "first-seen dates in the seen file");
+        }
+        if seen_changed {
+            out.status(
+                "Would record",
+                format!("first-seen dates in {}", shown(&seen_path)),
+            );
         }
     } else if args.commit {
-        if !files.is_empty() {
+        if changed {
             // And the files it rewrites (generated variables, enforcement files).
             let outputs: Vec<PathBuf> = files.iter().map(|f| f.0.clone()).collect();
             refuse_uncommitted(&git_dir, &outputs)?;
             let name = args.branch.clone().unwrap_or_else(|| {
-                if changed {
-                    prbody::branch_name(&proposal.packages, args.packages.is_empty())
-                } else {
-                    SEEN_BRANCH.to_string()
-                }
+                prbody::branch_name(&proposal.packages, args.packages.is_empty())
             });
-            let message = if changed {
-                prbody::commit_message(&proposal)
-            } else {
-                format!(
-                    "chore(deps): record first-seen dates in {}\n\nNo update to propose; {} keeps when pinlock first saw each version, for `min-age` policies.\n",
-                    shown(&seen_path),
-                    shown(&seen_path)
-                )
-            };
-            match commit_to_branch(&git_dir, &files, &name, &message)? {
-                CommitOutcome::Committed { commit: c } => {
-                    out.status("Committed", format!("{c} on branch {name}"));
-                    commit = Some(c);
-                }
-                CommitOutcome::Unchanged { commit: c } => {
-                    out.status(
-                        "Unchanged",
-                        format!("branch {name} already holds this proposal"),
-                    );
-                    commit = Some(c);
-                }
-                CommitOutcome::NothingToCommit => {
-                    out.status("Unchanged", "the proposal equals HEAD");
-                }
-            }
+            commit = commit_reporting(
+                &git_dir,
+                &files,
+                &name,
+                &prbody::commit_message(&proposal),
+                out,
+            )?;
             branch = Some(name);
+        }
+        if seen_changed {
+            let message = format!(
+                "chore(deps): record first-seen dates in {}\n\n{} keeps when pinlock first saw each version, for `min-age` policies.\n",
+                shown(&seen_path),
+                shown(&seen_path)
+            );
+            seen_commit = commit_reporting(
+                &git_dir,
+                &[(seen_path.clone(), seen_text.clone().into_bytes())],
+                SEEN_BRANCH,
+                &message,
+                out,
+            )?;
+            seen_branch = Some(SEEN_BRANCH.to_string());
         }
     } else {
         for (f, content) in &files {
@@ -230,6 +234,8 @@ pub fn run(g: &Global, args: UpdateArgs, out: &Reporter) -> anyhow::Result<ExitC
             "dry_run": args.dry_run,
             "branch": branch,
             "commit": commit,
+            "seen_branch": seen_branch,
+            "seen_commit": seen_commit,
         });
         println!("{}", serde_json::to_string_pretty(&doc)?);
     }
@@ -237,6 +243,33 @@ pub fn run(g: &Global, args: UpdateArgs, out: &Reporter) -> anyhow::Result<ExitC
         ExitCode::from(PROPOSAL)
     } else {
         ExitCode::SUCCESS
+    })
+}
+
+/// Commits `files` on `branch` and reports it; the commit, unless the files equal HEAD's.
+fn commit_reporting(
+    dir: &std::path::Path,
+    files: &[(PathBuf, Vec<u8>)],
+    branch: &str,
+    message: &str,
+    out: &Reporter,
+) -> anyhow::Result<Option<String>> {
+    Ok(match commit_to_branch(dir, files, branch, message)? {
+        CommitOutcome::Committed { commit } => {
+            out.status("Committed", format!("{commit} on branch {branch}"));
+            Some(commit)
+        }
+        CommitOutcome::Unchanged { commit } => {
+            out.status(
+                "Unchanged",
+                format!("branch {branch} already holds this proposal"),
+            );
+            Some(commit)
+        }
+        CommitOutcome::NothingToCommit => {
+            out.status("Unchanged", format!("{branch}: the files equal HEAD"));
+            None
+        }
     })
 }
 

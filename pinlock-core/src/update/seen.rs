@@ -19,7 +19,9 @@
 //!   `outdated`, and a run without a proposal writes nothing at all.
 //! - It is written atomically and only when a record was added or dropped; it is the one file a
 //!   run without a proposal may write (`--dry-run` writes nothing at all).
-//!   `update --commit` commits it, with the proposal or, when there is none, alone.
+//!   `update --commit` commits it alone, on top of HEAD, on the branch `pinlock/first-seen`
+//!   (with or without a proposal), so a scheduled job can fast-forward the default branch to
+//!   it and the dates survive whether or not a proposal is merged.
 //! - Older lockfiles carry the same map under `first-seen:`; it is read as a fallback (the
 //!   seen file wins) and moved out of the lockfile the next time `update` rewrites it.
 
