@@ -5,12 +5,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::plan::Proposal;
 use super::review::Finding;
 
-/// The requested packages that change: (package, old, new, bump). A package whose change reads
-/// the same in every target shows its full version strings; one whose version strings differ
-/// per target (Docker's `~debian.10~buster` vs `~debian.12~bookworm`) shows the upstream
-/// versions instead (read as semver where they can be, as the bump is; distinct ones joined by
-/// `/`) and how many targets move.
-fn headline(p: &Proposal) -> Vec<(String, String, String, String)> {
+/// The requested packages that change: (package, old, new, bump). With `upstream`, versions
+/// are shown as their upstream versions (read as semver where they can be, as the bump is:
+/// `20.10.23 → 24.0.2`), unless old and new share it (a Debian revision such as
+/// `1.0-1 → 1.0-1+deb12u1`, shown in full). Without it, a package whose change reads the same
+/// in every target shows its full version strings. A package whose version strings differ per
+/// target (Docker's `~debian.10~buster` vs `~debian.12~bookworm`) shows the upstream versions
+/// (distinct ones joined by `/`) and how many targets move.
+fn headline(p: &Proposal, upstream: bool) -> Vec<(String, String, String, String)> {
     let named = |c: &&super::Change| p.packages.contains(&c.package);
     let mut picked: Vec<&super::Change> = p.changes.iter().filter(named).collect();
     if picked.is_empty() {
@@ -30,7 +32,9 @@ fn headline(p: &Proposal) -> Vec<(String, String, String, String)> {
                 bump.push_str(", security");
             }
             let same = cs.iter().all(|c| c.old == first.old && c.new == first.new);
-            if same {
+            let up_old = upstreams(&cs, |c| &c.old, "(none)");
+            let up_new = upstreams(&cs, |c| &c.new, "(removed)");
+            if same && !(upstream && up_old != up_new) {
                 return (
                     package.to_string(),
                     first.old.clone().unwrap_or_else(|| "(none)".into()),
@@ -38,40 +42,47 @@ fn headline(p: &Proposal) -> Vec<(String, String, String, String)> {
                     bump,
                 );
             }
-            let upstreams = |side: fn(&super::Change) -> &Option<String>, absent: &str| {
-                let mut out: Vec<String> = Vec::new();
-                for c in &cs {
-                    let shown = match side(c) {
-                        Some(v) => crate::version::Version::parse(v).map_or_else(
-                            |_| v.clone(),
-                            |v| {
-                                v.upstream_semver()
-                                    .map_or_else(|| v.upstream().to_string(), |s| s.to_string())
-                            },
-                        ),
-                        None => absent.to_string(),
-                    };
-                    if !out.contains(&shown) {
-                        out.push(shown);
-                    }
-                }
-                out.join("/")
+            let bump = if same {
+                bump
+            } else {
+                format!("{bump}, {} targets", cs.len())
             };
-            (
-                package.to_string(),
-                upstreams(|c| &c.old, "(none)"),
-                upstreams(|c| &c.new, "(removed)"),
-                format!("{bump}, {} targets", cs.len()),
-            )
+            (package.to_string(), up_old, up_new, bump)
         })
         .collect()
 }
 
-/// The title line: `Update docker-ce 5:20.10.23~3-0~debian-buster → 5:24.0.2-1~debian.10~buster (major)`,
-/// or `Update docker-ce 20.10.23 → 24.0.2 (major, 2 targets)` when the version strings differ
-/// per target, or `Update docker-ce, containerd.io` for several packages.
+/// The distinct upstream versions of one side of `cs`, joined by `/`.
+fn upstreams(
+    cs: &[&super::Change],
+    side: fn(&super::Change) -> &Option<String>,
+    absent: &str,
+) -> String {
+    let mut out: Vec<String> = Vec::new();
+    for c in cs {
+        let shown = match side(c) {
+            Some(v) => crate::version::Version::parse(v).map_or_else(
+                |_| v.clone(),
+                |v| {
+                    v.upstream_semver()
+                        .map_or_else(|| v.upstream().to_string(), |s| s.to_string())
+                },
+            ),
+            None => absent.to_string(),
+        };
+        if !out.contains(&shown) {
+            out.push(shown);
+        }
+    }
+    out.join("/")
+}
+
+/// The title line, with upstream versions: `Update docker-ce 20.10.23 → 24.0.2 (major)`,
+/// `Update docker-ce 20.10.23 → 24.0.2 (major, 2 targets)` when the version strings differ
+/// per target, `Update containerd.io 1.6.18-1 → 1.6.18-1+deb10u1 (patch, security)` for a new
+/// revision of the same upstream, or `Update docker-ce, containerd.io` for several packages.
 pub fn title(p: &Proposal) -> String {
-    let h = headline(p);
+    let h = headline(p, true);
     match h.as_slice() {
         [] => "Update locked packages".to_string(),
         [(pkg, old, new, bump)] => format!("Update {pkg} {old} → {new} ({bump})"),
@@ -87,7 +98,7 @@ pub fn title(p: &Proposal) -> String {
 
 /// A conventional commit message: `chore(deps): update docker-ce to 5:24.0.2-1~debian.10~buster`.
 pub fn commit_message(p: &Proposal) -> String {
-    let h = headline(p);
+    let h = headline(p, false);
     let subject = match h.as_slice() {
         [] => "chore(deps): update locked packages".to_string(),
         [(pkg, _, new, _)] => format!("chore(deps): update {pkg} to {new}"),
@@ -456,16 +467,18 @@ mod tests {
     }
 
     #[test]
-    fn title_of_one_target_shows_the_full_versions() {
+    fn title_shows_upstream_versions_and_the_commit_the_full_ones() {
         let p = proposal(vec![change(
             "buster/amd64",
             "5:20.10.23~3-0~debian-buster",
             "5:24.0.2-1~debian.10~buster",
         )]);
-        assert_eq!(
-            title(&p),
-            "Update docker-ce 5:20.10.23~3-0~debian-buster → 5:24.0.2-1~debian.10~buster (major)"
-        );
+        assert_eq!(title(&p), "Update docker-ce 20.10.23 → 24.0.2 (major)");
+        assert!(commit_message(&p)
+            .starts_with("chore(deps): update docker-ce to 5:24.0.2-1~debian.10~buster\n"));
+        // a new revision of the same upstream: full versions
+        let p = proposal(vec![change("buster/amd64", "1.0-1", "1.0-1+deb12u1")]);
+        assert_eq!(title(&p), "Update docker-ce 1.0-1 → 1.0-1+deb12u1 (major)");
     }
 
     #[test]
@@ -486,12 +499,12 @@ mod tests {
             title(&p),
             "Update docker-ce 20.10.23 → 24.0.2 (major, 2 targets)"
         );
-        // the same strings in both targets (arm64 and amd64 of one release): full versions
+        // the same strings in both targets (arm64 and amd64 of one release): one change
         let p = proposal(vec![
             change("buster/amd64", "1.6.18-1", "1.6.20-1"),
             change("buster/arm64", "1.6.18-1", "1.6.20-1"),
         ]);
-        assert_eq!(title(&p), "Update docker-ce 1.6.18-1 → 1.6.20-1 (major)");
+        assert_eq!(title(&p), "Update docker-ce 1.6.18 → 1.6.20 (major)");
     }
 
     fn locked(version: &str) -> crate::lockfile::LockedPackage {
