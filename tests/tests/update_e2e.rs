@@ -423,7 +423,7 @@ fn groups_are_proposed_together_on_a_branch_named_after_the_request() {
     if !require_tool("git") {
         return;
     }
-    let manifest = format!("{RELAXED}update:\n  groups: [[docker-ce, containerd.io]]\n");
+    let manifest = format!("{RELAXED}update:\n  groups: [[docker-ce, containerd.io]]\n  changelog:\n    docker-ce: \"https://notes.example.org/engine/{{major}}.{{minor}}/#{{upstream}}\"\n");
     let Some(p) = Project::new(&manifest) else {
         return;
     };
@@ -431,8 +431,21 @@ fn groups_are_proposed_together_on_a_branch_named_after_the_request() {
     git(dir, &["init", "-q", "-b", "main"]);
     git(dir, &["add", "-A"]);
     git(dir, &["commit", "-q", "-m", "initial"]);
-    let out = p.run(&["update", "docker-ce", "--commit"]);
+    let out_dir = tempfile::tempdir().unwrap();
+    let pr = out_dir.path().join("pr.md");
+    let out = p.run(&[
+        "update",
+        "docker-ce",
+        "--commit",
+        "--pr-body",
+        &pr.display().to_string(),
+    ]);
     assert_eq!(out.status.code(), Some(10), "{}", stderr(&out));
+    let md = std::fs::read_to_string(&pr).unwrap();
+    assert!(
+        md.contains("## Release notes\n\n- `docker-ce` 5:24.0.2-1~debian.10~buster: <https://notes.example.org/engine/24.0/#24.0.2>\n\n"),
+        "{md}"
+    );
     let branch = "pinlock/update-containerd.io-docker-ce";
     let committed = git(dir, &["show", &format!("{branch}:pinlock.lock")]);
     let committed = Lockfile::parse(&committed, Path::new("pinlock.lock")).unwrap();

@@ -9,6 +9,8 @@
 //!     docker-ce: ["= 5:24.0.0-1~debian.10~buster", "^25"]
 //!   allow:                                 # largest upstream bump proposed: patch|minor|major
 //!     containerd.io: patch
+//!   changelog:                             # release-notes link in the PR body
+//!     docker-ce: "https://docs.example.org/engine/release-notes/{major}.{minor}/#{upstream}"
 //! ```
 //!
 //! This is data only, so the manifest depends on nothing of `update` or `lock`; the texts
@@ -51,4 +53,9 @@ pub struct UpdatePolicy {
     /// Package → the largest upstream bump proposed.
     #[serde(default)]
     pub allow: BTreeMap<String, Allow>,
+    /// Package → URL template of its changelog or release notes, linked in the pull-request
+    /// body for each proposed version: `{package}`, `{version}` (full), `{upstream}` (as
+    /// semver where it reads as one: `24.0.2`), `{major}`, `{minor}`.
+    #[serde(default)]
+    pub changelog: BTreeMap<String, String>,
 }

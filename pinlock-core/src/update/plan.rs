@@ -85,6 +85,9 @@ pub struct Proposal {
     pub findings: Vec<Finding>,
     /// Newer versions held back by policies.
     pub held: Vec<HeldVersion>,
+    /// Release-notes links (`update.changelog`) of the proposed versions of requested
+    /// packages: (package, version, URL), sorted, each once.
+    pub release_notes: Vec<(String, String, String)>,
 }
 
 impl Proposal {
@@ -352,6 +355,17 @@ pub fn propose(
             });
         }
     }
+    let mut release_notes: Vec<(String, String, String)> = changes
+        .iter()
+        .filter(|c| c.requested)
+        .filter_map(|c| {
+            let v = crate::version::Version::parse(c.new.as_deref()?).ok()?;
+            let url = policy.changelog(&c.package, &v)?;
+            Some((c.package.clone(), v.to_string(), url))
+        })
+        .collect();
+    release_notes.sort();
+    release_notes.dedup();
     let findings = review(&views, previous, &new);
     held.sort_by(|a, b| {
         (&a.target, &a.package, &a.version).cmp(&(&b.target, &b.package, &b.version))
@@ -364,6 +378,7 @@ pub fn propose(
         changes,
         findings,
         held,
+        release_notes,
     })
 }
 

@@ -50,6 +50,7 @@ pub struct Policy {
     security_min_age_secs: Option<i64>,
     ignore: BTreeMap<String, Vec<Constraint>>,
     allow: BTreeMap<String, Allow>,
+    changelog: BTreeMap<String, String>,
 }
 
 /// Parses `7d`, `12h`, `30m`, `90s`, `2w` into seconds; `None` when malformed.
@@ -93,13 +94,40 @@ impl Policy {
             }
             ignore.insert(pkg.clone(), cs);
         }
+        for (pkg, url) in &p.changelog {
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                return Err(UpdateError::Policy {
+                    message: format!("update.changelog.{pkg}: {url:?} is not an http(s) URL\nhint: write a URL template such as `https://…/release-notes/{{upstream}}`"),
+                });
+            }
+        }
         Ok(Policy {
+            changelog: p.changelog.clone(),
             groups: p.groups.clone(),
             min_age_secs,
             security_min_age_secs,
             ignore,
             allow: p.allow.clone(),
         })
+    }
+
+    /// The release-notes link of `package` `version`, from `update.changelog`.
+    pub fn changelog(&self, package: &str, version: &Version) -> Option<String> {
+        let t = self.changelog.get(package)?;
+        let semver = version.upstream_semver();
+        let upstream = semver
+            .as_ref()
+            .map_or_else(|| version.upstream().to_string(), |s| s.to_string());
+        let (major, minor) = semver.as_ref().map_or((String::new(), String::new()), |s| {
+            (s.major.to_string(), s.minor.to_string())
+        });
+        Some(
+            t.replace("{package}", package)
+                .replace("{version}", version.as_str())
+                .replace("{upstream}", &upstream)
+                .replace("{major}", &major)
+                .replace("{minor}", &minor),
+        )
     }
 
     /// `names` plus every member of a group that contains one of them, sorted.
@@ -195,11 +223,27 @@ mod tests {
             groups: vec![vec!["a".into(), "b".into()]],
             min_age: Some("7d".into()),
             security_min_age: None,
+            changelog: [(
+                "docker-ce".to_string(),
+                "https://notes.example.org/{major}.{minor}/#{upstream}?v={version}".to_string(),
+            )]
+            .into(),
             ignore: [("docker-ce".to_string(), vec!["^24".to_string()])].into(),
             allow: [("containerd.io".to_string(), Allow::Patch)].into(),
         })
         .unwrap();
         assert_eq!(p.expand_groups(&["b".into()]), ["a", "b"]);
+        assert_eq!(
+            p.changelog("docker-ce", &v("5:24.0.2-1~debian.10~buster"))
+                .as_deref(),
+            Some("https://notes.example.org/24.0/#24.0.2?v=5:24.0.2-1~debian.10~buster")
+        );
+        assert_eq!(p.changelog("containerd.io", &v("1.6.21-1")), None);
+        assert!(Policy::new(&UpdatePolicy {
+            changelog: [("x".to_string(), "notes/{version}".to_string())].into(),
+            ..Default::default()
+        })
+        .is_err());
         let old = v("5:20.10.23~3-0~debian-buster");
         let new = v("5:24.0.2-1~debian.10~buster");
         assert_eq!(

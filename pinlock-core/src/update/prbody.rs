@@ -292,8 +292,8 @@ pub fn decisions(p: &Proposal) -> Vec<String> {
 
 /// Renders the Markdown description: title, what needs a decision ([`decisions`]), the host
 /// preflight callouts ([`preflight`]), the
-/// `files` the change touches (as the caller wants them shown), changes per target, review
-/// findings, held versions.
+/// `files` the change touches (as the caller wants them shown), changes per target,
+/// release-notes links (`update.changelog`), review findings, held versions.
 pub fn render(p: &Proposal, files: &[String]) -> String {
     let mut md = format!("# {}\n\n", title(p));
     let decisions = decisions(p);
@@ -345,6 +345,13 @@ pub fn render(p: &Proposal, files: &[String]) -> String {
                 c.package.clone()
             };
             md.push_str(&format!("| {name} | {from} | {to} | {bump} |\n"));
+        }
+        md.push('\n');
+    }
+    if !p.release_notes.is_empty() {
+        md.push_str("## Release notes\n\n");
+        for (package, version, url) in &p.release_notes {
+            md.push_str(&format!("- `{package}` {version}: <{url}>\n"));
         }
         md.push('\n');
     }
@@ -463,6 +470,7 @@ mod tests {
             changes,
             findings: Vec::new(),
             held: Vec::new(),
+            release_notes: Vec::new(),
         }
     }
 
