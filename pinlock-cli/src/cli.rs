@@ -301,6 +301,10 @@ pub struct UpdateArgs {
     /// Branch for --commit [default: pinlock/update-<packages>].
     #[arg(long, value_name = "NAME", requires = "commit")]
     pub branch: Option<String>,
+    /// Print what would be proposed and write nothing (no lockfile, playbook, seen file, PR
+    /// body or commit).
+    #[arg(long, conflicts_with_all = ["commit", "pr_body"])]
+    pub dry_run: bool,
     /// Accept a source whose Release Date is older than the lockfile's.
     #[arg(long)]
     pub allow_rollback: bool,

@@ -9,6 +9,7 @@
 //!     architectures: [amd64, arm64]
 //!     signed-by: keys/debian-archive-keyring.gpg
 //!     enforce: false       # locked for review, not pinned on the hosts (map form only)
+//!     security: true       # its new versions are security fixes (as `-security` suites)
 //! packages:
 //!   docker-ce: "^23.0"
 //!   docker-ce-cli: "*"
@@ -93,6 +94,9 @@ pub struct ManifestSource {
     /// (`enforce: false`, map form only: locked for review and reported by `outdated`, but the
     /// hosts' apt stays free to upgrade them). Default true.
     pub enforce: bool,
+    /// Whether new versions from this source are security fixes (`security: true`, map form
+    /// only). Suites named `*-security` or `*/updates` count as security without it.
+    pub security: bool,
 }
 
 /// A parsed manifest.
@@ -209,6 +213,8 @@ struct RawSourceMap {
     check_valid_until: bool,
     #[serde(default = "yes")]
     enforce: bool,
+    #[serde(default)]
+    security: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -303,6 +309,7 @@ impl Manifest {
                             spec,
                             release: None,
                             enforce: true,
+                            security: false,
                         });
                     }
                 }
@@ -312,6 +319,7 @@ impl Manifest {
                             spec,
                             release: None,
                             enforce: true,
+                            security: false,
                         });
                     }
                 }
@@ -339,6 +347,7 @@ impl Manifest {
                         },
                         release: m.release,
                         enforce: m.enforce,
+                        security: m.security,
                     });
                 }
             }

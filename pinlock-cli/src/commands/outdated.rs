@@ -1,7 +1,15 @@
-//! `pinlock outdated`: locked packages with newer versions.
+//! `pinlock outdated`: locked packages with newer versions, and what `pinlock update` would
+//! propose (the same computation: `update::outdated` runs `update::propose`).
 //!
-//! `--json` prints `{"version": 1, "outdated": bool, "packages": [OutdatedRow...]}` where each
-//! row has `target`, `package`, `constraint`, `locked`, `allowed`, `latest`, `bump`,
+//! `--exit-code` exits 1 exactly when `pinlock update` would make a proposal (`proposes`),
+//! which includes replacing a locked version no source serves any more (state `gone`).
+//!
+//! `--json` prints `{"version": 1, "outdated": bool, "proposes": bool, "update_error",
+//! "packages": [OutdatedRow...]}` where each row (every package of the closure, per target) has
+//! `target`, `package`, `requested`, `constraint`, `state`
+//! (`gone|proposed|rebuilt|held|up-to-date`), `security`, `locked`, `proposed`,
+//! `proposed_bump`, `allowed`,
+//! `latest`, `bump`,
 //! `allowed_bump` (`none|patch|minor|major|other`), `latest_held`
 //! (`ignored|not-allowed|too-young|constraint` or null), `latest_first_seen` (`YYYY-MM-DD`),
 //! `latest_age_days` and `outdated`; `unresolved` and `waived` list the lockfile's dependencies
@@ -9,14 +17,15 @@
 //!
 //! The table is followed by those dependencies, one line per kind (waived ones apart).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use pinlock_core::lockfile::Lockfile;
 use pinlock_core::manifest::Manifest;
 use pinlock_core::repository::read_sources_blocking;
-use pinlock_core::update::{outdated, OutdatedRow};
+use pinlock_core::update::seen::{self, SeenFile};
+use pinlock_core::update::{outdated, OutdatedRow, State};
 
 use crate::cli::{Global, OutdatedArgs};
 use crate::report::Reporter;
@@ -40,33 +49,93 @@ pub fn load_lock(path: &std::path::Path) -> anyhow::Result<Lockfile> {
     })
 }
 
+/// The lockfile with its first-seen records taken from the seen file beside it
+/// (`pinlock.seen.yml`), completed by the lockfile's own legacy `first-seen:`.
+pub fn load_lock_with_seen(path: &std::path::Path) -> anyhow::Result<Lockfile> {
+    let mut lock = load_lock(path)?;
+    let seen = SeenFile::load(&SeenFile::path_beside(path))?;
+    lock.first_seen = seen::merged(seen.as_ref(), &lock);
+    Ok(lock)
+}
+
 pub fn run(g: &Global, args: OutdatedArgs, out: &Reporter) -> anyhow::Result<ExitCode> {
     let manifest = Manifest::load(&args.project.manifest)?;
     let path = args.project.lockfile_path(&manifest.dir);
-    let lock = load_lock(&path)?;
+    let lock = load_lock_with_seen(&path)?;
     let opts = super::read_options(g, &manifest.dir, out)?;
     let suites =
         read_sources_blocking(&manifest.specs(), &opts).context("cannot read the repositories")?;
     out.progress_finish();
-    let rows = outdated(&manifest, &suites, &lock, now(args.now))?;
+    let report = outdated(&manifest, &suites, &lock, now(args.now))?;
+    let rows = &report.rows;
     let any = rows.iter().any(|r| r.outdated);
+    if let Some(e) = &report.error {
+        out.warn(format!(
+            "cannot compute what `pinlock update` would propose: {e}"
+        ));
+    }
     if args.json {
         let doc = serde_json::json!({
             "version": 1,
             "outdated": any,
+            "proposes": report.proposes,
+            "update_error": report.error,
             "packages": rows,
             "unresolved": super::lock::json_unresolved(&lock, false),
             "waived": super::lock::json_unresolved(&lock, true),
         });
         println!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
-        print!("{}{}", table(&rows), unresolved(&lock));
+        print!(
+            "{}{}{}",
+            table(rows),
+            summary(rows, report.proposes),
+            unresolved(&lock)
+        );
     }
-    Ok(if args.exit_code && any {
+    Ok(if args.exit_code && report.proposes {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// What the table means for `pinlock update`, and how many dependencies it does not show.
+fn summary(rows: &[OutdatedRow], proposes: bool) -> String {
+    let hidden = rows
+        .iter()
+        .filter(|r| !r.requested && r.state == State::UpToDate)
+        .count();
+    let held = rows
+        .iter()
+        .filter(|r| !r.requested && r.state == State::Held)
+        .count();
+    let mut s = String::from(
+        "
+",
+    );
+    let gone: BTreeSet<&str> = rows
+        .iter()
+        .filter(|r| r.state == State::Gone)
+        .map(|r| r.package.as_str())
+        .collect();
+    if !gone.is_empty() {
+        s.push_str(&format!(
+            "Gone: no source serves the locked version of {} any more; `pinlock update` proposes a replacement\n",
+            gone.into_iter().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    s.push_str(if proposes {
+        "`pinlock update` would propose the PROPOSED versions\n"
+    } else {
+        "`pinlock update` would propose nothing\n"
+    });
+    if hidden + held > 0 {
+        s.push_str(&format!(
+            "dependencies not shown (--json lists them): {hidden} up to date, {held} with a newer version the resolver keeps back\n"
+        ));
+    }
+    s
 }
 
 /// The lockfile's dependencies in no configured source, one line per kind and set of targets:
@@ -107,8 +176,9 @@ fn table(rows: &[OutdatedRow]) -> String {
     let head = [
         "TARGET",
         "PACKAGE",
+        "STATE",
         "LOCKED",
-        "ALLOWED",
+        "PROPOSED",
         "LATEST",
         "BUMP",
         "FIRST SEEN",
@@ -117,6 +187,10 @@ fn table(rows: &[OutdatedRow]) -> String {
     let dash = || "-".to_string();
     let mut cells: Vec<Vec<String>> = vec![head.iter().map(|s| s.to_string()).collect()];
     for r in rows {
+        // The rest of the closure is shown when `update` would touch it.
+        if !r.requested && matches!(r.state, State::UpToDate | State::Held) {
+            continue;
+        }
         let bump = match (&r.latest_held, r.outdated) {
             (_, false) => "-".to_string(),
             (Some(h), true) => format!(
@@ -129,11 +203,26 @@ fn table(rows: &[OutdatedRow]) -> String {
             ),
             (None, true) => r.bump.to_string(),
         };
+        let proposed = match (r.state, &r.proposed) {
+            (_, Some(v)) => v.clone(),
+            (State::Proposed | State::Gone, None) if r.locked.is_some() => "(removed)".into(),
+            _ => dash(),
+        };
+        let package = if r.requested {
+            r.package.clone()
+        } else {
+            format!("{} (dep)", r.package)
+        };
         cells.push(vec![
             r.target.clone(),
-            r.package.clone(),
+            package,
+            if r.security {
+                format!("{} (security)", r.state.as_str())
+            } else {
+                r.state.as_str().to_string()
+            },
             r.locked.clone().unwrap_or_else(dash),
-            r.allowed.clone().unwrap_or_else(dash),
+            proposed,
             r.latest.clone().unwrap_or_else(dash),
             bump,
             r.latest_first_seen.clone().unwrap_or_else(dash),

@@ -26,6 +26,12 @@ pub enum GitError {
         /// Its stderr.
         stderr: String,
     },
+    /// Files the proposal reads or rewrites have uncommitted changes.
+    #[error("refusing to commit: uncommitted changes in {}\nhint: commit or stash them first; `--commit` builds the branch on HEAD, so a proposal computed from edited files would be committed next to their old content (or run `pinlock update` without --commit)", .files.join(", "))]
+    Dirty {
+        /// The files, relative to the repository root, sorted.
+        files: Vec<String>,
+    },
     /// A file to commit is outside the repository.
     #[error("{path} is outside the git repository {root}\nhint: run pinlock inside the repository that holds the manifest")]
     Outside {
@@ -60,6 +66,11 @@ struct Git<'a> {
 
 impl Git<'_> {
     fn run(&self, args: &[&str], stdin: Option<&[u8]>) -> Result<String, GitError> {
+        self.run_raw(args, stdin).map(|s| s.trim().to_string())
+    }
+
+    /// stdout as it is (porcelain output starts with a space).
+    fn run_raw(&self, args: &[&str], stdin: Option<&[u8]>) -> Result<String, GitError> {
         let mut cmd = Command::new("git");
         cmd.arg("-C").arg(self.dir).args(args);
         if let Some(i) = self.index {
@@ -87,7 +98,7 @@ impl Git<'_> {
                 stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
             });
         }
-        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
     fn ok(&self, args: &[&str]) -> Option<String> {
@@ -192,6 +203,56 @@ pub fn commit_to_branch(
         None,
     )?;
     Ok(CommitOutcome::Committed { commit })
+}
+
+/// The files among `paths` (files or directories, absolute or relative to `dir`) that differ
+/// from HEAD in the index or the working tree, or are untracked and not ignored, as paths
+/// relative to the repository root, sorted. Paths outside the repository are skipped.
+pub fn uncommitted(dir: &Path, paths: &[PathBuf]) -> Result<Vec<String>, GitError> {
+    let g = Git { dir, index: None };
+    let root = PathBuf::from(g.run(&["rev-parse", "--show-toplevel"], None)?);
+    let root = root.canonicalize().unwrap_or(root);
+    let mut specs: Vec<String> = Vec::new();
+    for p in paths {
+        let abs = if p.is_absolute() {
+            p.clone()
+        } else {
+            dir.join(p)
+        };
+        let abs = canonical_prefix(&abs);
+        if let Ok(rel) = abs.strip_prefix(&root) {
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            specs.push(format!(
+                ":(top,literal){}",
+                if rel.is_empty() { "." } else { &rel }
+            ));
+        }
+    }
+    if specs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut args = vec![
+        "status",
+        "--porcelain=v1",
+        "-z",
+        "--untracked-files=all",
+        "--",
+    ];
+    args.extend(specs.iter().map(String::as_str));
+    let out = g.run_raw(&args, None)?;
+    let mut files: Vec<String> = Vec::new();
+    let mut entries = out.split('\0').filter(|e| !e.is_empty());
+    while let Some(e) = entries.next() {
+        let (status, path) = e.split_at(e.len().min(3));
+        files.push(path.to_string());
+        // A rename or copy is followed by its source path.
+        if status.starts_with('R') || status.starts_with('C') {
+            entries.next();
+        }
+    }
+    files.sort();
+    files.dedup();
+    Ok(files)
 }
 
 /// `path` with its longest existing ancestor canonicalized and the rest appended: a file the

@@ -1,8 +1,10 @@
 //! Upgrade proposals: `pinlock outdated` and `pinlock update`.
 //!
-//! - [`outdated()`] lists, per target and requested package, the locked version, the newest
-//!   version the manifest and its [`UpdatePolicy`] allow, and the newest overall, with the kind
-//!   of upstream bump and when pinlock first saw the newest.
+//! - [`outdated()`] lists, per target and package of the closure, the locked version, what
+//!   [`propose()`] would lock instead (its [`State`]: gone, proposed, rebuilt, held, up to
+//!   date), the newest version the manifest and its [`UpdatePolicy`] allow, and the newest
+//!   overall, with the kind of upstream bump and when pinlock first saw the newest. It runs
+//!   [`propose()`] itself, so it agrees with `pinlock update` by construction.
 //! - [`propose()`] moves named packages (all requested ones when none are named) to the newest
 //!   allowed versions, together with their co-versioned siblings and the part of the dependency
 //!   closure only they pulled in; everything else keeps its locked version. It returns the new
@@ -21,6 +23,7 @@ pub mod playbooks;
 pub mod policy;
 pub mod prbody;
 mod review;
+pub mod seen;
 mod view;
 
 use serde::Serialize;
@@ -28,7 +31,7 @@ use serde::Serialize;
 use crate::lock::LockError;
 use crate::version::Version;
 
-pub use outdated::{outdated, OutdatedRow};
+pub use outdated::{outdated, Outdated, OutdatedRow, State};
 pub use plan::{propose, Change, HeldVersion, Proposal, UpdateOptions};
 pub use policy::{Allow, Held, Policy, UpdatePolicy};
 pub use review::Finding;
@@ -112,7 +115,7 @@ pub enum UpdateError {
         count: usize,
     },
     /// `--precise` names a version that no target can take.
-    #[error("{target}: {package} {version} is not available or not allowed by the manifest constraint {constraint:?}; available, newest first: {}", .available.join(", "))]
+    #[error("{target}: {package} {version} is not available or not allowed by the manifest constraint {constraint:?}; available, newest first: {}\nhint: pass one of them in full, or its upstream version (`20.10.22` for `5:20.10.22~3-0~debian-buster`) when only one version has it", .available.join(", "))]
     PreciseUnavailable {
         /// Target.
         target: String,
@@ -124,6 +127,18 @@ pub enum UpdateError {
         constraint: String,
         /// Versions served (at most 10).
         available: Vec<String>,
+    },
+    /// `--precise` names an upstream version several available versions share.
+    #[error("{target}: {package} {version} matches several available versions: {}\nhint: name one in full, e.g. `pinlock update {package} --precise '{}'`", .matching.join(", "), .matching.first().map(String::as_str).unwrap_or_default())]
+    PreciseAmbiguous {
+        /// Target.
+        target: String,
+        /// Package.
+        package: String,
+        /// Requested version.
+        version: String,
+        /// The full versions it matches.
+        matching: Vec<String>,
     },
     /// A constraint in the manifest is invalid or resolution failed.
     #[error(transparent)]

@@ -11,6 +11,7 @@ use crate::repository::SuiteSnapshot;
 
 use super::policy::{Held, Policy};
 use super::review::{review, Finding};
+use super::seen::FirstSeen;
 use super::view::{choose, record_first_seen, views};
 use super::{Bump, UpdateError};
 
@@ -43,6 +44,12 @@ pub struct Change {
     pub bump: Option<Bump>,
     /// True for packages the manifest requests.
     pub requested: bool,
+    /// True when no source of the target serves `old` any more: the change replaces a
+    /// vanished version (`pinlock lock --locked` fails until it is merged).
+    pub gone: bool,
+    /// True when `new` is served by a security source of the target (a `-security` suite or
+    /// a source marked `security: true`): a security fix.
+    pub security: bool,
 }
 
 /// A newer version a policy keeps back.
@@ -65,14 +72,22 @@ pub struct Proposal {
     pub packages: Vec<String>,
     /// The lock before.
     pub old: Lockfile,
-    /// The lock after (also carries refreshed first-seen records).
+    /// The lock after. It carries no first-seen records: those are in [`Proposal::first_seen`]
+    /// (written to the seen file, [`super::seen`]).
     pub lockfile: Lockfile,
+    /// First-seen records after this run: the previous ones (`previous.first_seen`, which the
+    /// caller fills from the seen file) plus versions served now for the first time, minus
+    /// versions older than every locked version.
+    pub first_seen: FirstSeen,
     /// Changed lock entries, sorted by target and package.
     pub changes: Vec<Change>,
     /// Review findings from the old and new package metadata, sorted.
     pub findings: Vec<Finding>,
     /// Newer versions held back by policies.
     pub held: Vec<HeldVersion>,
+    /// Release-notes links (`update.changelog`) of the proposed versions of requested
+    /// packages: (package, version, URL), sorted, each once.
+    pub release_notes: Vec<(String, String, String)>,
 }
 
 impl Proposal {
@@ -147,11 +162,34 @@ pub fn propose(
             };
             let cand = match &opts.precise {
                 Some(want) => {
-                    let c = view
-                        .universe
-                        .candidates(name)
+                    let cands = view.universe.candidates(name);
+                    let mut c = cands
                         .iter()
                         .find(|c| c.pkg.version() == want && constraint.matches(&c.version));
+                    if c.is_none() {
+                        // An upstream version (`20.10.22`) names the one version with it.
+                        let same: Vec<_> = cands
+                            .iter()
+                            .filter(|c| {
+                                constraint.matches(&c.version) && upstream_is(&c.version, want)
+                            })
+                            .collect();
+                        match same.as_slice() {
+                            [one] => c = Some(*one),
+                            [] => {}
+                            many => {
+                                return Err(UpdateError::PreciseAmbiguous {
+                                    target: view.name.clone(),
+                                    package: name.clone(),
+                                    version: want.clone(),
+                                    matching: many
+                                        .iter()
+                                        .map(|c| c.pkg.version().to_string())
+                                        .collect(),
+                                })
+                            }
+                        }
+                    }
                     match c {
                         Some(c) => {
                             precise_found = true;
@@ -273,6 +311,7 @@ pub fn propose(
     }
     new.first_seen = previous.first_seen.clone();
     record_first_seen(&mut new, &views, &manifest.packages);
+    let first_seen = std::mem::take(&mut new.first_seen);
 
     let mut changes = Vec::new();
     let all_targets: BTreeSet<&String> =
@@ -300,9 +339,33 @@ pub fn propose(
                     _ => None,
                 },
                 requested: constraints.contains_key(p),
+                security: nv.is_some_and(|n| {
+                    views
+                        .iter()
+                        .any(|v| v.name == *tname && v.is_security(p, &n.version))
+                }),
+                gone: ov.is_some_and(|o| {
+                    views.iter().find(|v| v.name == *tname).is_some_and(|v| {
+                        !v.universe
+                            .candidates(p)
+                            .iter()
+                            .any(|c| c.pkg.version() == o.version)
+                    })
+                }),
             });
         }
     }
+    let mut release_notes: Vec<(String, String, String)> = changes
+        .iter()
+        .filter(|c| c.requested)
+        .filter_map(|c| {
+            let v = crate::version::Version::parse(c.new.as_deref()?).ok()?;
+            let url = policy.changelog(&c.package, &v)?;
+            Some((c.package.clone(), v.to_string(), url))
+        })
+        .collect();
+    release_notes.sort();
+    release_notes.dedup();
     let findings = review(&views, previous, &new);
     held.sort_by(|a, b| {
         (&a.target, &a.package, &a.version).cmp(&(&b.target, &b.package, &b.version))
@@ -311,10 +374,21 @@ pub fn propose(
         packages: named,
         old: previous.clone(),
         lockfile: new,
+        first_seen,
         changes,
         findings,
         held,
+        release_notes,
     })
+}
+
+/// Whether `want` is the upstream version of `v`: exactly (`20.10.22~3`) or read as semver
+/// (`20.10.22`), never a full version with epoch or revision.
+fn upstream_is(v: &crate::version::Version, want: &str) -> bool {
+    if want.contains(':') || want.contains('-') {
+        return false;
+    }
+    v.upstream() == want || v.upstream_semver().is_some_and(|s| s.to_string() == want)
 }
 
 fn set_version(t: &mut crate::lockfile::LockedTarget, name: &str, version: &str) {

@@ -4,7 +4,8 @@
 //! ```yaml
 //! update:
 //!   groups: [[docker-ce, containerd.io]]   # always proposed together
-//!   min-age: 7d                            # s, m, h, d or w; first-seen from the lockfile
+//!   min-age: 7d                            # s, m, h, d or w; first-seen from pinlock.seen.yml
+//!   security-min-age: 0d                   # for security fixes (default: min-age)
 //!   ignore:                                # versions or ranges never proposed
 //!     docker-ce: ["= 5:24.0.0-1~debian.10~buster", "^25"]
 //!   allow:                                 # largest upstream bump proposed: patch|minor|major
@@ -36,6 +37,9 @@ pub enum Held {
     TooYoung,
     /// The manifest constraint excludes it.
     Constraint,
+    /// Its co-versioned siblings (binaries of the same source package, which move together) or
+    /// the rest of the closure keep it back: `pinlock update` would not lock it.
+    Siblings,
 }
 
 /// [`UpdatePolicy`] with its texts parsed.
@@ -43,8 +47,10 @@ pub enum Held {
 pub struct Policy {
     groups: Vec<Vec<String>>,
     min_age_secs: Option<i64>,
+    security_min_age_secs: Option<i64>,
     ignore: BTreeMap<String, Vec<Constraint>>,
     allow: BTreeMap<String, Allow>,
+    changelog: BTreeMap<String, String>,
 }
 
 /// Parses `7d`, `12h`, `30m`, `90s`, `2w` into seconds; `None` when malformed.
@@ -72,6 +78,12 @@ impl Policy {
                 message: format!("update.min-age: invalid duration {t:?}\nhint: write a number and a unit: `7d`, `12h`, `2w`"),
             })?),
         };
+        let security_min_age_secs = match &p.security_min_age {
+            None => min_age_secs,
+            Some(t) => Some(parse_duration(t).ok_or_else(|| UpdateError::Policy {
+                message: format!("update.security-min-age: invalid duration {t:?}\nhint: write a number and a unit: `0d`, `12h`, `2w`"),
+            })?),
+        };
         let mut ignore = BTreeMap::new();
         for (pkg, list) in &p.ignore {
             let mut cs = Vec::new();
@@ -82,12 +94,40 @@ impl Policy {
             }
             ignore.insert(pkg.clone(), cs);
         }
+        for (pkg, url) in &p.changelog {
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                return Err(UpdateError::Policy {
+                    message: format!("update.changelog.{pkg}: {url:?} is not an http(s) URL\nhint: write a URL template such as `https://…/release-notes/{{upstream}}`"),
+                });
+            }
+        }
         Ok(Policy {
+            changelog: p.changelog.clone(),
             groups: p.groups.clone(),
             min_age_secs,
+            security_min_age_secs,
             ignore,
             allow: p.allow.clone(),
         })
+    }
+
+    /// The release-notes link of `package` `version`, from `update.changelog`.
+    pub fn changelog(&self, package: &str, version: &Version) -> Option<String> {
+        let t = self.changelog.get(package)?;
+        let semver = version.upstream_semver();
+        let upstream = semver
+            .as_ref()
+            .map_or_else(|| version.upstream().to_string(), |s| s.to_string());
+        let (major, minor) = semver.as_ref().map_or((String::new(), String::new()), |s| {
+            (s.major.to_string(), s.minor.to_string())
+        });
+        Some(
+            t.replace("{package}", package)
+                .replace("{version}", version.as_str())
+                .replace("{upstream}", &upstream)
+                .replace("{major}", &major)
+                .replace("{minor}", &minor),
+        )
     }
 
     /// `names` plus every member of a group that contains one of them, sorted.
@@ -113,6 +153,20 @@ impl Policy {
         first_seen: Option<i64>,
         now: i64,
     ) -> Result<(), Held> {
+        self.check_security(package, locked, candidate, first_seen, now, false)
+    }
+
+    /// [`Policy::check`] for a candidate that is (`security`) or is not a security fix: a
+    /// security fix waits `security-min-age` instead of `min-age`.
+    pub fn check_security(
+        &self,
+        package: &str,
+        locked: Option<&Version>,
+        candidate: &Version,
+        first_seen: Option<i64>,
+        now: i64,
+        security: bool,
+    ) -> Result<(), Held> {
         if self
             .ignore
             .get(package)
@@ -130,7 +184,12 @@ impl Policy {
                 return Err(Held::NotAllowed);
             }
         }
-        if let Some(min) = self.min_age_secs {
+        let min_age = if security {
+            self.security_min_age_secs
+        } else {
+            self.min_age_secs
+        };
+        if let Some(min) = min_age {
             // A version with no record was first seen now.
             let seen = first_seen.unwrap_or(now);
             if now - seen < min {
@@ -163,11 +222,28 @@ mod tests {
         let p = Policy::new(&UpdatePolicy {
             groups: vec![vec!["a".into(), "b".into()]],
             min_age: Some("7d".into()),
+            security_min_age: None,
+            changelog: [(
+                "docker-ce".to_string(),
+                "https://notes.example.org/{major}.{minor}/#{upstream}?v={version}".to_string(),
+            )]
+            .into(),
             ignore: [("docker-ce".to_string(), vec!["^24".to_string()])].into(),
             allow: [("containerd.io".to_string(), Allow::Patch)].into(),
         })
         .unwrap();
         assert_eq!(p.expand_groups(&["b".into()]), ["a", "b"]);
+        assert_eq!(
+            p.changelog("docker-ce", &v("5:24.0.2-1~debian.10~buster"))
+                .as_deref(),
+            Some("https://notes.example.org/24.0/#24.0.2?v=5:24.0.2-1~debian.10~buster")
+        );
+        assert_eq!(p.changelog("containerd.io", &v("1.6.21-1")), None);
+        assert!(Policy::new(&UpdatePolicy {
+            changelog: [("x".to_string(), "notes/{version}".to_string())].into(),
+            ..Default::default()
+        })
+        .is_err());
         let old = v("5:20.10.23~3-0~debian-buster");
         let new = v("5:24.0.2-1~debian.10~buster");
         assert_eq!(
@@ -213,6 +289,21 @@ mod tests {
                 None,
                 30 * 86400
             ),
+            Err(Held::TooYoung)
+        );
+        let sec = Policy::new(&UpdatePolicy {
+            min_age: Some("7d".into()),
+            security_min_age: Some("0d".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        let fix = v("1.6.18-1+deb10u1");
+        assert_eq!(
+            sec.check_security("c", Some(&c_old), &fix, None, 30 * 86400, true),
+            Ok(())
+        );
+        assert_eq!(
+            sec.check_security("c", Some(&c_old), &fix, None, 30 * 86400, false),
             Err(Held::TooYoung)
         );
         assert!(Policy::new(&UpdatePolicy {

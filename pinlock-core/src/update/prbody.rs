@@ -5,12 +5,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::plan::Proposal;
 use super::review::Finding;
 
-/// The requested packages that change: (package, old, new, bump). A package whose change reads
-/// the same in every target shows its full version strings; one whose version strings differ
-/// per target (Docker's `~debian.10~buster` vs `~debian.12~bookworm`) shows the upstream
-/// versions instead (read as semver where they can be, as the bump is; distinct ones joined by
-/// `/`) and how many targets move.
-fn headline(p: &Proposal) -> Vec<(String, String, String, String)> {
+/// The requested packages that change: (package, old, new, bump). With `upstream`, versions
+/// are shown as their upstream versions (read as semver where they can be, as the bump is:
+/// `20.10.23 → 24.0.2`), unless old and new share it (a Debian revision such as
+/// `1.0-1 → 1.0-1+deb12u1`, shown in full). Without it, a package whose change reads the same
+/// in every target shows its full version strings. A package whose version strings differ per
+/// target (Docker's `~debian.10~buster` vs `~debian.12~bookworm`) shows the upstream versions
+/// (distinct ones joined by `/`) and how many targets move.
+fn headline(p: &Proposal, upstream: bool) -> Vec<(String, String, String, String)> {
     let named = |c: &&super::Change| p.packages.contains(&c.package);
     let mut picked: Vec<&super::Change> = p.changes.iter().filter(named).collect();
     if picked.is_empty() {
@@ -23,11 +25,16 @@ fn headline(p: &Proposal) -> Vec<(String, String, String, String)> {
     per.into_iter()
         .map(|(package, cs)| {
             let first = cs[0];
-            let bump = first
+            let mut bump = first
                 .bump
                 .map_or_else(|| "new".to_string(), |b| b.to_string());
+            if cs.iter().any(|c| c.security) {
+                bump.push_str(", security");
+            }
             let same = cs.iter().all(|c| c.old == first.old && c.new == first.new);
-            if same {
+            let up_old = upstreams(&cs, |c| &c.old, "(none)");
+            let up_new = upstreams(&cs, |c| &c.new, "(removed)");
+            if same && !(upstream && up_old != up_new) {
                 return (
                     package.to_string(),
                     first.old.clone().unwrap_or_else(|| "(none)".into()),
@@ -35,40 +42,72 @@ fn headline(p: &Proposal) -> Vec<(String, String, String, String)> {
                     bump,
                 );
             }
-            let upstreams = |side: fn(&super::Change) -> &Option<String>, absent: &str| {
-                let mut out: Vec<String> = Vec::new();
-                for c in &cs {
-                    let shown = match side(c) {
-                        Some(v) => crate::version::Version::parse(v).map_or_else(
-                            |_| v.clone(),
-                            |v| {
-                                v.upstream_semver()
-                                    .map_or_else(|| v.upstream().to_string(), |s| s.to_string())
-                            },
-                        ),
-                        None => absent.to_string(),
-                    };
-                    if !out.contains(&shown) {
-                        out.push(shown);
-                    }
-                }
-                out.join("/")
+            let bump = if same {
+                bump
+            } else {
+                format!("{bump}, {} targets", cs.len())
             };
-            (
-                package.to_string(),
-                upstreams(|c| &c.old, "(none)"),
-                upstreams(|c| &c.new, "(removed)"),
-                format!("{bump}, {} targets", cs.len()),
-            )
+            (package.to_string(), up_old, up_new, bump)
         })
         .collect()
 }
 
-/// The title line: `Update docker-ce 5:20.10.23~3-0~debian-buster → 5:24.0.2-1~debian.10~buster (major)`,
-/// or `Update docker-ce 20.10.23 → 24.0.2 (major, 2 targets)` when the version strings differ
-/// per target, or `Update docker-ce, containerd.io` for several packages.
+/// The distinct upstream versions of one side of `cs`, joined by `/`.
+fn upstreams(
+    cs: &[&super::Change],
+    side: fn(&super::Change) -> &Option<String>,
+    absent: &str,
+) -> String {
+    let mut out: Vec<String> = Vec::new();
+    for c in cs {
+        let shown = match side(c) {
+            Some(v) => crate::version::Version::parse(v).map_or_else(
+                |_| v.clone(),
+                |v| {
+                    v.upstream_semver()
+                        .map_or_else(|| v.upstream().to_string(), |s| s.to_string())
+                },
+            ),
+            None => absent.to_string(),
+        };
+        if !out.contains(&shown) {
+            out.push(shown);
+        }
+    }
+    out.join("/")
+}
+
+/// A short, stable identifier of the set of changes (target, package, old and new version):
+/// the same proposal gets the same fingerprint in every run, so a scheduled job can recognise
+/// a proposal that was already closed unmerged. 16 hex digits of a SHA256.
+pub fn fingerprint(p: &Proposal) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for c in &p.changes {
+        for part in [
+            c.target.as_str(),
+            c.package.as_str(),
+            c.old.as_deref().unwrap_or("-"),
+            c.new.as_deref().unwrap_or("-"),
+        ] {
+            h.update(part.as_bytes());
+            h.update([0]);
+        }
+        h.update([1]);
+    }
+    h.finalize()
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The title line, with upstream versions: `Update docker-ce 20.10.23 → 24.0.2 (major)`,
+/// `Update docker-ce 20.10.23 → 24.0.2 (major, 2 targets)` when the version strings differ
+/// per target, `Update containerd.io 1.6.18-1 → 1.6.18-1+deb10u1 (patch, security)` for a new
+/// revision of the same upstream, or `Update docker-ce, containerd.io` for several packages.
 pub fn title(p: &Proposal) -> String {
-    let h = headline(p);
+    let h = headline(p, true);
     match h.as_slice() {
         [] => "Update locked packages".to_string(),
         [(pkg, old, new, bump)] => format!("Update {pkg} {old} → {new} ({bump})"),
@@ -84,7 +123,7 @@ pub fn title(p: &Proposal) -> String {
 
 /// A conventional commit message: `chore(deps): update docker-ce to 5:24.0.2-1~debian.10~buster`.
 pub fn commit_message(p: &Proposal) -> String {
-    let h = headline(p);
+    let h = headline(p, false);
     let subject = match h.as_slice() {
         [] => "chore(deps): update locked packages".to_string(),
         [(pkg, _, new, _)] => format!("chore(deps): update {pkg} to {new}"),
@@ -232,11 +271,64 @@ pub fn preflight(p: &Proposal) -> Vec<String> {
         .collect()
 }
 
-/// Renders the Markdown description: title, the host preflight callouts ([`preflight`]), the
-/// `files` the change touches (as the caller wants them shown), changes per target, review
-/// findings, held versions.
+/// What a reviewer has to decide, most urgent first, each once with its targets: versions no
+/// source serves any more (the lock cannot be reproduced until this is merged), then security
+/// fixes, then major
+/// bumps of requested packages, then dependencies that join or leave the closure.
+pub fn decisions(p: &Proposal) -> Vec<String> {
+    // (rank, text) → targets
+    let mut items: BTreeMap<(u8, String), Vec<&str>> = BTreeMap::new();
+    for c in &p.changes {
+        let text = match (c.gone, &c.old, &c.new, c.bump) {
+            (true, Some(o), Some(n), _) => (
+                0,
+                format!(
+                    "**`{}` {o} is no longer served** by any source: replaced by {n}",
+                    c.package
+                ),
+            ),
+            (true, Some(o), None, _) => (
+                0,
+                format!(
+                    "**`{}` {o} is no longer served** by any source and leaves the lock",
+                    c.package
+                ),
+            ),
+            (false, Some(o), Some(n), _) if c.security => {
+                (1, format!("**security fix**: `{}` {o} → {n}", c.package))
+            }
+            (false, Some(o), Some(n), Some(super::Bump::Major)) if c.requested => (
+                2,
+                format!("`{}` moves to a new major version: {o} → {n}", c.package),
+            ),
+            (false, None, Some(n), _) => (
+                3,
+                format!("`{}` {n} joins the dependency closure", c.package),
+            ),
+            _ => continue,
+        };
+        items.entry(text).or_default().push(&c.target);
+    }
+    items
+        .into_iter()
+        .map(|((_, text), targets)| format!("{text} ({})", targets.join(", ")))
+        .collect()
+}
+
+/// Renders the Markdown description: title, what needs a decision ([`decisions`]), the host
+/// preflight callouts ([`preflight`]), the
+/// `files` the change touches (as the caller wants them shown), changes per target,
+/// release-notes links (`update.changelog`), review findings, held versions.
 pub fn render(p: &Proposal, files: &[String]) -> String {
     let mut md = format!("# {}\n\n", title(p));
+    let decisions = decisions(p);
+    if !decisions.is_empty() {
+        md.push_str("## Needs a decision\n\n");
+        for d in &decisions {
+            md.push_str(&format!("- {d}\n"));
+        }
+        md.push('\n');
+    }
     for callout in preflight(p) {
         md.push_str(&callout);
         md.push_str("\n\n");
@@ -262,7 +354,11 @@ pub fn render(p: &Proposal, files: &[String]) -> String {
                 (Some(o), Some(n)) => (
                     format!("`{o}`"),
                     format!("`{n}`"),
-                    c.bump.map_or("", |b| b.as_str()).to_string(),
+                    format!(
+                        "{}{}",
+                        c.bump.map_or("", |b| b.as_str()),
+                        if c.security { ", **security**" } else { "" }
+                    ),
                 ),
                 (None, Some(n)) => ("—".into(), format!("`{n}`"), "added".into()),
                 (Some(o), None) => (format!("`{o}`"), "—".into(), "removed".into()),
@@ -274,6 +370,13 @@ pub fn render(p: &Proposal, files: &[String]) -> String {
                 c.package.clone()
             };
             md.push_str(&format!("| {name} | {from} | {to} | {bump} |\n"));
+        }
+        md.push('\n');
+    }
+    if !p.release_notes.is_empty() {
+        md.push_str("## Release notes\n\n");
+        for (package, version, url) in &p.release_notes {
+            md.push_str(&format!("- `{package}` {version}: <{url}>\n"));
         }
         md.push('\n');
     }
@@ -322,9 +425,8 @@ pub fn render(p: &Proposal, files: &[String]) -> String {
             .or_default()
             .push(f.target());
     }
-    let added: Vec<&super::Change> = p.changes.iter().filter(|c| c.old.is_none()).collect();
     let removed: Vec<&super::Change> = p.changes.iter().filter(|c| c.new.is_none()).collect();
-    if grouped.is_empty() && added.is_empty() && removed.is_empty() && uncovered.is_empty() {
+    if grouped.is_empty() && removed.is_empty() && uncovered.is_empty() {
         md.push_str("No dependency, conflict or format changes in the package metadata.\n");
     }
     for ((package, targets), relations) in &uncovered {
@@ -338,14 +440,7 @@ pub fn render(p: &Proposal, files: &[String]) -> String {
     for ((_, _, text), targets) in &grouped {
         md.push_str(&format!("- {text} ({})\n", targets.join(", ")));
     }
-    for c in added {
-        md.push_str(&format!(
-            "- `{}` {} joins the dependency closure ({})\n",
-            c.package,
-            c.new.as_deref().unwrap_or_default(),
-            c.target
-        ));
-    }
+    // Packages joining the closure are listed once, under "Needs a decision".
     for c in removed {
         md.push_str(&format!(
             "- `{}` {} leaves the dependency closure ({})\n",
@@ -362,6 +457,7 @@ pub fn render(p: &Proposal, files: &[String]) -> String {
                 super::Held::NotAllowed => "bump larger than `allow`",
                 super::Held::TooYoung => "younger than `min-age`",
                 super::Held::Constraint => "outside the constraint",
+                super::Held::Siblings => "held with its co-versioned siblings",
             };
             md.push_str(&format!(
                 "- `{}` {} ({}): {why}\n",
@@ -369,6 +465,11 @@ pub fn render(p: &Proposal, files: &[String]) -> String {
             ));
         }
     }
+    // Lets a scheduled job find this exact proposal again (e.g. among closed pull requests).
+    md.push_str(&format!(
+        "\n<!-- pinlock-proposal: {} -->\n",
+        fingerprint(p)
+    ));
     md
 }
 
@@ -385,6 +486,8 @@ mod tests {
             new: Some(new.into()),
             bump: Some(Bump::Major),
             requested: true,
+            gone: false,
+            security: false,
         }
     }
 
@@ -393,23 +496,27 @@ mod tests {
             packages: vec!["docker-ce".into()],
             old: Default::default(),
             lockfile: Default::default(),
+            first_seen: Default::default(),
             changes,
             findings: Vec::new(),
             held: Vec::new(),
+            release_notes: Vec::new(),
         }
     }
 
     #[test]
-    fn title_of_one_target_shows_the_full_versions() {
+    fn title_shows_upstream_versions_and_the_commit_the_full_ones() {
         let p = proposal(vec![change(
             "buster/amd64",
             "5:20.10.23~3-0~debian-buster",
             "5:24.0.2-1~debian.10~buster",
         )]);
-        assert_eq!(
-            title(&p),
-            "Update docker-ce 5:20.10.23~3-0~debian-buster → 5:24.0.2-1~debian.10~buster (major)"
-        );
+        assert_eq!(title(&p), "Update docker-ce 20.10.23 → 24.0.2 (major)");
+        assert!(commit_message(&p)
+            .starts_with("chore(deps): update docker-ce to 5:24.0.2-1~debian.10~buster\n"));
+        // a new revision of the same upstream: full versions
+        let p = proposal(vec![change("buster/amd64", "1.0-1", "1.0-1+deb12u1")]);
+        assert_eq!(title(&p), "Update docker-ce 1.0-1 → 1.0-1+deb12u1 (major)");
     }
 
     #[test]
@@ -430,12 +537,12 @@ mod tests {
             title(&p),
             "Update docker-ce 20.10.23 → 24.0.2 (major, 2 targets)"
         );
-        // the same strings in both targets (arm64 and amd64 of one release): full versions
+        // the same strings in both targets (arm64 and amd64 of one release): one change
         let p = proposal(vec![
             change("buster/amd64", "1.6.18-1", "1.6.20-1"),
             change("buster/arm64", "1.6.18-1", "1.6.20-1"),
         ]);
-        assert_eq!(title(&p), "Update docker-ce 1.6.18-1 → 1.6.20-1 (major)");
+        assert_eq!(title(&p), "Update docker-ce 1.6.18 → 1.6.20 (major)");
     }
 
     fn locked(version: &str) -> crate::lockfile::LockedPackage {
@@ -519,5 +626,46 @@ mod tests {
         same.lockfile = same.old.clone();
         same.changes.clear();
         assert!(preflight(&same).is_empty());
+    }
+
+    #[test]
+    fn fingerprints_identify_the_set_of_changes() {
+        let a = proposal(vec![change("buster/amd64", "1.0-1", "2.0-1")]);
+        let b = proposal(vec![change("buster/amd64", "1.0-1", "2.0-2")]);
+        assert_eq!(fingerprint(&a), fingerprint(&a.clone()));
+        assert_ne!(fingerprint(&a), fingerprint(&b));
+        assert_eq!(fingerprint(&a).len(), 16);
+        assert!(render(&a, &[]).ends_with(&format!(
+            "\n<!-- pinlock-proposal: {} -->\n",
+            fingerprint(&a)
+        )));
+    }
+
+    #[test]
+    fn decisions_lead_with_vanished_versions_once_per_change() {
+        let mut gone = change("buster/amd64", "1.6.18-1", "1.6.18-1+deb10u1");
+        gone.package = "containerd.io".into();
+        gone.bump = Some(Bump::Patch);
+        gone.gone = true;
+        let mut gone_arm = gone.clone();
+        gone_arm.target = "buster/arm64".into();
+        let major = change(
+            "buster/amd64",
+            "5:20.10.23~3-0~debian-buster",
+            "5:24.0.2-1~debian.10~buster",
+        );
+        let p = proposal(vec![major, gone, gone_arm]);
+        let d = decisions(&p);
+        assert_eq!(d.len(), 2, "{d:#?}");
+        assert_eq!(
+            d[0],
+            "**`containerd.io` 1.6.18-1 is no longer served** by any source: replaced by 1.6.18-1+deb10u1 (buster/amd64, buster/arm64)"
+        );
+        assert!(
+            d[1].starts_with("`docker-ce` moves to a new major version"),
+            "{d:#?}"
+        );
+        let md = render(&p, &[]);
+        assert!(md.find("## Needs a decision").unwrap() < md.find("## Changes").unwrap());
     }
 }

@@ -1,6 +1,6 @@
 //! What one target sees: its universe and when each version of interest was first served.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use crate::constraint::Constraint;
 use crate::lock::{enforced_suites, target_universe, targets};
@@ -19,6 +19,34 @@ pub(crate) struct TargetView<'a> {
     pub universe: Universe<'a>,
     /// (package, version) → Release Date (unix) of the first suite of the target serving it.
     pub dates: HashMap<(&'a str, &'a str), i64>,
+    /// (package, version) served by a security suite of the target ([`security_suites`]).
+    pub security: HashSet<(&'a str, &'a str)>,
+}
+
+impl TargetView<'_> {
+    /// Whether a security suite of the target serves `package` `version`.
+    pub fn is_security(&self, package: &str, version: &str) -> bool {
+        self.security.contains(&(package, version))
+    }
+}
+
+/// Per suite of `suites` (in the order the manifest lists sources and their suites), whether
+/// it is a security source: marked `security: true` in the manifest, or named `*-security`
+/// (Debian 11+, Ubuntu) or `*/updates` (Debian 10 and older).
+pub(crate) fn security_suites(manifest: &Manifest, suites: &[SuiteSnapshot]) -> Vec<bool> {
+    let mut out: Vec<bool> = manifest
+        .sources
+        .iter()
+        .flat_map(|src| {
+            src.spec.suites.iter().map(|s| {
+                let s = s.trim_end_matches('/');
+                src.security || s.ends_with("-security") || s.ends_with("/updates")
+            })
+        })
+        .take(suites.len())
+        .collect();
+    out.resize(suites.len(), false);
+    out
 }
 
 /// Views of every target of `manifest`, with dates for the packages in `names`.
@@ -29,12 +57,27 @@ pub(crate) fn views<'a>(
 ) -> Vec<TargetView<'a>> {
     let mut out = Vec::new();
     let enforced = enforced_suites(manifest, suites);
+    let security_flags = security_suites(manifest, suites);
     for (name, ids) in targets(manifest, suites) {
         let arch = name.rsplit('/').next().unwrap_or_default().to_string();
         let universe = target_universe(suites, &ids, &arch, &enforced);
         let mut dates = HashMap::new();
+        let mut security = HashSet::new();
         for &i in &ids {
             let s = &suites[i];
+            if security_flags.get(i).copied().unwrap_or(false) {
+                for idx in s
+                    .indexes
+                    .iter()
+                    .filter(|x| x.architecture == arch || x.architecture == "all")
+                {
+                    for p in idx.packages.iter() {
+                        if names.contains(p.name()) {
+                            security.insert((p.name(), p.version()));
+                        }
+                    }
+                }
+            }
             // 0: no Date apt can read (see `Release::date_unix`); no first-seen time from it
             let Some(date) = s.release.date_unix.filter(|&d| d != 0) else {
                 continue;
@@ -55,6 +98,7 @@ pub(crate) fn views<'a>(
             name,
             universe,
             dates,
+            security,
         });
     }
     out
@@ -109,7 +153,8 @@ pub(crate) fn choose<'v, 'a>(
             break;
         }
         let seen = first_seen(lock, view, package, c.pkg.version());
-        match policy.check(package, locked_v.as_ref(), &c.version, seen, now) {
+        let security = view.is_security(package, c.pkg.version());
+        match policy.check_security(package, locked_v.as_ref(), &c.version, seen, now, security) {
             Ok(()) => {
                 allowed = Some(c);
                 break;
