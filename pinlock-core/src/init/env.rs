@@ -1,0 +1,228 @@
+//! Variables and facts as `init` sees them for one target: the role's defaults and vars, the
+//! plays' vars, group_vars, and the facts a release and architecture imply.
+
+use std::collections::BTreeMap;
+
+use super::discover::{Applies, Found, ScopeData};
+use super::jinja::{JVal, Scope, Unresolved};
+
+/// A release and architecture the user named (`--target bookworm/amd64`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Target {
+    /// The release codename, e.g. `bookworm`.
+    pub release: String,
+    /// The dpkg architecture, e.g. `amd64`.
+    pub arch: String,
+}
+
+impl Target {
+    /// Parses `release/arch` (e.g. `bookworm/amd64`).
+    pub fn parse(s: &str) -> Result<Target, String> {
+        let (release, arch) = s.split_once('/').ok_or_else(|| {
+            format!("target `{s}` is not RELEASE/ARCH\nhint: e.g. --target bookworm/amd64")
+        })?;
+        let ok = |x: &str| {
+            !x.is_empty()
+                && x.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        };
+        if !ok(release) || !ok(arch) {
+            return Err(format!(
+                "target `{s}` is not RELEASE/ARCH in lowercase letters, digits and `-`\nhint: e.g. --target jammy/arm64"
+            ));
+        }
+        Ok(Target {
+            release: release.to_string(),
+            arch: arch.to_string(),
+        })
+    }
+
+    /// The distribution of the release (`debian`, `ubuntu`), when init knows it.
+    pub fn distribution(&self) -> Option<&'static str> {
+        distribution_of(&self.release)
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.release, self.arch)
+    }
+}
+
+const DEBIAN_RELEASES: &[&str] = &[
+    "jessie", "stretch", "buster", "bullseye", "bookworm", "trixie", "forky", "sid",
+];
+const UBUNTU_RELEASES: &[&str] = &[
+    "xenial", "bionic", "focal", "jammy", "kinetic", "lunar", "mantic", "noble", "oracular",
+    "plucky", "questing",
+];
+
+/// `debian` or `ubuntu` for a release codename init knows.
+pub fn distribution_of(release: &str) -> Option<&'static str> {
+    if DEBIAN_RELEASES.contains(&release) {
+        Some("debian")
+    } else if UBUNTU_RELEASES.contains(&release) {
+        Some("ubuntu")
+    } else {
+        None
+    }
+}
+
+/// Variables in precedence order for one scope and target.
+pub(crate) struct Env<'a> {
+    /// Highest precedence first: role vars (those for the target), then play vars, group_vars,
+    /// role defaults.
+    role_vars: Vec<&'a BTreeMap<String, JVal>>,
+    play_vars: &'a BTreeMap<String, Vec<JVal>>,
+    group_vars: &'a BTreeMap<String, Vec<(String, JVal)>>,
+    defaults: Option<&'a BTreeMap<String, JVal>>,
+    pub target: Option<&'a Target>,
+    /// Loop variables.
+    pub extra: BTreeMap<String, JVal>,
+}
+
+impl<'a> Env<'a> {
+    pub(crate) fn new(found: &'a Found, scope: &'a ScopeData, target: Option<&'a Target>) -> Self {
+        let distro = target.and_then(Target::distribution);
+        let role_vars = scope
+            .role_vars
+            .iter()
+            .rev()
+            .filter(|(applies, _)| match applies {
+                Applies::All => true,
+                Applies::Distribution(d) => Some(d.as_str()) == distro,
+            })
+            .map(|(_, m)| m)
+            .collect();
+        Env {
+            role_vars,
+            play_vars: &found.play_vars,
+            group_vars: &found.group_vars,
+            defaults: Some(&scope.defaults),
+            target,
+            extra: BTreeMap::new(),
+        }
+    }
+
+    fn var(&self, name: &str) -> Result<Option<JVal>, Unresolved> {
+        if let Some(v) = self.extra.get(name) {
+            return Ok(Some(v.clone()));
+        }
+        if let Some(v) = self.role_vars.iter().find_map(|m| m.get(name)) {
+            return Ok(Some(v.clone()));
+        }
+        if let Some(values) = self.play_vars.get(name) {
+            if values.len() > 1 {
+                return Err(Unresolved {
+                    expr: name.to_string(),
+                    reason: format!("variable {name} has different values in different plays"),
+                    needs_target: false,
+                });
+            }
+            return Ok(values.first().cloned());
+        }
+        if let Some(defs) = self.group_vars.get(name) {
+            let first = &defs[0].1;
+            if defs.iter().any(|(_, v)| v != first) {
+                let groups: Vec<&str> = defs.iter().map(|(g, _)| g.as_str()).collect();
+                return Err(Unresolved {
+                    expr: name.to_string(),
+                    reason: format!(
+                        "variable {name} has different values in group_vars ({})",
+                        groups.join(", ")
+                    ),
+                    needs_target: false,
+                });
+            }
+            return Ok(Some(first.clone()));
+        }
+        Ok(self.defaults.and_then(|d| d.get(name)).cloned())
+    }
+
+    /// A fact (`ansible_facts.x`, `ansible_x`): `path` without the prefix.
+    fn fact(&self, shown: &str, path: &[String]) -> Result<Option<JVal>, Unresolved> {
+        let name = path.first().map(String::as_str).unwrap_or_default();
+        let sub = path.get(1).map(String::as_str);
+        let known = matches!(
+            (name, sub),
+            ("distribution_release", None)
+                | ("lsb", Some("codename"))
+                | ("distribution", None)
+                | ("os_family", None)
+                | ("architecture", None)
+        );
+        if !known {
+            return Err(Unresolved {
+                expr: shown.to_string(),
+                reason: format!("fact {shown} is only known on the host"),
+                needs_target: false,
+            });
+        }
+        let Some(t) = self.target else {
+            return Err(Unresolved {
+                expr: shown.to_string(),
+                reason: format!(
+                    "fact {shown} depends on the host: name the targets (--target RELEASE/ARCH)"
+                ),
+                needs_target: true,
+            });
+        };
+        let value = match name {
+            "distribution_release" | "lsb" => t.release.clone(),
+            "os_family" => "Debian".to_string(),
+            "distribution" => match t.distribution() {
+                Some("debian") => "Debian".to_string(),
+                Some("ubuntu") => "Ubuntu".to_string(),
+                _ => {
+                    return Err(Unresolved {
+                        expr: shown.to_string(),
+                        reason: format!(
+                            "fact {shown}: init does not know which distribution release {} is",
+                            t.release
+                        ),
+                        needs_target: false,
+                    })
+                }
+            },
+            _ => crate::ansible::DPKG_ARCHES
+                .iter()
+                .find(|(_, dpkg)| *dpkg == t.arch)
+                .map(|(machine, _)| machine.to_string())
+                .ok_or_else(|| Unresolved {
+                    expr: shown.to_string(),
+                    reason: format!(
+                        "fact {shown}: unknown machine name for architecture {}",
+                        t.arch
+                    ),
+                    needs_target: false,
+                })?,
+        };
+        Ok(Some(JVal::Str(value)))
+    }
+}
+
+impl Scope for Env<'_> {
+    fn lookup(&self, path: &[String]) -> Result<Option<JVal>, Unresolved> {
+        let shown = path.join(".");
+        let mut v = match self.var(&path[0])? {
+            Some(v) => v,
+            None if path[0] == "ansible_facts" => return self.fact(&shown, &path[1..]),
+            None if path[0].starts_with("ansible_") => {
+                let mut rest = vec![path[0]["ansible_".len()..].to_string()];
+                rest.extend(path[1..].iter().cloned());
+                return self.fact(&shown, &rest);
+            }
+            None => return Ok(None),
+        };
+        for k in &path[1..] {
+            v = match v {
+                JVal::Map(mut m) => match m.remove(k) {
+                    Some(x) => x,
+                    None => return Ok(None),
+                },
+                _ => return Ok(None),
+            };
+        }
+        Ok(Some(v))
+    }
+}

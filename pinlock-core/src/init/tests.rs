@@ -1,0 +1,340 @@
+//! Fixture roles under `testdata/init/` in the shapes real Docker roles have; each written
+//! manifest is snapshotted and checked: valid package names only, no Jinja outside comments,
+//! and a manifest that parses.
+
+use std::path::{Path, PathBuf};
+
+use super::*;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../testdata/init")
+        .join(name)
+}
+
+fn init(name: &str, targets: &[&str]) -> (InitScan, String) {
+    let dir = fixture(name);
+    let opts = InitOptions {
+        targets: targets.iter().map(|t| Target::parse(t).unwrap()).collect(),
+        base: Some(dir.clone()),
+    };
+    let found = scan(&[dir], &opts).unwrap();
+    let text = render_manifest(&found, &[]);
+    check(&found, &text);
+    (found, text)
+}
+
+/// What every written manifest must satisfy.
+fn check(found: &InitScan, text: &str) {
+    for line in text.lines() {
+        let code = line.split(" #").next().unwrap_or_default();
+        if !code.trim_start().starts_with('#') {
+            assert!(
+                !code.contains("{{") && !code.contains("{%"),
+                "Jinja in {line:?}\n{text}"
+            );
+        }
+    }
+    for p in &found.packages {
+        assert!(
+            packages::valid_name(p),
+            "{p:?} is not a package name\n{text}"
+        );
+    }
+    let parsed = crate::manifest::Manifest::parse(text, Path::new("pinlock.yml"));
+    if found.sources.is_empty() {
+        // a starter without a source: the only complaint is the empty list to fill in
+        let e = parsed.unwrap_err().to_string();
+        assert!(e.contains("`sources` is empty"), "{e}\n{text}");
+        return;
+    }
+    let m = parsed.unwrap_or_else(|e| panic!("{e}\n{text}"));
+    assert_eq!(m.sources.len(), found.sources.len(), "{text}");
+    assert_eq!(
+        m.packages.keys().collect::<Vec<_>>(),
+        found.packages.iter().collect::<Vec<_>>()
+    );
+    for s in &found.sources {
+        crate::source::parse_one_line(s)
+            .unwrap()
+            .expect("a deb line");
+    }
+}
+
+fn names(found: &InitScan) -> Vec<&str> {
+    found.packages.iter().map(String::as_str).collect()
+}
+
+#[test]
+fn multi_var_role_gives_one_literal_source_per_release() {
+    let (found, text) = init(
+        "multi_var_role",
+        &["bookworm/amd64", "bookworm/arm64", "jammy/arm64"],
+    );
+    assert_eq!(
+        found.sources,
+        [
+            "deb [arch=amd64,arm64 signed-by=keys/docker.asc] https://download.docker.com/linux/debian bookworm stable",
+            "deb [arch=arm64 signed-by=keys/docker.asc] https://download.docker.com/linux/ubuntu jammy stable",
+        ],
+        "the play's vars (stable) win over the role's defaults (nightly)"
+    );
+    assert_eq!(
+        names(&found),
+        [
+            "apt-transport-https",
+            "ca-certificates",
+            "containerd.io",
+            "docker-ce",
+            "docker-ce-cli",
+            "docker-ce-rootless-extras"
+        ],
+        "no epel-release: setup-RedHat.yml contributes nothing"
+    );
+    assert_eq!(found.keys.len(), 1);
+    let cmd = found.keys[0].command().unwrap();
+    assert!(
+        cmd.contains("curl -fsSL https://download.docker.com/linux/debian/gpg -o keys/docker.asc"),
+        "{cmd}"
+    );
+    assert!(found.placeholders.is_empty(), "{:?}", found.placeholders);
+    insta::assert_snapshot!("multi_var_role", text);
+}
+
+#[test]
+fn multi_var_role_without_targets_asks_for_them() {
+    let (found, text) = init("multi_var_role", &[]);
+    assert!(found.sources.is_empty(), "{:?}", found.sources);
+    assert!(found.needs_targets);
+    assert_eq!(found.placeholders.len(), 1, "{:?}", found.placeholders);
+    let p = &found.placeholders[0];
+    assert_eq!(
+        (p.section, p.file.as_str(), p.line),
+        (Section::Sources, "roles/docker/tasks/setup-Debian.yml", 16)
+    );
+    assert!(p.reason.contains("--target"), "{p}");
+    assert!(
+        found
+            .todo()
+            .iter()
+            .any(|t| t.contains("hint: name the releases")),
+        "{:?}",
+        found.todo()
+    );
+    insta::assert_snapshot!("multi_var_role_no_target", text);
+}
+
+#[test]
+fn jinja_package_lists_give_only_package_names() {
+    let (found, text) = init("jinja_packages", &[]);
+    assert_eq!(
+        names(&found),
+        [
+            "containerd.io",
+            "docker-ce",
+            "docker-ce-cli",
+            "docker-ce-rootless-extras",
+            "docker-compose-plugin",
+            "pigz"
+        ]
+    );
+    let unresolved: Vec<(usize, &str)> = found
+        .placeholders
+        .iter()
+        .map(|p| (p.line, p.text.as_str()))
+        .collect();
+    assert_eq!(
+        unresolved,
+        [
+            (10, "{{ '=' + docker_version if docker_version else '' }}"),
+            (14, "{{ docker__pip_dependencies }}"),
+            (23, "{{ docker_packages | join(',') }}"),
+        ]
+    );
+    assert!(found
+        .placeholders
+        .iter()
+        .all(|p| p.section == Section::Packages));
+    let notes = found.notes.join("\n");
+    assert!(
+        notes.contains("\"+\" is not a Debian package name"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("\"}}\" is not a Debian package name"),
+        "{notes}"
+    );
+    assert!(
+        !text.contains("epel") && !text.contains(".rpm") && !text.contains("docker.io"),
+        "{text}"
+    );
+    insta::assert_snapshot!("jinja_packages", text);
+}
+
+#[test]
+fn per_os_includes_take_the_debian_family_files_only() {
+    let (found, text) = init("per_os_includes", &["bullseye/amd64", "noble/amd64"]);
+    assert_eq!(
+        found.sources,
+        [
+            "deb [arch=amd64 signed-by=keys/docker.asc] https://download.docker.com/linux/debian bullseye stable",
+            "deb [arch=amd64 signed-by=keys/docker.asc] https://download.docker.com/linux/ubuntu noble stable",
+        ]
+    );
+    assert_eq!(
+        names(&found),
+        [
+            "containerd.io",
+            "docker-ce",
+            "docker-ce-cli",
+            "docker-compose-plugin"
+        ],
+        "vars/Ubuntu.yml for noble, vars/Debian.yml for bullseye, nothing from RedHat.yml"
+    );
+    assert!(found.placeholders.is_empty(), "{:?}", found.placeholders);
+    insta::assert_snapshot!("per_os_includes", text);
+}
+
+#[test]
+fn shell_step_repository_still_gives_packages_and_a_template() {
+    let (found, text) = init("shell_repo_playbook", &["bookworm/amd64"]);
+    assert!(found.sources.is_empty());
+    assert_eq!(
+        names(&found),
+        [
+            "containerd.io",
+            "docker-buildx-plugin",
+            "docker-ce",
+            "docker-ce-cli",
+            "docker-compose-plugin"
+        ],
+        "jq is installed by a play that adds no repository"
+    );
+    assert_eq!(
+        found.templates,
+        ["deb [arch=amd64 signed-by=keys/docker.asc] https://download.docker.com/linux/debian bookworm stable"]
+    );
+    assert!(
+        found
+            .notes
+            .iter()
+            .any(|n| n.starts_with("site.yml:10: a shell step adds a repository")),
+        "{:?}",
+        found.notes
+    );
+    assert_eq!(found.keys.len(), 1);
+    assert_eq!(
+        found.keys[0].fingerprint.as_deref(),
+        Some(DOCKER_FINGERPRINT)
+    );
+    // the template, uncommented, is a manifest lock can read
+    let uncommented = text
+        .replace("  # - \"deb", "  - \"deb")
+        .replace("sources: []", "sources:");
+    let m = crate::manifest::Manifest::parse(&uncommented, Path::new("pinlock.yml")).unwrap();
+    assert_eq!(m.sources.len(), 1, "{uncommented}");
+    insta::assert_snapshot!("shell_repo_playbook", text);
+}
+
+#[test]
+fn ubuntu_role_keyed_on_lsb_codename() {
+    let (found, text) = init(
+        "ubuntu_lsb",
+        &["jammy/amd64", "noble/amd64", "bookworm/amd64"],
+    );
+    assert_eq!(
+        found.sources,
+        [
+            "deb [arch=amd64 signed-by=keys/docker.gpg] https://download.docker.com/linux/ubuntu jammy stable",
+            "deb [arch=amd64 signed-by=keys/docker.gpg] https://download.docker.com/linux/ubuntu noble stable",
+        ]
+    );
+    assert_eq!(
+        names(&found),
+        ["containerd.io", "docker-ce", "docker-ce-cli"]
+    );
+    assert!(
+        found
+            .notes
+            .iter()
+            .any(|n| n.contains("target bookworm/amd64 is not ubuntu")),
+        "{:?}",
+        found.notes
+    );
+    let cmd = found.keys[0].command().unwrap();
+    assert!(
+        cmd.contains("https://download.docker.com/linux/ubuntu/gpg -o keys/docker.gpg"),
+        "{cmd}"
+    );
+    insta::assert_snapshot!("ubuntu_lsb", text);
+
+    // without targets: a placeholder, never the Jinja line
+    let (found, text) = init("ubuntu_lsb", &[]);
+    assert!(found.sources.is_empty());
+    assert_eq!(found.placeholders.len(), 1);
+    assert!(found.needs_targets);
+    insta::assert_snapshot!("ubuntu_lsb_no_target", text);
+}
+
+#[test]
+fn targets_parse() {
+    assert_eq!(
+        Target::parse("bookworm/amd64").unwrap().to_string(),
+        "bookworm/amd64"
+    );
+    for bad in ["bookworm", "Bookworm/amd64", "/amd64", "bookworm/"] {
+        let e = Target::parse(bad).unwrap_err();
+        assert!(e.contains("hint:"), "{e}");
+    }
+}
+
+#[test]
+fn yaml_errors_name_the_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("site.yml"),
+        "- hosts: all\n  tasks:\n    - apt: [\n",
+    )
+    .unwrap();
+    let e = scan(&[dir.path().to_path_buf()], &InitOptions::default()).unwrap_err();
+    let msg = e.to_string();
+    assert!(msg.contains("site.yml:") && msg.contains("hint:"), "{msg}");
+}
+
+#[test]
+fn finds_sources_keys_and_packages_in_a_role() {
+    let dir = tempfile::tempdir().unwrap();
+    let tasks = dir.path().join("roles/docker/tasks");
+    std::fs::create_dir_all(&tasks).unwrap();
+    std::fs::write(
+        tasks.join("repo.yml"),
+        "- ansible.builtin.apt_key:\n    url: https://r.example/gpg\n- ansible.builtin.apt_repository:\n    repo: \"deb [arch=amd64 signed-by=/etc/apt/keyrings/docker.asc] https://r.example/debian bookworm stable\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        tasks.join("main.yml"),
+        "- block:\n    - apt: name=docker-ce=5:24.0.2-1~debian.12~bookworm,containerd.io state=present\n    - apt:\n        name: old-thing\n        state: absent\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("other.yml"), "- apt: name=curl\n").unwrap();
+    let s = scan(&[dir.path().to_path_buf()], &InitOptions::default()).unwrap();
+    assert_eq!(
+        s.sources,
+        ["deb [arch=amd64 signed-by=keys/docker.asc] https://r.example/debian bookworm stable"]
+    );
+    assert_eq!(
+        s.packages.iter().collect::<Vec<_>>(),
+        ["containerd.io", "docker-ce"]
+    );
+    assert_eq!(s.keys.len(), 1);
+    assert_eq!(s.keys[0].url.as_deref(), Some("https://r.example/gpg"));
+    let text = render_manifest(&s, &["site.yml".into()]);
+    assert!(text.contains("\n# waive: [pigz]\n"), "{text}");
+    let m = crate::manifest::Manifest::parse(&text, Path::new("pinlock.yml")).unwrap();
+    assert_eq!(m.sources.len(), 1);
+    assert_eq!(m.packages.len(), 2);
+    assert!(m.waive.is_empty(), "the example is commented out");
+    let text = text.replace("# waive:", "waive:");
+    let m = crate::manifest::Manifest::parse(&text, Path::new("pinlock.yml")).unwrap();
+    assert_eq!(m.waive.iter().collect::<Vec<_>>(), ["pigz"]);
+}
