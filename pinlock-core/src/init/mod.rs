@@ -40,6 +40,23 @@ use env::Env;
 use jinja::Unresolved;
 use sources::{Outcome, Resolved};
 
+/// Packages roles install in order to add a repository (transport, keys, the apt Python
+/// bindings): they come from the distribution's own repository, never from the one added.
+pub const REPOSITORY_PREREQUISITES: &[&str] = &[
+    "apt-transport-https",
+    "ca-certificates",
+    "curl",
+    "dirmngr",
+    "gnupg",
+    "gnupg2",
+    "gpg",
+    "lsb-release",
+    "python-apt",
+    "python3-apt",
+    "python3-debian",
+    "software-properties-common",
+];
+
 /// What `init` is asked to do.
 #[derive(Debug, Clone, Default)]
 pub struct InitOptions {
@@ -109,6 +126,10 @@ pub struct InitScan {
     pub sources: Vec<String>,
     /// Valid Debian package names installed next to those repositories.
     pub packages: BTreeSet<String>,
+    /// Valid package names installed next to Docker's repository that Docker does not serve
+    /// (they come from the distribution's repository, which the manifest does not list, so
+    /// `lock` could not find them): written commented out.
+    pub other_packages: BTreeSet<String>,
     /// The key files the sources name, sorted by path.
     pub keys: Vec<KeyFile>,
     /// What could not be resolved, sorted.
@@ -342,6 +363,27 @@ fn evaluate(found: &Found, opts: &InitOptions) -> InitScan {
         });
     }
     out.placeholders.sort();
+    let only_docker = if any_repo {
+        !resolved.is_empty() && resolved.iter().all(|r| sources::is_docker(&r.uri))
+    } else {
+        docker_packages
+    };
+    // what a role installs to add a repository comes from the distribution's repository; with
+    // only Docker's repository listed, so does everything Docker does not build
+    let (kept, other): (BTreeSet<String>, BTreeSet<String>) = std::mem::take(&mut out.packages)
+        .into_iter()
+        .partition(|p| {
+            !REPOSITORY_PREREQUISITES.contains(&p.as_str())
+                && (!only_docker || DOCKER_PACKAGES.contains(&p.as_str()))
+        });
+    out.packages = kept;
+    out.other_packages = other;
+    if !out.other_packages.is_empty() {
+        notes.insert(format!(
+            "{}: your distribution's packages, not the listed repositories': commented out under packages: (add the distribution's repository to sources: to lock them)",
+            out.other_packages.iter().cloned().collect::<Vec<_>>().join(", ")
+        ));
+    }
     if !any_repo {
         out.templates = render::templates(&opts.targets, docker_packages);
         let why = if any_scope_repo {

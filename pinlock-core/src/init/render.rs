@@ -111,6 +111,14 @@ pub fn render_manifest(scan: &InitScan, playbooks: &[String]) -> String {
     for p in &scan.packages {
         s.push_str(&format!("  {p}: \"*\"\n"));
     }
+    if !scan.other_packages.is_empty() {
+        s.push_str(
+            "  # Your distribution's packages (add its repository to sources: to lock them):\n",
+        );
+        for p in &scan.other_packages {
+            s.push_str(&format!("  # {p}: \"*\"\n"));
+        }
+    }
     todo(Section::Packages, &mut s);
     s.push_str("recommends: true\n");
     s.push_str("# Recommends the hosts may lack (no source has them; the host preflight skips them):\n# waive: [pigz]\n");

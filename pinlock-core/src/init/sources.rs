@@ -20,6 +20,8 @@ pub const DOCKER_PACKAGES: &[&str] = &[
     "docker-ce-cli",
     "docker-ce-rootless-extras",
     "docker-compose-plugin",
+    "docker-model-plugin",
+    "docker-scan-plugin",
 ];
 
 /// A key file the manifest's `signed-by` names, and where to get it.
@@ -35,13 +37,13 @@ pub struct KeyFile {
 
 impl KeyFile {
     /// A one-line shell command that fetches the key and, when its fingerprint is known,
-    /// removes it again unless it is the expected key.
+    /// removes it again (and fails) unless it is the expected key.
     pub fn command(&self) -> Option<String> {
         let url = self.url.as_ref()?;
         let p = &self.path;
         Some(match &self.fingerprint {
             Some(fpr) => format!(
-                "mkdir -p keys && curl -fsSL {url} -o {p} && gpg --show-keys --with-colons {p} | grep -q '^fpr:::::::::{fpr}:' || {{ rm -f {p}; echo '{p}: not the expected key' >&2; }}"
+                "mkdir -p keys && curl -fsSL {url} -o {p} && gpg --show-keys --with-colons {p} | grep -q '^fpr:::::::::{fpr}:' || {{ rm -f {p}; echo '{p}: not the expected key, removed' >&2; false; }}"
             ),
             None => format!("mkdir -p keys && curl -fsSL {url} -o {p} && gpg --show-keys {p}"),
         })

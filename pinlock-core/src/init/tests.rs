@@ -82,14 +82,21 @@ fn multi_var_role_gives_one_literal_source_per_release() {
     assert_eq!(
         names(&found),
         [
-            "apt-transport-https",
-            "ca-certificates",
             "containerd.io",
             "docker-ce",
             "docker-ce-cli",
             "docker-ce-rootless-extras"
         ],
         "no epel-release: setup-RedHat.yml contributes nothing"
+    );
+    assert_eq!(
+        found.other_packages.iter().collect::<Vec<_>>(),
+        ["apt-transport-https", "ca-certificates"],
+        "Debian's packages are not in Docker's repository: commented out, so lock accepts the rest"
+    );
+    assert!(
+        text.contains("\n  # apt-transport-https: \"*\"\n"),
+        "{text}"
     );
     assert_eq!(found.keys.len(), 1);
     let cmd = found.keys[0].command().unwrap();
@@ -135,9 +142,9 @@ fn jinja_package_lists_give_only_package_names() {
             "docker-ce-cli",
             "docker-ce-rootless-extras",
             "docker-compose-plugin",
-            "pigz"
         ]
     );
+    assert_eq!(found.other_packages.iter().collect::<Vec<_>>(), ["pigz"]);
     let unresolved: Vec<(usize, &str)> = found
         .placeholders
         .iter()
