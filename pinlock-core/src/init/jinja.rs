@@ -238,11 +238,8 @@ impl Parser<'_> {
     /// `filtered (('~' | '+') filtered)*`
     fn concat(&mut self) -> Eval {
         let mut acc = self.filtered()?;
-        loop {
-            let op = match self.peek() {
-                Some(Tok::Sym(c @ ('~' | '+'))) => *c,
-                _ => break,
-            };
+        while let Some(Tok::Sym(op @ ('~' | '+'))) = self.peek() {
+            let op = *op;
             self.pos += 1;
             let rhs = self.filtered()?;
             acc = match (acc, rhs) {
