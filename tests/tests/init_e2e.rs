@@ -171,3 +171,36 @@ fn key_command_checks_the_fingerprint() {
         }
     }
 }
+
+/// A playbook that adds Docker's repository with a shell step still gets a manifest: the
+/// packages its apt tasks install and a commented template of Docker's repository, with the
+/// summary on stderr; a malformed --target is refused with a hint.
+#[test]
+fn shell_step_playbook_gets_a_manifest_and_a_summary() {
+    let project = tempfile::tempdir().unwrap();
+    let dir = project.path();
+    copy_dir(&testdata_dir().join("init/shell_repo_playbook"), dir);
+    let pl = Pinlock::new().current_dir(dir);
+    let run = pl.run(&["init", "site.yml"]);
+    run.success();
+    let manifest = std::fs::read_to_string(dir.join("pinlock.yml")).unwrap();
+    assert!(manifest.contains("\n  docker-ce: \"*\"\n"), "{manifest}");
+    assert!(
+        manifest.contains("  # - \"deb [arch=ARCH signed-by=keys/docker.asc] https://download.docker.com/linux/debian RELEASE stable\"\n"),
+        "{manifest}"
+    );
+    assert!(run.stderr.contains("To do"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("site.yml:10: a shell step adds a repository"),
+        "{}",
+        run.stderr
+    );
+    let bad = pl.run(&["init", "site.yml", "--force", "--target", "bookworm"]);
+    bad.expect_code(2);
+    assert!(
+        bad.stderr.contains("RELEASE/ARCH") && bad.stderr.contains("hint:"),
+        "{}",
+        bad.stderr
+    );
+}

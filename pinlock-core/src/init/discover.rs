@@ -47,6 +47,23 @@ const SHELL: &[&str] = &[
     "ansible.legacy.shell",
     "ansible.legacy.command",
 ];
+/// Keys of a play's `roles:` entry that are not role parameters.
+const ROLE_KEYWORDS: &[&str] = &[
+    "role",
+    "name",
+    "when",
+    "tags",
+    "become",
+    "become_user",
+    "become_method",
+    "delegate_to",
+    "environment",
+    "ignore_errors",
+    "any_errors_fatal",
+    "collections",
+    "no_log",
+    "vars",
+];
 /// Play keys that hold task lists.
 const TASK_LISTS: &[&str] = &["tasks", "pre_tasks", "post_tasks", "handlers"];
 
@@ -183,7 +200,10 @@ fn walk_dir(p: &Path, out: &mut Vec<PathBuf>) -> Result<(), InitError> {
         let path = e.path();
         let name = e.file_name().to_string_lossy().into_owned();
         if path.is_dir() {
+            // a role's tests/ holds a playbook that applies the role with test values
+            let role_tests = name == "tests" && p.join("tasks").is_dir();
             if !name.starts_with('.')
+                && !role_tests
                 && !matches!(name.as_str(), "templates" | "files" | "molecule")
             {
                 walk_dir(&path, out)?;
@@ -342,6 +362,26 @@ pub(crate) fn read_all(files: &[PathBuf], base: Option<&Path>) -> Result<Found, 
                         if let Some(v) = play.get("vars") {
                             for (k, val) in vars_of(v) {
                                 found.play_vars.entry(k).or_default().push(val);
+                            }
+                        }
+                        // role parameters: `- role: docker` with `vars:` or keys of its own
+                        for role in play.get("roles").map(Node::items).unwrap_or_default() {
+                            for (k, v) in role.entries() {
+                                match k.str() {
+                                    Some("vars") => {
+                                        for (k, val) in vars_of(v) {
+                                            found.play_vars.entry(k).or_default().push(val);
+                                        }
+                                    }
+                                    Some(k) if !ROLE_KEYWORDS.contains(&k) => {
+                                        found
+                                            .play_vars
+                                            .entry(k.to_string())
+                                            .or_default()
+                                            .push(to_jval(v));
+                                    }
+                                    _ => {}
+                                }
                             }
                         }
                         for vf in play.get("vars_files").map(Node::items).unwrap_or_default() {
