@@ -94,6 +94,8 @@ pub(crate) enum Applies {
 pub(crate) struct RepoTask {
     pub loc: Loc,
     pub template: String,
+    /// `when` conditions (the task's and its blocks').
+    pub when: Vec<String>,
 }
 
 /// An apt/package task: the values of its `name`, and its loop.
@@ -103,6 +105,8 @@ pub(crate) struct PkgTask {
     pub names: JVal,
     pub loop_items: Option<JVal>,
     pub loop_var: String,
+    /// `when` conditions (the task's and its blocks').
+    pub when: Vec<String>,
 }
 
 /// A key download: apt_key `url`, get_url into a keyring directory, a deb822 `signed_by` URL,
@@ -430,16 +434,36 @@ fn read_vars_file(playbook: &Path, entry: &Node, found: &mut Found) -> Result<()
 }
 
 fn task_list(list: &Node, file: &str, scope: &mut ScopeData) {
+    task_list_when(list, file, scope, &[]);
+}
+
+/// The conditions of a task's or block's `when` (a string or a list, all must hold).
+fn whens(task: &Node) -> Vec<String> {
+    match task.get("when").map(|w| &w.kind) {
+        Some(Kind::Scalar(s, _)) => vec![s.clone()],
+        Some(Kind::Seq { items, .. }) => items
+            .iter()
+            .filter_map(Node::str)
+            .map(str::to_string)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Visits a task list; `inherited` are the `when` conditions of the enclosing blocks.
+fn task_list_when(list: &Node, file: &str, scope: &mut ScopeData, inherited: &[String]) {
     for task in list.items() {
         if !matches!(task.kind, Kind::Map { .. }) || foreign_when(task) {
             continue;
         }
+        let mut when = inherited.to_vec();
+        when.extend(whens(task));
         for key in ["block", "rescue", "always"] {
             if let Some(inner) = task.get(key) {
-                task_list(inner, file, scope);
+                task_list_when(inner, file, scope, &when);
             }
         }
-        visit(task, file, scope);
+        visit(task, file, scope, &when);
     }
 }
 
@@ -533,7 +557,7 @@ fn is_keyring_path(d: &str) -> bool {
         || d.contains("/usr/share/keyrings")
 }
 
-fn visit(task: &Node, file: &str, scope: &mut ScopeData) {
+fn visit(task: &Node, file: &str, scope: &mut ScopeData, when: &[String]) {
     let loc = |n: &Node| Loc {
         file: file.to_string(),
         line: n.pos.line,
@@ -552,6 +576,7 @@ fn visit(task: &Node, file: &str, scope: &mut ScopeData) {
                     names,
                     loop_items,
                     loop_var: loop_var(task).to_string(),
+                    when: when.to_vec(),
                 });
             }
         }
@@ -561,6 +586,7 @@ fn visit(task: &Node, file: &str, scope: &mut ScopeData) {
             scope.repos.push(RepoTask {
                 loc: loc(task),
                 template: repo,
+                when: when.to_vec(),
             });
         }
     }
@@ -597,6 +623,7 @@ fn visit(task: &Node, file: &str, scope: &mut ScopeData) {
                     scope.repos.push(RepoTask {
                         loc: loc(task),
                         template: format!("deb {o}{uri} {suite} {comps}"),
+                        when: when.to_vec(),
                     });
                 }
             }

@@ -201,6 +201,51 @@ impl<'a> Env<'a> {
     }
 }
 
+impl Env<'_> {
+    /// Whether `when` conditions can hold for this target. Only comparisons of a fact or
+    /// variable init knows with literals are decided (`ansible_distribution == 'Ubuntu'`,
+    /// `ansible_distribution_release in ['jammy', 'noble']`, `!=`, `not in`, joined with `and`);
+    /// anything else may hold.
+    pub(crate) fn may_hold(&self, when: &[String]) -> bool {
+        if self.target.is_none() {
+            return true;
+        }
+        when.iter()
+            .flat_map(|w| w.split(" and "))
+            .all(|c| self.condition(c.trim()) != Some(false))
+    }
+
+    fn condition(&self, c: &str) -> Option<bool> {
+        if c.contains(" or ") || c.contains('(') {
+            return None;
+        }
+        let (lhs, op, rhs) = [" not in ", " in ", "==", "!="].iter().find_map(|op| {
+            c.split_once(op)
+                .map(|(l, r)| (l.trim(), op.trim(), r.trim()))
+        })?;
+        let value = match super::jinja::render(&format!("{{{{ {lhs} }}}}"), self, 0).ok()? {
+            JVal::Str(s) => s,
+            _ => return None,
+        };
+        let literal = |s: &str| {
+            let s = s.trim();
+            let q = s.chars().next()?;
+            (matches!(q, '\'' | '"') && s.len() >= 2 && s.ends_with(q))
+                .then(|| s[1..s.len() - 1].to_string())
+        };
+        let list = |s: &str| -> Option<Vec<String>> {
+            let inner = s.trim().strip_prefix('[')?.strip_suffix(']')?;
+            inner.split(',').map(literal).collect()
+        };
+        Some(match op {
+            "==" => value == literal(rhs)?,
+            "!=" => value != literal(rhs)?,
+            "in" => list(rhs)?.contains(&value),
+            _ => !list(rhs)?.contains(&value),
+        })
+    }
+}
+
 impl Scope for Env<'_> {
     fn lookup(&self, path: &[String]) -> Result<Option<JVal>, Unresolved> {
         let shown = path.join(".");

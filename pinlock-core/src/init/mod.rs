@@ -247,6 +247,9 @@ fn evaluate(found: &Found, opts: &InitOptions) -> InitScan {
         for task in &scope.repos {
             for t in &targets {
                 let env = Env::new(found, scope, *t);
+                if !env.may_hold(&task.when) {
+                    continue;
+                }
                 match sources::resolve(task, &scope.keys, &env) {
                     Ok(Outcome::Source(r)) => resolved.push(r),
                     Ok(Outcome::OtherDistribution(d)) => {
@@ -278,6 +281,9 @@ fn evaluate(found: &Found, opts: &InitOptions) -> InitScan {
         for task in &scope.packages {
             for t in &targets {
                 let mut env = Env::new(found, scope, *t);
+                if !env.may_hold(&task.when) {
+                    continue;
+                }
                 match packages::names(task, &mut env) {
                     Ok(names) => {
                         for n in names {

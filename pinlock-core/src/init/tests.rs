@@ -345,3 +345,27 @@ fn finds_sources_keys_and_packages_in_a_role() {
     let m = crate::manifest::Manifest::parse(&text, Path::new("pinlock.yml")).unwrap();
     assert_eq!(m.waive.iter().collect::<Vec<_>>(), ["pigz"]);
 }
+
+#[test]
+fn when_conditions_on_facts_are_decided_per_target() {
+    // the focal-only block of per_os_includes contributes for a focal target only
+    let (found, _) = init("per_os_includes", &["focal/amd64"]);
+    assert!(
+        found.packages.contains("docker-scan-plugin"),
+        "{:?}",
+        found.packages
+    );
+    let (found, _) = init("per_os_includes", &["noble/amd64"]);
+    assert!(
+        !found.packages.contains("docker-scan-plugin"),
+        "{:?}",
+        found.packages
+    );
+    // without a target nothing is decided: it may hold
+    let (found, _) = init("per_os_includes", &[]);
+    assert!(
+        found.packages.contains("docker-scan-plugin"),
+        "{:?}",
+        found.packages
+    );
+}
