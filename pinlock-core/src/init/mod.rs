@@ -369,8 +369,17 @@ fn evaluate(found: &Found, opts: &InitOptions) -> InitScan {
         });
     }
     out.placeholders.sort();
+    // Docker's repository, also when its line could not be resolved (the URL is literal)
     let only_docker = if any_repo {
-        !resolved.is_empty() && resolved.iter().all(|r| sources::is_docker(&r.uri))
+        let placeholders = out
+            .placeholders
+            .iter()
+            .filter(|p| p.section == Section::Sources);
+        (!resolved.is_empty() || placeholders.clone().next().is_some())
+            && resolved.iter().all(|r| sources::is_docker(&r.uri))
+            && placeholders
+                .clone()
+                .all(|p| p.text.contains(&format!("{DOCKER_URL}/")))
     } else {
         docker_packages
     };

@@ -369,3 +369,27 @@ fn when_conditions_on_facts_are_decided_per_target() {
         found.packages
     );
 }
+
+#[test]
+fn an_unresolved_docker_line_still_keeps_distribution_packages_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let tasks = dir.path().join("roles/docker/tasks");
+    std::fs::create_dir_all(&tasks).unwrap();
+    std::fs::write(
+        tasks.join("main.yml"),
+        "- apt_repository:\n    repo: deb https://download.docker.com/linux/debian {{ ansible_distribution_release }} {{ channels | join(' ') }}\n- apt:\n    name: [docker-ce, gcc, python3-pip]\n",
+    )
+    .unwrap();
+    let opts = InitOptions {
+        targets: vec![Target::parse("bookworm/amd64").unwrap()],
+        base: Some(dir.path().to_path_buf()),
+    };
+    let found = scan(&[dir.path().to_path_buf()], &opts).unwrap();
+    assert!(found.sources.is_empty());
+    assert_eq!(found.placeholders.len(), 1, "{:?}", found.placeholders);
+    assert_eq!(names(&found), ["docker-ce"]);
+    assert_eq!(
+        found.other_packages.iter().collect::<Vec<_>>(),
+        ["gcc", "python3-pip"]
+    );
+}
