@@ -158,6 +158,10 @@ impl<'a> Env<'a> {
                 needs_target: false,
             });
         }
+        if name == "os_family" {
+            // init only reads Debian-family work
+            return Ok(Some(JVal::Str("Debian".into())));
+        }
         let Some(t) = self.target else {
             return Err(Unresolved {
                 expr: shown.to_string(),
@@ -202,21 +206,49 @@ impl<'a> Env<'a> {
 }
 
 impl Env<'_> {
-    /// Whether `when` conditions can hold for this target. Only comparisons of a fact or
-    /// variable init knows with literals are decided (`ansible_distribution == 'Ubuntu'`,
-    /// `ansible_distribution_release in ['jammy', 'noble']`, `!=`, `not in`, joined with `and`);
-    /// anything else may hold.
+    /// Whether `when` conditions can hold for this target. Comparisons of a fact or variable
+    /// init knows with literals are decided (`ansible_distribution == 'Ubuntu'`,
+    /// `ansible_distribution_release in ['jammy', 'noble']`, `!=`, `not in`), combined with
+    /// `and`, `or`, `not` and parentheses (three-valued: what init cannot decide may hold).
     pub(crate) fn may_hold(&self, when: &[String]) -> bool {
-        if self.target.is_none() {
-            return true;
+        when.iter().all(|w| {
+            let w = w.split_whitespace().collect::<Vec<_>>().join(" ");
+            self.logic(&w) != Some(false)
+        })
+    }
+
+    fn logic(&self, c: &str) -> Option<bool> {
+        let c = strip_parens(c.trim());
+        if let Some(parts) = split_top(c, " or ") {
+            let v: Vec<Option<bool>> = parts.iter().map(|p| self.logic(p)).collect();
+            return if v.contains(&Some(true)) {
+                Some(true)
+            } else if v.iter().all(|x| *x == Some(false)) {
+                Some(false)
+            } else {
+                None
+            };
         }
-        when.iter()
-            .flat_map(|w| w.split(" and "))
-            .all(|c| self.condition(c.trim()) != Some(false))
+        if let Some(parts) = split_top(c, " and ") {
+            let v: Vec<Option<bool>> = parts.iter().map(|p| self.logic(p)).collect();
+            return if v.contains(&Some(false)) {
+                Some(false)
+            } else if v.iter().all(|x| *x == Some(true)) {
+                Some(true)
+            } else {
+                None
+            };
+        }
+        if let Some(rest) = c.strip_prefix("not ") {
+            if !rest.trim_start().starts_with("in ") {
+                return self.logic(rest).map(|b| !b);
+            }
+        }
+        self.condition(c)
     }
 
     fn condition(&self, c: &str) -> Option<bool> {
-        if c.contains(" or ") || c.contains('(') {
+        if c.contains('(') {
             return None;
         }
         let (lhs, op, rhs) = [" not in ", " in ", "==", "!="].iter().find_map(|op| {
@@ -246,6 +278,60 @@ impl Env<'_> {
     }
 }
 
+/// `c` without parentheses that enclose all of it.
+fn strip_parens(mut c: &str) -> &str {
+    while c.starts_with('(') && c.ends_with(')') {
+        let inner = &c[1..c.len() - 1];
+        let mut depth = 0i32;
+        let balanced = inner.chars().all(|ch| {
+            match ch {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                _ => {}
+            }
+            depth >= 0
+        });
+        if !balanced || depth != 0 {
+            break;
+        }
+        c = inner.trim();
+    }
+    c
+}
+
+/// `c` split at `sep` outside parentheses, brackets and quotes (`None`: no such `sep`).
+fn split_top<'c>(c: &'c str, sep: &str) -> Option<Vec<&'c str>> {
+    let mut parts = Vec::new();
+    let (mut depth, mut quote, mut start) = (0i32, None, 0);
+    let b = c.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let ch = b[i] as char;
+        match quote {
+            Some(q) if ch == q => quote = None,
+            Some(_) => {}
+            None => match ch {
+                '\'' | '"' => quote = Some(ch),
+                '(' | '[' => depth += 1,
+                ')' | ']' => depth -= 1,
+                _ if depth == 0 && c[i..].starts_with(sep) => {
+                    parts.push(&c[start..i]);
+                    i += sep.len();
+                    start = i;
+                    continue;
+                }
+                _ => {}
+            },
+        }
+        i += 1;
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    parts.push(&c[start..]);
+    Some(parts)
+}
+
 impl Scope for Env<'_> {
     fn lookup(&self, path: &[String]) -> Result<Option<JVal>, Unresolved> {
         let shown = path.join(".");
@@ -260,6 +346,11 @@ impl Scope for Env<'_> {
             None => return Ok(None),
         };
         for k in &path[1..] {
+            if let JVal::Str(s) = &v {
+                if super::jinja::has_jinja(s) {
+                    v = super::jinja::render(s, self, 1)?;
+                }
+            }
             v = match v {
                 JVal::Map(mut m) => match m.remove(k) {
                     Some(x) => x,
@@ -269,5 +360,41 @@ impl Scope for Env<'_> {
             };
         }
         Ok(Some(v))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn when_logic_is_three_valued() {
+        let found = Found::default();
+        let scope = ScopeData::default();
+        let jammy = Target::parse("jammy/arm64").unwrap();
+        let env = Env::new(&found, &scope, Some(&jammy));
+        let holds = |w: &str| env.may_hold(&[w.to_string()]);
+        assert!(holds("ansible_distribution == 'Ubuntu'"));
+        assert!(!holds("ansible_distribution == 'Debian'"));
+        assert!(!holds(
+            "ansible_facts['distribution_release'] in ['focal', 'noble']"
+        ));
+        assert!(holds("ansible_lsb.codename not in ['focal']"));
+        assert!(holds("ansible_architecture == 'aarch64'"));
+        // the swarm role's epel-release condition
+        assert!(!holds(
+            "((not skip_docker_py) or (not skip_docker_compose))\n and (ansible_os_family == 'RedHat' and ansible_distribution != 'Fedora')"
+        ));
+        assert!(!holds("not (ansible_distribution == 'Ubuntu')"));
+        // undecidable parts may hold
+        assert!(holds("docker_install | bool"));
+        assert!(holds("(ansible_distribution == 'Debian') or unknown_flag"));
+        assert!(!holds(
+            "(ansible_distribution == 'Debian') and unknown_flag"
+        ));
+        // without a target only the OS family is known
+        let env = Env::new(&found, &scope, None);
+        assert!(env.may_hold(&["ansible_distribution == 'Debian'".into()]));
+        assert!(!env.may_hold(&["ansible_os_family != 'Debian'".into()]));
     }
 }

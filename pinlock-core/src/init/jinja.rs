@@ -105,6 +105,34 @@ pub(crate) fn single_expression(s: &str) -> Option<&str> {
     (!inner.contains("{{") && !inner.contains("}}")).then_some(inner)
 }
 
+/// The variable path of `{{ a.b['c'] }}` (`["a", "b", "c"]`), when the template is exactly one
+/// variable reference and nothing else.
+pub(crate) fn var_path(template: &str) -> Option<Vec<String>> {
+    let inner = single_expression(template.trim())?;
+    let tokens = lex(inner).ok()?;
+    let mut path = Vec::new();
+    let mut i = 0;
+    match tokens.first()? {
+        Tok::Name(n) => path.push(n.clone()),
+        _ => return None,
+    }
+    i += 1;
+    while i < tokens.len() {
+        match (&tokens[i], tokens.get(i + 1), tokens.get(i + 2)) {
+            (Tok::Sym('.'), Some(Tok::Name(n)), _) => {
+                path.push(n.clone());
+                i += 2;
+            }
+            (Tok::Sym('['), Some(Tok::Str(k)), Some(Tok::Sym(']'))) => {
+                path.push(k.clone());
+                i += 3;
+            }
+            _ => return None,
+        }
+    }
+    Some(path)
+}
+
 fn eval_text(expr: &str, scope: &dyn Scope, depth: usize) -> Result<JVal, Unresolved> {
     let tokens = lex(expr).map_err(|reason| Unresolved {
         expr: format!("{{{{{expr}}}}}"),
@@ -474,6 +502,18 @@ mod tests {
             JVal::List(vec![s("docker-ce"), s("containerd.io"), s("pigz")])
         );
         assert_eq!(ok("{{ ['a', 'b'] }}"), JVal::List(vec![s("a"), s("b")]));
+    }
+
+    #[test]
+    fn variable_paths() {
+        assert_eq!(
+            var_path("{{ repo['apt'].line }}"),
+            Some(vec!["repo".to_string(), "apt".into(), "line".into()])
+        );
+        assert_eq!(var_path("{{ repo }}"), Some(vec!["repo".to_string()]));
+        assert_eq!(var_path("{{ repo | lower }}"), None);
+        assert_eq!(var_path("x {{ repo }}"), None);
+        assert_eq!(var_path("{{ m[k] }}"), None);
     }
 
     #[test]

@@ -146,9 +146,9 @@ fn inline_vars(template: &str, env: &Env<'_>) -> String {
             let whole = &rest[i..i + j + 2];
             out.push_str(&rest[..i]);
             // facts stay: `arch=` and the release are filled per target
-            let name =
-                crate::ansible::plan::simple_var(whole).filter(|n| !n.starts_with("ansible_"));
-            match name.map(|n| env.lookup(&[n.to_string()])) {
+            let path = super::jinja::var_path(whole)
+                .filter(|p| !p[0].starts_with("ansible_") && p[0] != "ansible_facts");
+            match path.map(|p| env.lookup(&p)) {
                 Some(Ok(Some(JVal::Str(v)))) => {
                     out.push_str(&v);
                     changed = true;
