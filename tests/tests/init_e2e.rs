@@ -192,7 +192,7 @@ fn shell_step_playbook_gets_a_manifest_and_a_summary() {
     assert!(run.stderr.contains("To do"), "{}", run.stderr);
     assert!(
         run.stderr
-            .contains("site.yml:10: a shell step adds a repository"),
+            .contains("site.yml:10: adds a repository in a way init does not read"),
         "{}",
         run.stderr
     );

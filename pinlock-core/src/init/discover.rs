@@ -39,6 +39,12 @@ const GET_URL: &[&str] = &[
     "ansible.builtin.get_url",
     "ansible.legacy.get_url",
 ];
+const COPY: &[&str] = &["copy", "ansible.builtin.copy", "ansible.legacy.copy"];
+const TEMPLATE: &[&str] = &[
+    "template",
+    "ansible.builtin.template",
+    "ansible.legacy.template",
+];
 const SHELL: &[&str] = &[
     "shell",
     "command",
@@ -646,6 +652,33 @@ fn visit(task: &Node, file: &str, scope: &mut ScopeData, when: &[String]) {
                     dest: Some(dest),
                 });
             }
+        }
+    }
+    // a sources.list file written by copy (its content is read like a repo: line) or by
+    // template (not read: its file is Jinja init does not render)
+    if let Some(args) = module(task, COPY) {
+        let dest = arg_str(args, "dest").unwrap_or_default();
+        if dest.contains("sources.list") && !absent(args) {
+            match arg_str(args, "content") {
+                Some(content) => {
+                    for line in content.lines().map(str::trim) {
+                        if line.starts_with("deb ") {
+                            scope.repos.push(RepoTask {
+                                loc: loc(task),
+                                template: line.to_string(),
+                                when: when.to_vec(),
+                            });
+                        }
+                    }
+                }
+                None => scope.shell_repos.push(loc(task)),
+            }
+        }
+    }
+    if let Some(args) = module(task, TEMPLATE) {
+        let dest = arg_str(args, "dest").unwrap_or_default();
+        if dest.contains("sources.list") {
+            scope.shell_repos.push(loc(task));
         }
     }
     if let Some(args) = module(task, SHELL) {

@@ -267,7 +267,7 @@ fn evaluate(found: &Found, opts: &InitOptions) -> InitScan {
         }
         for loc in &scope.shell_repos {
             notes.insert(format!(
-                "{loc}: a shell step adds a repository; init does not read shell: write its source line under sources:"
+                "{loc}: adds a repository in a way init does not read (a shell step, a template): write its source line under sources:"
             ));
         }
         for loc in &scope.inline_keys {

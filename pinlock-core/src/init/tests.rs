@@ -225,7 +225,7 @@ fn shell_step_repository_still_gives_packages_and_a_template() {
         found
             .notes
             .iter()
-            .any(|n| n.starts_with("site.yml:10: a shell step adds a repository")),
+            .any(|n| n.starts_with("site.yml:10: adds a repository in a way init does not read")),
         "{:?}",
         found.notes
     );
@@ -391,5 +391,33 @@ fn an_unresolved_docker_line_still_keeps_distribution_packages_out() {
     assert_eq!(
         found.other_packages.iter().collect::<Vec<_>>(),
         ["gcc", "python3-pip"]
+    );
+}
+
+#[test]
+fn a_sources_list_written_by_copy_is_read_like_a_repo_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let tasks = dir.path().join("roles/docker/tasks");
+    std::fs::create_dir_all(&tasks).unwrap();
+    std::fs::write(
+        tasks.join("main.yml"),
+        "- ansible.builtin.copy:\n    content: >\n      deb [arch={{ arch | lower }} signed-by=/etc/apt/keyrings/docker.asc] https://download.docker.com/linux/{{ ansible_distribution | lower }}\n      {{ ansible_distribution_release }} stable\n    dest: /etc/apt/sources.list.d/docker.list\n- ansible.builtin.template:\n    src: other.list.j2\n    dest: /etc/apt/sources.list.d/other.list\n- apt: name=docker-ce\n",
+    )
+    .unwrap();
+    let opts = InitOptions {
+        targets: vec![Target::parse("trixie/arm64").unwrap()],
+        base: Some(dir.path().to_path_buf()),
+    };
+    let found = scan(&[dir.path().to_path_buf()], &opts).unwrap();
+    assert_eq!(
+        found.sources,
+        ["deb [arch=arm64 signed-by=keys/docker.asc] https://download.docker.com/linux/debian trixie stable"]
+    );
+    assert!(
+        found.notes.iter().any(|n| n.starts_with(
+            "roles/docker/tasks/main.yml:6: adds a repository in a way init does not read"
+        )),
+        "{:?}",
+        found.notes
     );
 }
