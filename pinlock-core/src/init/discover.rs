@@ -145,6 +145,8 @@ pub(crate) struct Found {
     pub group_vars: BTreeMap<String, Vec<(String, JVal)>>,
     /// The plays' `vars:` and `vars_files:`: variable → values (several when plays disagree).
     pub play_vars: BTreeMap<String, Vec<JVal>>,
+    /// Files that are not valid YAML, with why.
+    pub unreadable: Vec<String>,
 }
 
 pub(crate) fn to_jval(n: &Node) -> JVal {
@@ -316,12 +318,19 @@ pub(crate) fn read_all(files: &[PathBuf], base: Option<&Path>) -> Result<Found, 
             source,
         })?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-        let docs = yaml::parse(text).map_err(|e| InitError::Yaml {
-            path: f.clone(),
-            line: e.line,
-            message: e.message,
-        })?;
         let file = shown(f, base);
+        let docs = match yaml::parse(text) {
+            Ok(docs) => docs,
+            Err(e) => {
+                // one unreadable file (a duplicate key Ansible would only warn about, a stray
+                // YAML file) does not stop init: it is named in the summary
+                found.unreadable.push(format!(
+                    "{file}:{}: not read ({}): check it for repositories and packages by hand",
+                    e.line, e.message
+                ));
+                continue;
+            }
+        };
         match kind {
             FileKind::Defaults(root) => {
                 let scope = found.scopes.entry(root).or_default();

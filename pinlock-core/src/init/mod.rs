@@ -168,7 +168,7 @@ impl InitScan {
 #[derive(Debug, thiserror::Error)]
 pub enum InitError {
     /// I/O error.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {source}\nhint: pass the playbooks, task files and role directories to read (default: the current directory)")]
     Io {
         /// The file.
         path: PathBuf,
@@ -239,7 +239,7 @@ fn evaluate(found: &Found, opts: &InitOptions) -> InitScan {
         by: BTreeMap::new(),
     };
     let mut resolved: Vec<Resolved> = Vec::new();
-    let mut notes: BTreeSet<String> = BTreeSet::new();
+    let mut notes: BTreeSet<String> = found.unreadable.iter().cloned().collect();
     let has_repo = |s: &ScopeData| !s.repos.is_empty() || !s.shell_repos.is_empty();
     let any_repo = found.scopes.values().any(|s| !s.repos.is_empty());
     let any_scope_repo = found.scopes.values().any(has_repo);

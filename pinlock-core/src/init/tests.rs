@@ -296,16 +296,37 @@ fn targets_parse() {
 }
 
 #[test]
-fn yaml_errors_name_the_file_and_line() {
+fn a_file_that_is_not_yaml_is_named_in_the_summary_and_the_rest_is_read() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
-        dir.path().join("site.yml"),
+        dir.path().join("broken.yml"),
         "- hosts: all\n  tasks:\n    - apt: [\n",
     )
     .unwrap();
-    let e = scan(&[dir.path().to_path_buf()], &InitOptions::default()).unwrap_err();
-    let msg = e.to_string();
-    assert!(msg.contains("site.yml:") && msg.contains("hint:"), "{msg}");
+    std::fs::write(
+        dir.path().join("site.yml"),
+        "- hosts: all\n  tasks:\n    - apt: name=jq\n",
+    )
+    .unwrap();
+    let opts = InitOptions {
+        targets: Vec::new(),
+        base: Some(dir.path().to_path_buf()),
+    };
+    let found = scan(&[dir.path().to_path_buf()], &opts).unwrap();
+    assert_eq!(names(&found), ["jq"]);
+    assert!(
+        found
+            .notes
+            .iter()
+            .any(|n| n.starts_with("broken.yml:") && n.contains("not read")),
+        "{:?}",
+        found.notes
+    );
+    // a path that does not exist is an error naming it
+    let e = scan(&[dir.path().join("nope")], &opts)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("nope"), "{e}");
 }
 
 #[test]
