@@ -39,6 +39,11 @@ const GET_URL: &[&str] = &[
     "ansible.builtin.get_url",
     "ansible.legacy.get_url",
 ];
+const SET_FACT: &[&str] = &[
+    "set_fact",
+    "ansible.builtin.set_fact",
+    "ansible.legacy.set_fact",
+];
 const COPY: &[&str] = &["copy", "ansible.builtin.copy", "ansible.legacy.copy"];
 const TEMPLATE: &[&str] = &[
     "template",
@@ -100,8 +105,8 @@ pub(crate) enum Applies {
 pub(crate) struct RepoTask {
     pub loc: Loc,
     pub template: String,
-    /// `when` conditions (the task's and its blocks').
-    pub when: Vec<String>,
+    /// `when` conditions and `vars:` (the task's and its blocks').
+    pub ctx: TaskCtx,
 }
 
 /// An apt/package task: the values of its `name`, and its loop.
@@ -111,8 +116,8 @@ pub(crate) struct PkgTask {
     pub names: JVal,
     pub loop_items: Option<JVal>,
     pub loop_var: String,
-    /// `when` conditions (the task's and its blocks').
-    pub when: Vec<String>,
+    /// `when` conditions and `vars:` (the task's and its blocks').
+    pub ctx: TaskCtx,
 }
 
 /// A key download: apt_key `url`, get_url into a keyring directory, a deb822 `signed_by` URL,
@@ -135,6 +140,8 @@ pub(crate) struct ScopeData {
     pub shell_repos: Vec<Loc>,
     /// Inline keys (deb822 `signed_by` with a key block).
     pub inline_keys: Vec<Loc>,
+    /// Variables set at run time (`set_fact`, `register`), with where.
+    pub runtime_vars: BTreeMap<String, Loc>,
 }
 
 /// Everything read.
@@ -449,7 +456,7 @@ fn read_vars_file(playbook: &Path, entry: &Node, found: &mut Found) -> Result<()
 }
 
 fn task_list(list: &Node, file: &str, scope: &mut ScopeData) {
-    task_list_when(list, file, scope, &[]);
+    task_list_when(list, file, scope, &TaskCtx::default());
 }
 
 /// The conditions of a task's or block's `when` (a string or a list, all must hold).
@@ -465,20 +472,53 @@ fn whens(task: &Node) -> Vec<String> {
     }
 }
 
-/// Visits a task list; `inherited` are the `when` conditions of the enclosing blocks.
-fn task_list_when(list: &Node, file: &str, scope: &mut ScopeData, inherited: &[String]) {
+/// What a task inherits from its blocks and has itself: `when` conditions and `vars:`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TaskCtx {
+    pub when: Vec<String>,
+    pub vars: BTreeMap<String, JVal>,
+}
+
+/// Visits a task list; `inherited` is what the enclosing blocks give.
+fn task_list_when(list: &Node, file: &str, scope: &mut ScopeData, inherited: &TaskCtx) {
     for task in list.items() {
         if !matches!(task.kind, Kind::Map { .. }) || foreign_when(task) {
             continue;
         }
-        let mut when = inherited.to_vec();
-        when.extend(whens(task));
+        let mut ctx = inherited.clone();
+        ctx.when.extend(whens(task));
+        if let Some(v) = task.get("vars") {
+            ctx.vars.extend(vars_of(v));
+        }
         for key in ["block", "rescue", "always"] {
             if let Some(inner) = task.get(key) {
-                task_list_when(inner, file, scope, &when);
+                task_list_when(inner, file, scope, &ctx);
             }
         }
-        visit(task, file, scope, &when);
+        visit(task, file, scope, &ctx);
+        // what is only known at run time
+        if let Some(args) = module(task, SET_FACT) {
+            for (k, _) in args.entries() {
+                if let Some(k) = k.str().filter(|k| *k != "cacheable") {
+                    scope
+                        .runtime_vars
+                        .entry(k.to_string())
+                        .or_insert_with(|| Loc {
+                            file: file.to_string(),
+                            line: task.pos.line,
+                        });
+                }
+            }
+        }
+        if let Some(r) = task.get("register").and_then(Node::str) {
+            scope
+                .runtime_vars
+                .entry(r.to_string())
+                .or_insert_with(|| Loc {
+                    file: file.to_string(),
+                    line: task.pos.line,
+                });
+        }
     }
 }
 
@@ -572,7 +612,7 @@ fn is_keyring_path(d: &str) -> bool {
         || d.contains("/usr/share/keyrings")
 }
 
-fn visit(task: &Node, file: &str, scope: &mut ScopeData, when: &[String]) {
+fn visit(task: &Node, file: &str, scope: &mut ScopeData, ctx: &TaskCtx) {
     let loc = |n: &Node| Loc {
         file: file.to_string(),
         line: n.pos.line,
@@ -591,7 +631,7 @@ fn visit(task: &Node, file: &str, scope: &mut ScopeData, when: &[String]) {
                     names,
                     loop_items,
                     loop_var: loop_var(task).to_string(),
-                    when: when.to_vec(),
+                    ctx: ctx.clone(),
                 });
             }
         }
@@ -601,7 +641,7 @@ fn visit(task: &Node, file: &str, scope: &mut ScopeData, when: &[String]) {
             scope.repos.push(RepoTask {
                 loc: loc(task),
                 template: repo,
-                when: when.to_vec(),
+                ctx: ctx.clone(),
             });
         }
     }
@@ -638,7 +678,7 @@ fn visit(task: &Node, file: &str, scope: &mut ScopeData, when: &[String]) {
                     scope.repos.push(RepoTask {
                         loc: loc(task),
                         template: format!("deb {o}{uri} {suite} {comps}"),
-                        when: when.to_vec(),
+                        ctx: ctx.clone(),
                     });
                 }
             }
@@ -675,7 +715,7 @@ fn visit(task: &Node, file: &str, scope: &mut ScopeData, when: &[String]) {
                             scope.repos.push(RepoTask {
                                 loc: loc(task),
                                 template: line.to_string(),
-                                when: when.to_vec(),
+                                ctx: ctx.clone(),
                             });
                         }
                     }

@@ -76,6 +76,7 @@ pub(crate) struct Env<'a> {
     play_vars: &'a BTreeMap<String, Vec<JVal>>,
     group_vars: &'a BTreeMap<String, Vec<(String, JVal)>>,
     defaults: Option<&'a BTreeMap<String, JVal>>,
+    runtime: &'a BTreeMap<String, super::discover::Loc>,
     pub target: Option<&'a Target>,
     /// Loop variables.
     pub extra: BTreeMap<String, JVal>,
@@ -99,6 +100,7 @@ impl<'a> Env<'a> {
             play_vars: &found.play_vars,
             group_vars: &found.group_vars,
             defaults: Some(&scope.defaults),
+            runtime: &scope.runtime_vars,
             target,
             extra: BTreeMap::new(),
         }
@@ -107,6 +109,13 @@ impl<'a> Env<'a> {
     fn var(&self, name: &str) -> Result<Option<JVal>, Unresolved> {
         if let Some(v) = self.extra.get(name) {
             return Ok(Some(v.clone()));
+        }
+        if let Some(loc) = self.runtime.get(name) {
+            return Err(Unresolved {
+                expr: name.to_string(),
+                reason: format!("variable {name} is set at run time ({loc}: set_fact or register)"),
+                needs_target: false,
+            });
         }
         if let Some(v) = self.role_vars.iter().find_map(|m| m.get(name)) {
             return Ok(Some(v.clone()));

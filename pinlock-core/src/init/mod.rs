@@ -246,8 +246,9 @@ fn evaluate(found: &Found, opts: &InitOptions) -> InitScan {
     for scope in found.scopes.values() {
         for task in &scope.repos {
             for t in &targets {
-                let env = Env::new(found, scope, *t);
-                if !env.may_hold(&task.when) {
+                let mut env = Env::new(found, scope, *t);
+                env.extra = task.ctx.vars.clone();
+                if !env.may_hold(&task.ctx.when) {
                     continue;
                 }
                 match sources::resolve(task, &scope.keys, &env) {
@@ -281,7 +282,8 @@ fn evaluate(found: &Found, opts: &InitOptions) -> InitScan {
         for task in &scope.packages {
             for t in &targets {
                 let mut env = Env::new(found, scope, *t);
-                if !env.may_hold(&task.when) {
+                env.extra = task.ctx.vars.clone();
+                if !env.may_hold(&task.ctx.when) {
                     continue;
                 }
                 match packages::names(task, &mut env) {

@@ -442,3 +442,31 @@ fn a_sources_list_written_by_copy_is_read_like_a_repo_line() {
         found.notes
     );
 }
+
+#[test]
+fn task_vars_are_used_and_run_time_variables_are_not_guessed() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("roles/docker");
+    std::fs::create_dir_all(root.join("tasks")).unwrap();
+    std::fs::create_dir_all(root.join("defaults")).unwrap();
+    std::fs::write(root.join("defaults/main.yml"), "edition: ce\nextra: pigz\n").unwrap();
+    std::fs::write(
+        root.join("tasks/main.yml"),
+        "- apt_repository:\n    repo: deb [signed-by=/k.asc] https://r.example/debian bookworm main\n- set_fact:\n    extra: \"{{ lookup('env', 'EXTRA') }}\"\n- block:\n    - apt:\n        name: [\"docker-{{ edition }}\", \"{{ cli }}\"]\n  vars:\n    cli: docker-ce-cli\n- apt:\n    name: \"{{ extra }}\"\n",
+    )
+    .unwrap();
+    let opts = InitOptions {
+        targets: Vec::new(),
+        base: Some(dir.path().to_path_buf()),
+    };
+    let found = scan(&[dir.path().to_path_buf()], &opts).unwrap();
+    assert_eq!(names(&found), ["docker-ce", "docker-ce-cli"]);
+    assert_eq!(found.placeholders.len(), 1, "{:?}", found.placeholders);
+    let p = &found.placeholders[0];
+    assert_eq!(p.line, 10);
+    assert!(
+        p.reason
+            .contains("variable extra is set at run time (roles/docker/tasks/main.yml:3: set_fact or register)"),
+        "{p}"
+    );
+}
