@@ -140,8 +140,9 @@ pub(crate) struct ScopeData {
     pub shell_repos: Vec<Loc>,
     /// Inline keys (deb822 `signed_by` with a key block).
     pub inline_keys: Vec<Loc>,
-    /// Variables set at run time (`set_fact`, `register`), with where.
-    pub runtime_vars: BTreeMap<String, Loc>,
+    /// Variables set at run time (`set_fact`, `register`): where first, and each value a
+    /// set_fact gives (`None` for a register).
+    pub runtime_vars: BTreeMap<String, (Loc, Vec<Option<JVal>>)>,
 }
 
 /// Everything read.
@@ -497,27 +498,27 @@ fn task_list_when(list: &Node, file: &str, scope: &mut ScopeData, inherited: &Ta
         }
         visit(task, file, scope, &ctx);
         // what is only known at run time
+        let here = || Loc {
+            file: file.to_string(),
+            line: task.pos.line,
+        };
         if let Some(args) = module(task, SET_FACT) {
-            for (k, _) in args.entries() {
+            for (k, v) in args.entries() {
                 if let Some(k) = k.str().filter(|k| *k != "cacheable") {
-                    scope
+                    let entry = scope
                         .runtime_vars
                         .entry(k.to_string())
-                        .or_insert_with(|| Loc {
-                            file: file.to_string(),
-                            line: task.pos.line,
-                        });
+                        .or_insert_with(|| (here(), Vec::new()));
+                    entry.1.push(Some(to_jval(v)));
                 }
             }
         }
         if let Some(r) = task.get("register").and_then(Node::str) {
-            scope
+            let entry = scope
                 .runtime_vars
                 .entry(r.to_string())
-                .or_insert_with(|| Loc {
-                    file: file.to_string(),
-                    line: task.pos.line,
-                });
+                .or_insert_with(|| (here(), Vec::new()));
+            entry.1.push(None);
         }
     }
 }

@@ -76,7 +76,10 @@ pub(crate) struct Env<'a> {
     play_vars: &'a BTreeMap<String, Vec<JVal>>,
     group_vars: &'a BTreeMap<String, Vec<(String, JVal)>>,
     defaults: Option<&'a BTreeMap<String, JVal>>,
-    runtime: &'a BTreeMap<String, super::discover::Loc>,
+    runtime: &'a BTreeMap<String, (super::discover::Loc, Vec<Option<JVal>>)>,
+    /// Reading package names: a run-time variable that only ever holds a version suffix
+    /// (`=1.2`) is taken as undefined, since the name without it is the same.
+    pub versions_undefined: bool,
     pub target: Option<&'a Target>,
     /// Loop variables.
     pub extra: BTreeMap<String, JVal>,
@@ -101,6 +104,7 @@ impl<'a> Env<'a> {
             group_vars: &found.group_vars,
             defaults: Some(&scope.defaults),
             runtime: &scope.runtime_vars,
+            versions_undefined: false,
             target,
             extra: BTreeMap::new(),
         }
@@ -110,7 +114,11 @@ impl<'a> Env<'a> {
         if let Some(v) = self.extra.get(name) {
             return Ok(Some(v.clone()));
         }
-        if let Some(loc) = self.runtime.get(name) {
+        if let Some((loc, values)) = self.runtime.get(name) {
+            let version_suffix = |v: &Option<JVal>| matches!(v, Some(JVal::Str(s)) if s.starts_with('=') || s.is_empty());
+            if self.versions_undefined && values.iter().all(version_suffix) {
+                return Ok(None);
+            }
             return Err(Unresolved {
                 expr: name.to_string(),
                 reason: format!("variable {name} is set at run time ({loc}: set_fact or register)"),

@@ -286,6 +286,7 @@ fn evaluate(found: &Found, opts: &InitOptions) -> InitScan {
                 if !env.may_hold(&task.ctx.when) {
                     continue;
                 }
+                env.versions_undefined = true;
                 match packages::names(task, &mut env) {
                     Ok(names) => {
                         for n in names {

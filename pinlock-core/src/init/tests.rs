@@ -452,7 +452,7 @@ fn task_vars_are_used_and_run_time_variables_are_not_guessed() {
     std::fs::write(root.join("defaults/main.yml"), "edition: ce\nextra: pigz\n").unwrap();
     std::fs::write(
         root.join("tasks/main.yml"),
-        "- apt_repository:\n    repo: deb [signed-by=/k.asc] https://r.example/debian bookworm main\n- set_fact:\n    extra: \"{{ lookup('env', 'EXTRA') }}\"\n- block:\n    - apt:\n        name: [\"docker-{{ edition }}\", \"{{ cli }}\"]\n  vars:\n    cli: docker-ce-cli\n- apt:\n    name: \"{{ extra }}\"\n",
+        "- apt_repository:\n    repo: deb [signed-by=/k.asc] https://r.example/debian bookworm main\n- set_fact:\n    extra: \"{{ lookup('env', 'EXTRA') }}\"\n- block:\n    - apt:\n        name: [\"docker-{{ edition }}\", \"{{ cli }}\"]\n  vars:\n    cli: docker-ce-cli\n- apt:\n    name: \"{{ extra }}\"\n- set_fact:\n    _version: \"={{ docker_version }}\"\n  when: docker_version | length > 0\n- apt:\n    name: \"containerd.io{{ _version | default('') }}\"\n",
     )
     .unwrap();
     let opts = InitOptions {
@@ -460,7 +460,11 @@ fn task_vars_are_used_and_run_time_variables_are_not_guessed() {
         base: Some(dir.path().to_path_buf()),
     };
     let found = scan(&[dir.path().to_path_buf()], &opts).unwrap();
-    assert_eq!(names(&found), ["docker-ce", "docker-ce-cli"]);
+    // a run-time version suffix does not change the name
+    assert_eq!(
+        names(&found),
+        ["containerd.io", "docker-ce", "docker-ce-cli"]
+    );
     assert_eq!(found.placeholders.len(), 1, "{:?}", found.placeholders);
     let p = &found.placeholders[0];
     assert_eq!(p.line, 10);
