@@ -474,3 +474,22 @@ fn task_vars_are_used_and_run_time_variables_are_not_guessed() {
         "{p}"
     );
 }
+
+#[test]
+fn swarm_role_with_a_repository_map_and_a_run_time_version_suffix() {
+    let (found, text) = init("swarm_map_vars", &["bookworm/amd64", "jammy/arm64"]);
+    assert_eq!(
+        found.sources,
+        [
+            "deb [arch=amd64 signed-by=keys/docker.asc] https://download.docker.com/linux/debian bookworm stable",
+            "deb [arch=arm64 signed-by=keys/docker.asc] https://download.docker.com/linux/ubuntu jammy stable",
+        ]
+    );
+    assert_eq!(names(&found), ["docker-ce"]);
+    assert_eq!(
+        found.other_packages.iter().collect::<Vec<_>>(),
+        ["apt-transport-https", "gnupg", "libssl-dev", "python3-dev"]
+    );
+    assert!(found.placeholders.is_empty(), "{:?}", found.placeholders);
+    insta::assert_snapshot!("swarm_map_vars", text);
+}
