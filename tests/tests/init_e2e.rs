@@ -65,6 +65,10 @@ fn init_output_locks_once_the_key_is_in_place() {
         ])
     );
     assert_eq!(doc["placeholders"], serde_json::json!([]));
+    assert_eq!(
+        doc["distribution_packages"],
+        serde_json::json!(["apt-transport-https", "ca-certificates"])
+    );
     let key = &doc["keys"][0];
     assert_eq!(key["path"], "keys/docker.asc");
     assert_eq!(key["url"], format!("{url}/linux/debian/gpg"));

@@ -1,7 +1,8 @@
 //! `pinlock init`: a starter manifest from existing playbooks.
 //!
-//! `--json` prints `{"version": 1, "manifest", "targets", "sources", "packages", "keys",
-//! "placeholders", "notes", "todo"}` on stdout (docs/json.md).
+//! `--json` prints `{"version": 1, "manifest", "targets", "sources", "packages",
+//! "distribution_packages", "keys", "placeholders", "templates", "notes", "needs_targets",
+//! "todo"}` on stdout (docs/json.md).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -79,6 +80,7 @@ pub fn run(args: InitArgs, out: &Reporter) -> anyhow::Result<ExitCode> {
             "targets": targets.iter().map(Target::to_string).collect::<Vec<_>>(),
             "sources": found.sources,
             "packages": found.packages,
+            "distribution_packages": found.other_packages,
             "keys": found.keys.iter().map(|k| serde_json::json!({
                 "path": k.path,
                 "url": k.url,
