@@ -372,6 +372,11 @@ fn evaluate(found: &Found, opts: &InitOptions) -> InitScan {
         });
     }
     out.placeholders.sort();
+    if any_repo && out.sources.is_empty() && out.placeholders.is_empty() {
+        notes.insert(
+            "no repository task applies to the targets named (their when conditions or distributions rule them out): write sources: by hand".into(),
+        );
+    }
     // Docker's repository, also when its line could not be resolved (the URL is literal)
     let only_docker = if any_repo {
         let placeholders = out

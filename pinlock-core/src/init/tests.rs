@@ -493,3 +493,18 @@ fn swarm_role_with_a_repository_map_and_a_run_time_version_suffix() {
     assert!(found.placeholders.is_empty(), "{:?}", found.placeholders);
     insta::assert_snapshot!("swarm_map_vars", text);
 }
+
+#[test]
+fn a_repository_for_other_targets_only_is_said_so() {
+    let (found, _) = init("ubuntu_lsb", &["bookworm/amd64"]);
+    assert!(found.sources.is_empty());
+    assert!(found.placeholders.is_empty());
+    assert!(
+        found
+            .notes
+            .iter()
+            .any(|n| n.starts_with("no repository task applies to the targets")),
+        "{:?}",
+        found.notes
+    );
+}
