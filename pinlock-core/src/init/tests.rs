@@ -508,3 +508,32 @@ fn a_repository_for_other_targets_only_is_said_so() {
         found.notes
     );
 }
+
+#[test]
+fn a_playbook_with_vars_and_vars_files() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("vars")).unwrap();
+    std::fs::write(
+        dir.path().join("vars/docker.yml"),
+        "channel: stable\npackages: [docker-ce, docker-ce-cli]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("site.yml"),
+        "- hosts: swarm\n  vars:\n    url: https://download.docker.com/linux\n  vars_files: [vars/docker.yml]\n  tasks:\n    - apt_repository:\n        repo: \"deb [signed-by=/etc/apt/keyrings/docker.asc] {{ url }}/{{ ansible_facts['distribution'] | lower }} {{ ansible_facts['lsb']['codename'] }} {{ channel }}\"\n    - apt:\n        name: \"{{ packages }}\"\n",
+    )
+    .unwrap();
+    let opts = InitOptions {
+        targets: vec![
+            Target::parse("noble/amd64").unwrap(),
+            Target::parse("noble/arm64").unwrap(),
+        ],
+        base: Some(dir.path().to_path_buf()),
+    };
+    let found = scan(&[dir.path().join("site.yml")], &opts).unwrap();
+    assert_eq!(
+        found.sources,
+        ["deb [arch=amd64,arm64 signed-by=keys/docker.asc] https://download.docker.com/linux/ubuntu noble stable"]
+    );
+    assert_eq!(names(&found), ["docker-ce", "docker-ce-cli"]);
+}
