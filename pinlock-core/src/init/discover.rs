@@ -321,12 +321,18 @@ pub(crate) fn read_all(files: &[PathBuf], base: Option<&Path>) -> Result<Found, 
         if matches!(kind, FileKind::Skip) {
             continue;
         }
-        let text = std::fs::read_to_string(f).map_err(|source| InitError::Io {
+        let bytes = std::fs::read(f).map_err(|source| InitError::Io {
             path: f.clone(),
             source,
         })?;
-        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
         let file = shown(f, base);
+        let Ok(text) = String::from_utf8(bytes) else {
+            found.unreadable.push(format!(
+                "{file}: not read (not UTF-8): check it for repositories and packages by hand"
+            ));
+            continue;
+        };
+        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
         let docs = match yaml::parse(text) {
             Ok(docs) => docs,
             Err(e) => {

@@ -331,7 +331,7 @@ fn split_top<'c>(c: &'c str, sep: &str) -> Option<Vec<&'c str>> {
                 '\'' | '"' => quote = Some(ch),
                 '(' | '[' => depth += 1,
                 ')' | ']' => depth -= 1,
-                _ if depth == 0 && c[i..].starts_with(sep) => {
+                _ if depth == 0 && b[i..].starts_with(sep.as_bytes()) => {
                     parts.push(&c[start..i]);
                     i += sep.len();
                     start = i;
@@ -403,6 +403,8 @@ mod tests {
             "((not skip_docker_py) or (not skip_docker_compose))\n and (ansible_os_family == 'RedHat' and ansible_distribution != 'Fedora')"
         ));
         assert!(!holds("not (ansible_distribution == 'Ubuntu')"));
+        // not ASCII: no panic, undecided parts may hold
+        assert!(holds("motd == 'café' and ansible_distribution == 'Ubuntu'"));
         // undecidable parts may hold
         assert!(holds("docker_install | bool"));
         assert!(holds("(ansible_distribution == 'Debian') or unknown_flag"));

@@ -252,7 +252,18 @@ fn evaluate(found: &Found, opts: &InitOptions) -> InitScan {
                     continue;
                 }
                 match sources::resolve(task, &scope.keys, &env) {
-                    Ok(Outcome::Source(r)) => resolved.push(r),
+                    Ok(Outcome::Source(r)) => {
+                        if let Some(t) =
+                            t.filter(|t| !r.archs.is_empty() && !r.archs.contains(&t.arch))
+                        {
+                            notes.insert(format!(
+                                "{}: the line's arch= is {}: target {t} gets no architecture from it",
+                                task.loc,
+                                r.archs.iter().cloned().collect::<Vec<_>>().join(",")
+                            ));
+                        }
+                        resolved.push(r)
+                    }
                     Ok(Outcome::OtherDistribution(d)) => {
                         if let Some(t) = t {
                             notes.insert(format!(

@@ -496,6 +496,19 @@ fn swarm_role_with_a_repository_map_and_a_run_time_version_suffix() {
 
 #[test]
 fn a_repository_for_other_targets_only_is_said_so() {
+    let (found, _) = init("ubuntu_lsb", &["noble/arm64"]);
+    assert_eq!(
+        found.sources,
+        ["deb [arch=amd64 signed-by=keys/docker.gpg] https://download.docker.com/linux/ubuntu noble stable"],
+        "the role's literal arch= is kept"
+    );
+    assert!(
+        found.notes.iter().any(|n| n.contains(
+            "the line's arch= is amd64: target noble/arm64 gets no architecture from it"
+        )),
+        "{:?}",
+        found.notes
+    );
     let (found, _) = init("ubuntu_lsb", &["bookworm/amd64"]);
     assert!(found.sources.is_empty());
     assert!(found.placeholders.is_empty());
