@@ -550,3 +550,75 @@ fn a_playbook_with_vars_and_vars_files() {
     );
     assert_eq!(names(&found), ["docker-ce", "docker-ce-cli"]);
 }
+
+/// Scrambled Jinja, YAML-ish and condition text never makes init's readers panic.
+#[test]
+fn scrambled_input_never_panics() {
+    const PIECES: &[&str] = &[
+        "{{",
+        "}}",
+        "{%",
+        "%}",
+        "{#",
+        "#}",
+        "[",
+        "]",
+        "(",
+        ")",
+        "'",
+        "\"",
+        " ",
+        "|",
+        "~",
+        "+",
+        ",",
+        ".",
+        "=",
+        "deb",
+        "arch=",
+        "signed-by=",
+        "lower",
+        "default(",
+        "x",
+        "ansible_lsb",
+        "codename",
+        " and ",
+        " or ",
+        "not ",
+        " in ",
+        "==",
+        "é",
+        "\n",
+        "if",
+        "else",
+        "1",
+    ];
+    let found = discover::Found::default();
+    let scope = discover::ScopeData::default();
+    let target = Target::parse("jammy/arm64").unwrap();
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    for _ in 0..3000 {
+        let mut s = String::new();
+        for _ in 0..(seed % 12) {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            s.push_str(PIECES[(seed >> 33) as usize % PIECES.len()]);
+        }
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+        for t in [None, Some(&target)] {
+            let env = env::Env::new(&found, &scope, t);
+            let _ = jinja::render(&s, &env, 0);
+            let _ = env.may_hold(std::slice::from_ref(&s));
+            let task = discover::RepoTask {
+                loc: discover::Loc {
+                    file: "f".into(),
+                    line: 1,
+                },
+                template: s.clone(),
+                ctx: discover::TaskCtx::default(),
+            };
+            let _ = sources::resolve(&task, &[], &env);
+        }
+        let _ = discover::free_form(&s);
+        let _ = packages::clean(&s);
+    }
+}
