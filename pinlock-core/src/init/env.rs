@@ -138,10 +138,24 @@ impl<'a> Env<'a> {
             }
             return Ok(values.first().cloned());
         }
+        let default = self.defaults.and_then(|d| d.get(name));
         if let Some(defs) = self.group_vars.get(name) {
-            let first = &defs[0].1;
-            if defs.iter().any(|(_, v)| v != first) {
-                let groups: Vec<&str> = defs.iter().map(|(g, _)| g.as_str()).collect();
+            // hosts outside a group get `all`'s value, or the role's default
+            let all = defs.iter().find(|(g, _)| g == "all").map(|(_, v)| v);
+            let base = all.or(default);
+            let mut values: Vec<Option<&JVal>> = defs.iter().map(|(_, v)| Some(v)).collect();
+            if all.is_none() {
+                values.push(base);
+            }
+            if values.iter().any(|v| *v != values[0]) {
+                let mut groups: Vec<&str> = defs.iter().map(|(g, _)| g.as_str()).collect();
+                if all.is_none() {
+                    groups.push(if default.is_some() {
+                        "the role's default for other hosts"
+                    } else {
+                        "undefined for other hosts"
+                    });
+                }
                 return Err(Unresolved {
                     expr: name.to_string(),
                     reason: format!(
@@ -151,9 +165,9 @@ impl<'a> Env<'a> {
                     needs_target: false,
                 });
             }
-            return Ok(Some(first.clone()));
+            return Ok(values[0].cloned());
         }
-        Ok(self.defaults.and_then(|d| d.get(name)).cloned())
+        Ok(default.cloned())
     }
 
     /// A fact (`ansible_facts.x`, `ansible_x`): `path` without the prefix.

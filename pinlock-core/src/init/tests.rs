@@ -622,3 +622,48 @@ fn scrambled_input_never_panics() {
         let _ = packages::clean(&s);
     }
 }
+
+#[test]
+fn group_vars_for_some_groups_only_are_not_taken_for_every_host() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("roles/docker");
+    std::fs::create_dir_all(root.join("tasks")).unwrap();
+    std::fs::create_dir_all(root.join("defaults")).unwrap();
+    std::fs::create_dir_all(dir.path().join("group_vars/all")).unwrap();
+    std::fs::write(
+        root.join("defaults/main.yml"),
+        "channel: stable\nedition: ce\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("group_vars/managers.yml"),
+        "channel: test\nedition: ce\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("group_vars/all/docker.yml"),
+        "url: https://r.example/debian\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("tasks/main.yml"),
+        "- apt_repository:\n    repo: deb [signed-by=/k.asc] {{ url }} bookworm {{ channel }}\n- apt:\n    name: \"docker-{{ edition }}\"\n",
+    )
+    .unwrap();
+    let opts = InitOptions {
+        targets: Vec::new(),
+        base: Some(dir.path().to_path_buf()),
+    };
+    let found = scan(&[dir.path().to_path_buf()], &opts).unwrap();
+    assert!(found.sources.is_empty(), "{:?}", found.sources);
+    assert_eq!(found.placeholders.len(), 1, "{:?}", found.placeholders);
+    assert!(
+        found.placeholders[0].reason.contains(
+            "different values in group_vars (managers, the role's default for other hosts)"
+        ),
+        "{}",
+        found.placeholders[0]
+    );
+    // the same value everywhere is fine; group_vars/all/*.yml is read
+    assert_eq!(names(&found), ["docker-ce"]);
+}
