@@ -35,7 +35,8 @@ pub fn run(args: InitArgs, out: &Reporter) -> anyhow::Result<ExitCode> {
         &paths,
         &InitOptions {
             targets: targets.clone(),
-            base: None,
+            // files under the current directory are shown relative to it
+            base: std::env::current_dir().ok(),
         },
     )?;
     let base = args
