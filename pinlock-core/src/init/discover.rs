@@ -98,6 +98,8 @@ pub(crate) enum Applies {
     All,
     /// Only targets of this distribution (lowercase), e.g. `vars/Ubuntu.yml`.
     Distribution(String),
+    /// Only targets of this release, e.g. `vars/Debian-12.yml`, `vars/Ubuntu-jammy.yml`.
+    Release(String),
 }
 
 /// A repository task: its one-line form as a template (deb822 arguments are turned into it).
@@ -279,8 +281,20 @@ fn kind_of(f: &Path) -> FileKind {
                         .iter()
                         .find(|d| stem == **d || stem.starts_with(&format!("{d}-")));
                     let applies = match distro {
-                        Some(d) if *d != "debian" => Applies::Distribution(d.to_string()),
-                        _ => Applies::All,
+                        Some(d) => {
+                            let rest = stem[d.len()..].trim_start_matches('-');
+                            match super::env::release_named(d, rest) {
+                                Some(r) => Applies::Release(r.to_string()),
+                                None if *d != "debian" && rest.is_empty() => {
+                                    Applies::Distribution(d.to_string())
+                                }
+                                // Debian.yml is also the OS family's file
+                                None if rest.is_empty() => Applies::All,
+                                // a version init does not know
+                                None => Applies::Release(stem.clone()),
+                            }
+                        }
+                        None => Applies::All,
                     };
                     FileKind::RoleVars(root, applies)
                 }

@@ -57,6 +57,31 @@ const UBUNTU_RELEASES: &[&str] = &[
     "plucky", "questing",
 ];
 
+const VERSIONS: &[(&str, &str, &str)] = &[
+    ("debian", "8", "jessie"),
+    ("debian", "9", "stretch"),
+    ("debian", "10", "buster"),
+    ("debian", "11", "bullseye"),
+    ("debian", "12", "bookworm"),
+    ("debian", "13", "trixie"),
+    ("debian", "14", "forky"),
+    ("ubuntu", "16.04", "xenial"),
+    ("ubuntu", "18.04", "bionic"),
+    ("ubuntu", "20.04", "focal"),
+    ("ubuntu", "22.04", "jammy"),
+    ("ubuntu", "24.04", "noble"),
+    ("ubuntu", "24.10", "oracular"),
+    ("ubuntu", "25.04", "plucky"),
+];
+
+/// The release codename a per-OS file names after its distribution (`12`, `22.04`, `jammy`).
+pub(crate) fn release_named(distribution: &str, name: &str) -> Option<&'static str> {
+    VERSIONS
+        .iter()
+        .find(|(d, v, r)| *d == distribution && (*v == name || *r == name))
+        .map(|(_, _, r)| *r)
+}
+
 /// `debian` or `ubuntu` for a release codename init knows.
 pub fn distribution_of(release: &str) -> Option<&'static str> {
     if DEBIAN_RELEASES.contains(&release) {
@@ -88,16 +113,21 @@ pub(crate) struct Env<'a> {
 impl<'a> Env<'a> {
     pub(crate) fn new(found: &'a Found, scope: &'a ScopeData, target: Option<&'a Target>) -> Self {
         let distro = target.and_then(Target::distribution);
-        let role_vars = scope
+        let release = target.map(|t| t.release.as_str());
+        // the most specific file first, as with_first_found picks it: release, distribution,
+        // then the others (a later file of the same kind wins)
+        let mut role_vars: Vec<(u8, &BTreeMap<String, JVal>)> = scope
             .role_vars
             .iter()
             .rev()
-            .filter(|(applies, _)| match applies {
-                Applies::All => true,
-                Applies::Distribution(d) => Some(d.as_str()) == distro,
+            .filter_map(|(applies, m)| match applies {
+                Applies::All => Some((2, m)),
+                Applies::Distribution(d) => (Some(d.as_str()) == distro).then_some((1, m)),
+                Applies::Release(r) => (Some(r.as_str()) == release).then_some((0, m)),
             })
-            .map(|(_, m)| m)
             .collect();
+        role_vars.sort_by_key(|(rank, _)| *rank);
+        let role_vars = role_vars.into_iter().map(|(_, m)| m).collect();
         Env {
             role_vars,
             play_vars: &found.play_vars,
@@ -428,6 +458,9 @@ mod tests {
         // without a target only the OS family is known
         let env = Env::new(&found, &scope, None);
         assert!(env.may_hold(&["ansible_distribution == 'Debian'".into()]));
+        assert_eq!(release_named("ubuntu", "22.04"), Some("jammy"));
+        assert_eq!(release_named("debian", "bookworm"), Some("bookworm"));
+        assert_eq!(release_named("debian", "22.04"), None);
         assert!(!env.may_hold(&["ansible_os_family != 'Debian'".into()]));
     }
 }

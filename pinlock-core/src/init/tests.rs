@@ -192,11 +192,11 @@ fn per_os_includes_take_the_debian_family_files_only() {
         names(&found),
         [
             "containerd.io",
+            "docker-buildx-plugin",
             "docker-ce",
-            "docker-ce-cli",
-            "docker-compose-plugin"
+            "docker-ce-cli"
         ],
-        "vars/Ubuntu.yml for noble, vars/Debian.yml for bullseye, nothing from RedHat.yml"
+        "vars/Ubuntu-24.04.yml (over Ubuntu.yml) for noble, vars/Debian.yml for bullseye (Debian-12.yml is bookworm's), nothing from RedHat.yml"
     );
     assert!(found.placeholders.is_empty(), "{:?}", found.placeholders);
     insta::assert_snapshot!("per_os_includes", text);
@@ -365,6 +365,32 @@ fn finds_sources_keys_and_packages_in_a_role() {
     let text = text.replace("# waive:", "waive:");
     let m = crate::manifest::Manifest::parse(&text, Path::new("pinlock.yml")).unwrap();
     assert_eq!(m.waive.iter().collect::<Vec<_>>(), ["pigz"]);
+}
+
+#[test]
+fn per_release_vars_files_win_for_their_release() {
+    let (found, _) = init("per_os_includes", &["bookworm/amd64"]);
+    assert_eq!(
+        names(&found),
+        [
+            "containerd.io",
+            "docker-ce",
+            "docker-ce-cli",
+            "docker-ce-rootless-extras"
+        ],
+        "vars/Debian-12.yml"
+    );
+    let (found, _) = init("per_os_includes", &["jammy/amd64"]);
+    assert_eq!(
+        names(&found),
+        [
+            "containerd.io",
+            "docker-ce",
+            "docker-ce-cli",
+            "docker-compose-plugin"
+        ],
+        "vars/Ubuntu.yml: Ubuntu-24.04.yml is noble's"
+    );
 }
 
 #[test]
