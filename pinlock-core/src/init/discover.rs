@@ -94,6 +94,8 @@ impl std::fmt::Display for Loc {
 /// Which targets a role's vars file applies to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Applies {
+    /// `vars/main.yml`, loaded with the role: any included vars file overrides it.
+    Main,
     /// Every Debian-family target (`vars/main.yml`, `vars/Debian.yml`, ...).
     All,
     /// Only targets of this distribution (lowercase), e.g. `vars/Ubuntu.yml`.
@@ -294,6 +296,7 @@ fn kind_of(f: &Path) -> FileKind {
                                 None => Applies::Release(stem.clone()),
                             }
                         }
+                        None if stem == "main" => Applies::Main,
                         None => Applies::All,
                     };
                     FileKind::RoleVars(root, applies)

@@ -115,12 +115,14 @@ impl<'a> Env<'a> {
         let distro = target.and_then(Target::distribution);
         let release = target.map(|t| t.release.as_str());
         // the most specific file first, as with_first_found picks it: release, distribution,
-        // then the others (a later file of the same kind wins)
+        // the others (a later file of the same kind wins), then vars/main.yml (loaded with the
+        // role, so any included file overrides it)
         let mut role_vars: Vec<(u8, &BTreeMap<String, JVal>)> = scope
             .role_vars
             .iter()
             .rev()
             .filter_map(|(applies, m)| match applies {
+                Applies::Main => Some((3, m)),
                 Applies::All => Some((2, m)),
                 Applies::Distribution(d) => (Some(d.as_str()) == distro).then_some((1, m)),
                 Applies::Release(r) => (Some(r.as_str()) == release).then_some((0, m)),
