@@ -213,6 +213,8 @@ impl<'a> Env<'a> {
                 | ("distribution", None)
                 | ("os_family", None)
                 | ("architecture", None)
+                | ("distribution_version", None)
+                | ("distribution_major_version", None)
         );
         if !known {
             return Err(Unresolved {
@@ -236,6 +238,25 @@ impl<'a> Env<'a> {
         };
         let value = match name {
             "distribution_release" | "lsb" => t.release.clone(),
+            "distribution_version" | "distribution_major_version" => {
+                let version = VERSIONS
+                    .iter()
+                    .find(|(_, _, r)| *r == t.release)
+                    .map(|(_, v, _)| *v)
+                    .ok_or_else(|| Unresolved {
+                        expr: shown.to_string(),
+                        reason: format!(
+                            "fact {shown}: init does not know the version of release {}",
+                            t.release
+                        ),
+                        needs_target: false,
+                    })?;
+                if name == "distribution_major_version" {
+                    version.split('.').next().unwrap_or(version).to_string()
+                } else {
+                    version.to_string()
+                }
+            }
             "os_family" => "Debian".to_string(),
             "distribution" => match t.distribution() {
                 Some("debian") => "Debian".to_string(),
@@ -444,6 +465,10 @@ mod tests {
         ));
         assert!(holds("ansible_lsb.codename not in ['focal']"));
         assert!(holds("ansible_architecture == 'aarch64'"));
+        assert!(holds("ansible_distribution_version == '22.04'"));
+        assert!(!holds(
+            "ansible_facts['distribution_major_version'] == '24'"
+        ));
         // the swarm role's epel-release condition
         assert!(!holds(
             "((not skip_docker_py) or (not skip_docker_compose))\n and (ansible_os_family == 'RedHat' and ansible_distribution != 'Fedora')"

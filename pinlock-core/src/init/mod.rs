@@ -5,6 +5,7 @@
 //!   evaluated statically (see `jinja.rs` for the subset) with the role's `defaults/` and
 //!   `vars/`, the plays' `vars:`/`vars_files:` and `group_vars/`; the facts
 //!   (`ansible_distribution_release`, `ansible_lsb.codename`, `ansible_distribution`,
+//!   `ansible_distribution_version`, `ansible_distribution_major_version`, `ansible_os_family`,
 //!   `ansible_architecture`, also as `ansible_facts.*`) are those of the targets the user names
 //!   ([`InitOptions::targets`]), giving one literal source per release with `arch=` listing the
 //!   targets' architectures.
