@@ -109,7 +109,7 @@ pub enum Command {
     /// Write a starter pinlock.yml from existing playbooks (apt_repository / deb822_repository
     /// tasks and the apt tasks next to them).
     #[command(
-        after_help = "Examples:\n  pinlock init site.yml roles/\n  pinlock init --force          # overwrite an existing pinlock.yml\n  pinlock init roles/ --json    # sources, packages and notes as JSON"
+        after_help = "Examples:\n  pinlock init site.yml roles/ --target bookworm/amd64 --target jammy/arm64\n  pinlock init --force          # overwrite an existing pinlock.yml\n  pinlock init roles/ --json    # sources, packages, keys and placeholders as JSON"
     )]
     Init(InitArgs),
     /// Show locked packages with newer versions: allowed by the manifest, and overall.
@@ -259,6 +259,10 @@ pub struct InitArgs {
     /// Overwrite an existing manifest.
     #[arg(long)]
     pub force: bool,
+    /// A release and architecture the hosts run (repeatable): facts such as
+    /// ansible_distribution_release are expanded for them, one source per release.
+    #[arg(long = "target", value_name = "RELEASE/ARCH")]
+    pub targets: Vec<String>,
     /// Print what was done as JSON on stdout (shape: docs/json.md).
     #[arg(long)]
     pub json: bool,

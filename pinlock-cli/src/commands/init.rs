@@ -1,12 +1,14 @@
 //! `pinlock init`: a starter manifest from existing playbooks.
 //!
-//! `--json` prints `{"version": 1, "manifest", "sources", "packages", "notes"}` on stdout.
+//! `--json` prints `{"version": 1, "manifest", "targets", "sources", "packages",
+//! "distribution_packages", "keys", "placeholders", "templates", "notes", "needs_targets",
+//! "todo"}` on stdout (docs/json.md).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use pinlock_core::init::{render_manifest, scan};
+use pinlock_core::init::{render_manifest, scan, InitOptions, Target};
 
 use crate::cli::InitArgs;
 use crate::report::Reporter;
@@ -18,18 +20,25 @@ pub fn run(args: InitArgs, out: &Reporter) -> anyhow::Result<ExitCode> {
             args.manifest.display()
         );
     }
+    let mut targets = Vec::new();
+    for t in &args.targets {
+        targets.push(Target::parse(t).map_err(anyhow::Error::msg)?);
+    }
+    targets.sort();
+    targets.dedup();
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         args.paths.clone()
     };
-    let found = scan(&paths)?;
-    if found.sources.is_empty() {
-        anyhow::bail!(
-            "no apt_repository or deb822_repository task found in {}\nhint: write pinlock.yml by hand (see the README), or point init at the playbooks that add the repository",
-            paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
-        );
-    }
+    let found = scan(
+        &paths,
+        &InitOptions {
+            targets: targets.clone(),
+            // files under the current directory are shown relative to it
+            base: std::env::current_dir().ok(),
+        },
+    )?;
     let base = args
         .manifest
         .parent()
@@ -51,22 +60,47 @@ pub fn run(args: InitArgs, out: &Reporter) -> anyhow::Result<ExitCode> {
     out.status(
         "Wrote",
         format!(
-            "{} ({} sources, {} packages)",
+            "{} ({} sources, {} packages, {} placeholders to fill in)",
             args.manifest.display(),
             found.sources.len(),
-            found.packages.len()
+            found.packages.len(),
+            found.placeholders.len() + found.templates.len().min(1)
         ),
     );
-    for n in &found.notes {
-        out.warn(n);
+    let todo = found.todo();
+    if !todo.is_empty() {
+        out.status("To do", "before `pinlock lock`:");
+        for t in &todo {
+            out.warn(t);
+        }
     }
     if args.json {
         let doc = serde_json::json!({
             "version": 1,
             "manifest": args.manifest.display().to_string(),
+            "targets": targets.iter().map(Target::to_string).collect::<Vec<_>>(),
             "sources": found.sources,
             "packages": found.packages,
+            "distribution_packages": found.other_packages,
+            "keys": found.keys.iter().map(|k| serde_json::json!({
+                "path": k.path,
+                "url": k.url,
+                "fingerprint": k.fingerprint,
+                "command": k.command(),
+            })).collect::<Vec<_>>(),
+            "placeholders": found.placeholders.iter().map(|p| serde_json::json!({
+                "section": p.section.as_str(),
+                "file": p.file,
+                "line": p.line,
+                "text": p.text,
+                "reason": p.reason,
+                "targets": p.targets,
+                "fill": p.fill,
+            })).collect::<Vec<_>>(),
+            "templates": found.templates,
             "notes": found.notes,
+            "needs_targets": found.needs_targets,
+            "todo": todo,
         });
         println!("{}", serde_json::to_string_pretty(&doc)?);
     }

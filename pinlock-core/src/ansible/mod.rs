@@ -55,11 +55,11 @@
 //! variable instead of installing an unpinned version. Free-form arguments are refused in this mode.
 
 pub mod enforce;
-mod plan;
+pub(crate) mod plan;
 pub mod project;
 mod splice;
 mod wire;
-mod yaml;
+pub(crate) mod yaml;
 
 use std::collections::BTreeMap;
 use std::fmt;
