@@ -103,8 +103,10 @@
 //! - [`ansible`]: rewrite apt tasks to the locked versions and add hold tasks.
 //! - [`update`]: propose upgrades; [`query`]: every available version, what is outdated.
 //! - [`constraint`]: the manifest's version constraints; [`relation`]: Debian relations.
-//! - The crate's `examples/`: `embed.rs` (read, resolve, write a lockfile) and `versions.rs`
-//!   (version ordering and source parsing only).
+//! - The crate's `examples/` (`cargo run -p pinlock-core --example NAME`; `scripts/test` runs
+//!   each): `embed.rs` (read, resolve, write a lockfile), `versions.rs` (version ordering and
+//!   source parsing only) and `drift.rs` (compare a host's `dpkg-query -W` output with the
+//!   lockfile for its target).
 
 // Errors carry their context (URL, file, line, package) by value; they are returned once per run,
 // so their size does not matter and boxing every variant would only add noise.
