@@ -21,6 +21,8 @@
 //! repository as of March 2023) from a local directory, so it needs no network:
 //!
 //! ```
+//! # #[cfg(feature = "online")]
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use pinlock_core::{lock, read_sources_blocking, LockOptions, Lockfile, Manifest, ReadOptions};
 //!
 //! let manifest = Manifest::load(
@@ -48,7 +50,10 @@
 //! assert!(!locked.write(&path)?);       // identical: left alone
 //! assert_eq!(Lockfile::load(&path)?.as_ref(), Some(&locked));
 //! # std::fs::remove_dir_all(&dir)?;
-//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # Ok(())
+//! # }
+//! # #[cfg(not(feature = "online"))]
+//! # fn main() {}
 //! ```
 //!
 //! [`lock_with_memo`] reads and locks in one call, and with a [`ReadOptions::cache`] it remembers
@@ -114,26 +119,36 @@
 #![warn(missing_docs)]
 
 pub mod ansible;
+#[cfg(feature = "online")]
 pub mod auth;
+#[cfg(feature = "online")]
 pub mod cache;
+#[cfg(feature = "online")]
 pub mod compress;
 pub mod constraint;
 pub mod deb822;
+#[cfg(feature = "online")]
 pub mod fetch;
 pub mod fsutil;
+#[cfg(feature = "online")]
 pub mod index_plan;
 pub mod init;
+#[cfg(feature = "online")]
 pub mod lock;
 pub mod lockfile;
 pub mod manifest;
 pub mod packages;
+#[cfg(feature = "online")]
 pub mod query;
 pub mod relation;
 pub mod release;
+#[cfg(feature = "online")]
 pub mod repository;
 pub mod resolve;
+#[cfg(feature = "online")]
 pub mod signature;
 pub mod source;
+#[cfg(feature = "online")]
 pub mod update;
 pub mod version;
 pub mod yaml_guard;
@@ -141,9 +156,11 @@ pub mod yaml_guard;
 // The main types, flat. The modules stay public for everything else.
 pub use ansible::{pin_paths, PinError, PinOptions, PinReport, Pins};
 pub use constraint::Constraint;
+#[cfg(feature = "online")]
 pub use lock::{lock, lock_with_memo, LockError, LockInputs, LockOptions};
 pub use lockfile::{LockedPackage, LockedTarget, Lockfile, LockfileError};
 pub use manifest::{Manifest, ManifestError};
+#[cfg(feature = "online")]
 pub use repository::{
     read_sources, read_sources_blocking, Progress, ReadOptions, RepoError, SuiteSnapshot,
 };
