@@ -113,10 +113,47 @@
 //!   source parsing only) and `drift.rs` (compare a host's `dpkg-query -W` output with the
 //!   lockfile for its target).
 
+//!
+//! # The public API
+//!
+//! These modules are the whole public surface (everything else is private to the crate); the
+//! types above are also re-exported at the root. It is recorded in `public-api.txt` and checked
+//! by `tests/public_api.rs`, so a change to it is deliberate.
+//!
+//! Always available (also with `default-features = false`):
+//!
+//! | Module | What |
+//! |---|---|
+//! | [`version`] | dpkg-exact Debian version parsing and ordering |
+//! | [`relation`] | `Depends`/`Provides`/… relations, architecture restrictions |
+//! | [`constraint`] | the manifest's version constraints |
+//! | [`deb822`] | the deb822 scanner (Release, Packages, `.sources`) |
+//! | [`packages`] | Packages indexes |
+//! | [`release`] | Release files |
+//! | [`source`] | apt sources: one-line and deb822 forms |
+//! | [`manifest`] | `pinlock.yml` |
+//! | [`lockfile`] | `pinlock.lock` |
+//! | [`resolve`] | resolution of a target's closure over parsed indexes |
+//! | [`ansible`] | rewriting Ansible apt tasks to the pins, host enforcement |
+//! | [`init`] | a starter manifest from existing playbooks |
+//! | [`write_atomic`] | the atomic, write-only-when-changed file write the lockfile uses |
+//!
+//! With the default feature `online` (HTTP client, TLS, tokio, OpenPGP, decompressors):
+//!
+//! | Module | What |
+//! |---|---|
+//! | [`repository`] | reading sources as apt does: [`read_sources`], [`read_sources_blocking`], their [`ReadOptions`] |
+//! | [`lock`](mod@lock) | a manifest and what was read to a lockfile: [`lock()`], [`lock_with_memo`] |
+//! | [`query`] | every available version of a package |
+//! | [`update`] | `outdated` and upgrade proposals |
+//! | [`signature`] | OpenPGP verification of InRelease / Release.gpg |
+//! | [`auth`] | credentials in apt's `auth.conf` format |
+//! | [`cache`] | the on-disk cache location |
+
 // Errors carry their context (URL, file, line, package) by value; they are returned once per run,
 // so their size does not matter and boxing every variant would only add noise.
 #![allow(clippy::result_large_err)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod ansible;
 #[cfg(feature = "online")]
@@ -124,14 +161,14 @@ pub mod auth;
 #[cfg(feature = "online")]
 pub mod cache;
 #[cfg(feature = "online")]
-pub mod compress;
+mod compress;
 pub mod constraint;
 pub mod deb822;
 #[cfg(feature = "online")]
-pub mod fetch;
-pub mod fsutil;
+mod fetch;
+mod fsutil;
 #[cfg(feature = "online")]
-pub mod index_plan;
+mod index_plan;
 pub mod init;
 #[cfg(feature = "online")]
 pub mod lock;
@@ -151,11 +188,12 @@ pub mod source;
 #[cfg(feature = "online")]
 pub mod update;
 pub mod version;
-pub mod yaml_guard;
+mod yaml_guard;
 
-// The main types, flat. The modules stay public for everything else.
+// The main types, flat.
 pub use ansible::{pin_paths, PinError, PinOptions, PinReport, Pins};
 pub use constraint::Constraint;
+pub use fsutil::write_atomic;
 #[cfg(feature = "online")]
 pub use lock::{lock, lock_with_memo, LockError, LockInputs, LockOptions};
 pub use lockfile::{LockedPackage, LockedTarget, Lockfile, LockfileError};

@@ -130,7 +130,7 @@ pub fn run(g: &Global, args: UpdateArgs, out: &Reporter) -> anyhow::Result<ExitC
             out.status("Wrote", path.display());
         }
         for f in &rewritten {
-            if pinlock_core::fsutil::write_atomic(&f.path, &f.content)
+            if pinlock_core::write_atomic(&f.path, &f.content)
                 .with_context(|| format!("cannot write {}", f.path.display()))?
             {
                 out.status("Wrote", f.path.display());
@@ -139,11 +139,8 @@ pub fn run(g: &Global, args: UpdateArgs, out: &Reporter) -> anyhow::Result<ExitC
     }
     if changed {
         if let Some(file) = &args.pr_body {
-            pinlock_core::fsutil::write_atomic(
-                file,
-                prbody::render(&proposal, &files_changed).as_bytes(),
-            )
-            .with_context(|| format!("cannot write {}", file.display()))?;
+            pinlock_core::write_atomic(file, prbody::render(&proposal, &files_changed).as_bytes())
+                .with_context(|| format!("cannot write {}", file.display()))?;
             out.status("Wrote", file.display());
         }
     } else {

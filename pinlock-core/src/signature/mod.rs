@@ -43,7 +43,7 @@ use keyring::{Component, KeyStatus};
 
 /// Largest Release/InRelease file accepted, in bytes: apt's `Acquire::MaxReleaseFileSize`
 /// default (10 MB); apt refuses bigger ones ("File has unexpected size").
-pub const MAX_RELEASE_SIZE: usize = 10_000_000;
+pub(crate) const MAX_RELEASE_SIZE: usize = 10_000_000;
 
 /// Refuses signed data over [`MAX_RELEASE_SIZE`].
 fn check_size(data: &[u8]) -> Result<(), SignatureError> {
