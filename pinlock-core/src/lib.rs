@@ -190,6 +190,11 @@ pub mod update;
 pub mod version;
 mod yaml_guard;
 
+// The crate README's examples are compiled as doctests.
+#[cfg(all(doctest, feature = "online"))]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 // The main types, flat.
 pub use ansible::{pin_paths, PinError, PinOptions, PinReport, Pins};
 pub use constraint::Constraint;
