@@ -13,6 +13,7 @@
 //! PINLOCK_BLESS=1 cargo test -p pinlock-core --test public_api
 //! ```
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -127,13 +128,69 @@ fn fields(f: &Fields, only_pub: bool) -> String {
     }
 }
 
+#[derive(Default)]
 struct Walker {
+    /// The recorded lines.
     out: Vec<String>,
+    /// Whether the module being read is private (or inside one).
+    private: bool,
+    /// The name of the item being read (an impl's: its type's).
+    key: String,
+    /// Lines of private modules' items, by name: recorded when a `pub use` names them.
+    hidden: Vec<(String, String)>,
+    /// Every name a `pub use` re-exports.
+    reexported: BTreeSet<String>,
+}
+
+/// The names a use tree brings in (`a::{b, c as d}` -> b, c).
+fn use_names(t: &syn::UseTree, out: &mut BTreeSet<String>) {
+    match t {
+        syn::UseTree::Path(p) => use_names(&p.tree, out),
+        syn::UseTree::Name(n) => {
+            out.insert(n.ident.to_string());
+        }
+        syn::UseTree::Rename(r) => {
+            out.insert(r.ident.to_string());
+        }
+        syn::UseTree::Glob(_) => {}
+        syn::UseTree::Group(g) => g.items.iter().for_each(|t| use_names(t, out)),
+    }
+}
+
+fn item_name(item: &Item) -> String {
+    match item {
+        Item::Fn(f) => f.sig.ident.to_string(),
+        Item::Const(k) => k.ident.to_string(),
+        Item::Static(s) => s.ident.to_string(),
+        Item::Type(t) => t.ident.to_string(),
+        Item::Struct(s) => s.ident.to_string(),
+        Item::Enum(e) => e.ident.to_string(),
+        Item::Trait(t) => t.ident.to_string(),
+        Item::Impl(i) => self_name(&i.self_ty),
+        _ => String::new(),
+    }
 }
 
 impl Walker {
     fn line(&mut self, cfg: &str, s: String) {
-        self.out.push(format!("{cfg}{s}"));
+        let line = format!("{cfg}{s}");
+        if self.private {
+            self.hidden.push((self.key.clone(), line));
+        } else {
+            self.out.push(line);
+        }
+    }
+
+    /// Adds the re-exported items of private modules; sorts.
+    fn finish(mut self) -> Vec<String> {
+        for (key, line) in std::mem::take(&mut self.hidden) {
+            if self.reexported.contains(&key) {
+                self.out.push(line);
+            }
+        }
+        self.out.sort();
+        self.out.dedup();
+        self.out
     }
 
     /// The items of module `path` (`pinlock_core::a::b`), whose child modules live in `dir`.
@@ -149,12 +206,19 @@ impl Walker {
             })
             .collect();
         for item in items {
+            self.key = item_name(item);
             match item {
-                Item::Mod(m) if is_pub(&m.vis) && !is_test(&m.attrs) => {
+                Item::Mod(m) if !is_test(&m.attrs) => {
                     let name = m.ident.to_string();
                     let cfg = format!("{cfg}{}", cfgs(&m.attrs));
                     let child = format!("{path}::{name}");
-                    self.line(&cfg, format!("mod {child}"));
+                    let was_private = self.private;
+                    if is_pub(&m.vis) {
+                        self.line(&cfg, format!("mod {child}"));
+                    } else {
+                        // Followed for what a `pub use` re-exports from it.
+                        self.private = true;
+                    }
                     let child_dir = dir.join(&name);
                     match &m.content {
                         Some((_, items)) => self.module(&child, &child_dir, &cfg, items),
@@ -167,8 +231,10 @@ impl Walker {
                             self.module(&child, &child_dir, &cfg, &parsed.items);
                         }
                     }
+                    self.private = was_private;
                 }
                 Item::Use(u) if is_pub(&u.vis) && !is_test(&u.attrs) => {
+                    use_names(&u.tree, &mut self.reexported);
                     let c = format!("{cfg}{}", cfgs(&u.attrs));
                     self.line(&c, format!("use {path}: {}", tokens(&u.tree)));
                 }
@@ -329,17 +395,16 @@ fn parse(file: &Path) -> syn::File {
 fn surface() -> String {
     let src = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/src"));
     let lib = parse(&src.join("lib.rs"));
-    let mut w = Walker { out: Vec::new() };
+    let mut w = Walker::default();
     w.module("pinlock_core", &src, "", &lib.items);
-    w.out.sort();
-    w.out.dedup();
+    let lines = w.finish();
     let mut text = String::from(
         "# The public API of pinlock-core, read from its source by tests/public_api.rs.\n\
          # Generated: after a deliberate change run\n\
          #   PINLOCK_BLESS=1 cargo test -p pinlock-core --test public_api\n\
          # and commit this file with the change.\n",
     );
-    for l in &w.out {
+    for l in &lines {
         let _ = writeln!(text, "{l}");
     }
     text
@@ -375,12 +440,13 @@ fn an_unrecorded_change_is_caught() {
         "pub mod a { pub fn f(x: u8) -> u8 { x } fn hidden() {} \
          #[cfg(test)] pub fn t() {} pub struct S { pub x: u8, y: u8 } }\n\
          pub(crate) mod internal { pub fn g() {} }\n\
+         mod inner { pub struct R { pub f: u8 } pub struct Q; } pub use inner::R;\n\
          #[cfg(feature = \"online\")] pub mod net { pub enum E { A, B(String) } }",
     )
     .unwrap();
-    let mut w = Walker { out: Vec::new() };
+    let mut w = Walker::default();
     w.module("c", Path::new("/nonexistent"), "", &parsed.items);
-    let text = w.out.join("\n");
+    let text = w.finish().join("\n");
     assert!(text.contains("fn c::a::f (x : u8) -> u8"), "{text}");
     assert!(
         text.contains("struct c::a::S { x: u8 } (+ private fields)"),
@@ -391,10 +457,13 @@ fn an_unrecorded_change_is_caught() {
         "{text}"
     );
     assert!(!text.contains("hidden") && !text.contains("internal") && !text.contains("::t"));
+    // A private module's item is recorded when re-exported, under its real path.
+    assert!(text.contains("struct c::inner::R { f: u8 }"), "{text}");
+    assert!(!text.contains("Q"), "{text}");
 
     // The same module with one changed signature gives a different surface.
     let changed: syn::File = syn::parse_str("pub mod a { pub fn f(x: u16) -> u8 { 0 } }").unwrap();
-    let mut w2 = Walker { out: Vec::new() };
+    let mut w2 = Walker::default();
     w2.module("c", Path::new("/nonexistent"), "", &changed.items);
     assert!(!w2.out.iter().any(|l| l == "fn c::a::f (x : u8) -> u8"));
 }
