@@ -6,9 +6,12 @@
 //! split them, and callers that do not (relation fields) treat newlines as whitespace.
 //!
 //! Rules follow deb822(5) as dpkg and apt read it: fields are `Name: value`; a line starting
-//! with a space or tab continues the previous field; an empty line (or one holding only
-//! whitespace) ends a paragraph; lines starting with `#` are comments (in `.sources` files and
-//! accepted everywhere, as apt's parser does); `\r\n` line endings are accepted.
+//! with a space or tab continues the previous field, also when it holds nothing else (a
+//! whitespace-only line inside a paragraph does not end it: apt 2.6's `pkgTagSection::Scan`
+//! ends a paragraph only at an empty line, so `A: 1\n \nB: 2` is one paragraph for apt, and
+//! for pinlock); an empty line ends a paragraph, and whitespace-only lines between paragraphs
+//! are skipped; lines starting with `#` are comments (in `.sources` files and accepted
+//! everywhere); `\r\n` line endings are accepted.
 
 use memchr::memchr;
 
@@ -101,22 +104,12 @@ impl<'a, 'f> Scanner<'a, 'f> {
         Some(l)
     }
 
-    /// True if the next line continues the current field: it starts with a blank and is not
-    /// blank throughout (a whitespace-only line ends the paragraph).
+    /// True if the next line continues the current field: it starts with a blank (a
+    /// whitespace-only line included, as for apt).
     #[inline]
     fn peek_is_continuation(&self) -> bool {
         let rest = &self.text.as_bytes()[self.pos.min(self.text.len())..];
-        if !matches!(rest.first(), Some(b' ' | b'\t')) {
-            return false;
-        }
-        for &b in &rest[1..] {
-            match b {
-                b' ' | b'\t' | b'\r' => continue,
-                b'\n' => return false,
-                _ => return true,
-            }
-        }
-        false
+        matches!(rest.first(), Some(b' ' | b'\t'))
     }
 }
 
@@ -147,10 +140,9 @@ impl<'a> Iterator for Scanner<'a, '_> {
                 }
                 Some(b'#') => {}
                 Some(b' ' | b'\t') => {
+                    // only reached outside a field (continuations are read with their field):
+                    // between paragraphs, or after a comment line
                     if is_blank(line) {
-                        if let Some(l) = self.para_line.take() {
-                            return Some(Ok(Event::End { line: l }));
-                        }
                         continue;
                     }
                     let n = self.line;
@@ -299,9 +291,11 @@ mod tests {
         );
     }
 
+    /// apt 2.6 (`apt_pkg.TagFile`, checked by hand on `A: 1\n \nB: 2`) reads a whitespace-only
+    /// line as a continuation: the paragraph goes on. Between paragraphs it is skipped.
     #[test]
-    fn whitespace_only_line_ends_paragraph_and_comments_are_skipped() {
-        let ev = events("# c\nA: 1\n \t\nB: 2\n# x\nC: 3");
+    fn whitespace_only_line_continues_paragraph_and_comments_are_skipped() {
+        let ev = events("# c\nA: 1\n \t\nB: 2\n# x\nC: 3\n\n \nD: 4\n \n");
         assert_eq!(
             ev,
             vec![
@@ -310,7 +304,6 @@ mod tests {
                     value: "1",
                     line: 2
                 },
-                Event::End { line: 2 },
                 Event::Field {
                     name: "B",
                     value: "2",
@@ -321,8 +314,24 @@ mod tests {
                     value: "3",
                     line: 6
                 },
-                Event::End { line: 4 },
+                Event::End { line: 2 },
+                Event::Field {
+                    name: "D",
+                    value: "4",
+                    line: 9
+                },
+                Event::End { line: 9 },
             ]
+        );
+        // a whitespace-only line inside a multi-line value is kept in it, as apt keeps it
+        let ev = events("A: x\n y\n \n z\n");
+        assert_eq!(
+            ev[0],
+            Event::Field {
+                name: "A",
+                value: "x\n y\n \n z",
+                line: 1
+            }
         );
     }
 

@@ -657,3 +657,39 @@ fn provider_choice_like_apt() {
     ];
     assert_eq!(world.check(&cases), 10);
 }
+
+/// Tag-file syntax as apt reads it: a whitespace-only line does not end a stanza (apt 2.6 ends
+/// one only at an empty line), so `a`'s fields and `b`'s are one stanza whose later `Package`
+/// and `Version` win: apt knows no `a`, and `b` carries `a`'s `Depends`. A whitespace-only line
+/// between stanzas (after an empty one) is skipped. `c` needs the `a` apt does not know: apt
+/// cannot install it, pinlock locks it with `a` listed as unresolved (never dropped), which
+/// `lock --locked` and the host preflight then refuse.
+#[test]
+fn whitespace_only_line_is_not_a_stanza_separator_like_apt() {
+    if !require_apt_tools() {
+        return;
+    }
+    let mut amd64 = String::from("Package: a\nVersion: 1\nArchitecture: all\nDepends: x\n \t\n");
+    amd64.push_str(&pkg("b", "2", "all", &[]));
+    amd64.push_str(" \n");
+    amd64.push_str(&pkg("x", "3", "all", &[]));
+    amd64.push_str(&pkg("c", "1", "all", &[("Depends", "a")]));
+    let w = World::new(&[Suite::new("bookworm", amd64)]);
+    let n = w.check(&[
+        ok("b", &["b=2", "x=3"]),
+        ok("x", &["x=3"]),
+        fails("a"),
+        differs("c", &["c=1"]),
+    ]);
+    assert_eq!(n, 4);
+    assert_eq!(w.apt.versions("a").unwrap(), Vec::<String>::new());
+    let m = manifest(w.dir.path(), &w.sources, "c");
+    let l = lock(&m, &w.suites, None, LockOptions::default()).unwrap();
+    let t = l.targets.values().next().unwrap();
+    let u: Vec<(&String, &str)> = t
+        .unresolved
+        .iter()
+        .map(|(k, u)| (k, u.kind.as_str()))
+        .collect();
+    assert_eq!(u, [(&"a".to_string(), "depends")]);
+}
