@@ -2,10 +2,14 @@
 //! method and trait impl is recorded in `pinlock-core/public-api.txt`, and this test fails when
 //! the source's public surface differs from that record.
 //!
-//! The surface is read from the source with `syn` (no nightly rustdoc JSON needed): starting at
-//! `src/lib.rs`, every `pub mod` is followed (private and `pub(crate)` modules are not: what they
-//! export reaches users only through a `pub use`, which is recorded), `#[cfg(test)]` items are
-//! skipped, and `#[cfg(...)]` attributes (the `online` feature) prefix the lines they gate.
+//! The surface is read from the source with `syn` (no nightly rustdoc JSON needed), starting at
+//! `src/lib.rs` and following every module, private ones included. An item is public when it is
+//! `pub` in a chain of `pub` modules, or `pub` and re-exported by a `pub use` of a public
+//! module; it is recorded under that public path (the nearest re-export for an item of a private
+//! module), so moving code between private modules changes nothing here. Methods and trait
+//! impls are recorded under their type's public path, wherever the `impl` block is.
+//! `#[cfg(test)]` items are skipped; `#[cfg(...)]` attributes (the `online` feature) prefix the
+//! lines they gate. Names are matched by identifier, which is enough for this crate.
 //!
 //! After a deliberate change, re-record the surface and commit the file with the change:
 //!
@@ -22,12 +26,16 @@ use syn::{Attribute, Fields, ImplItem, Item, TraitItem, Visibility};
 
 const RECORD: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/public-api.txt");
 
+/// Stands for the public path of the item a line describes, filled in at the end.
+const HERE: &str = "\u{0}";
+
 fn tokens(t: &impl ToTokens) -> String {
     t.to_token_stream().to_string()
 }
 
-/// `name<generics>(inputs) -> output where ...`, with `async`/`const`/`unsafe` as a suffix.
-fn sig(s: &syn::Signature) -> String {
+/// `<generics>(inputs) -> output where ...` (after the name), with `async`/`const`/`unsafe` as
+/// a suffix.
+fn sig_rest(s: &syn::Signature) -> String {
     let mut quals = Vec::new();
     if s.constness.is_some() {
         quals.push("const");
@@ -39,8 +47,7 @@ fn sig(s: &syn::Signature) -> String {
         quals.push("unsafe");
     }
     let mut out = format!(
-        "{}{} ({}) {} {}",
-        s.ident,
+        "{} ({}) {} {}",
         tokens(&s.generics),
         tokens(&s.inputs),
         tokens(&s.output),
@@ -89,7 +96,7 @@ fn is_pub(v: &Visibility) -> bool {
     matches!(v, Visibility::Public(_))
 }
 
-/// Field list without attributes (doc comments): `{ a : T , pub b : U }` / `(T)`.
+/// Field list without attributes (doc comments): ` { a: T, b: U }` / `(T, _)`.
 fn fields(f: &Fields, only_pub: bool) -> String {
     match f {
         Fields::Unit => String::new(),
@@ -128,251 +135,6 @@ fn fields(f: &Fields, only_pub: bool) -> String {
     }
 }
 
-#[derive(Default)]
-struct Walker {
-    /// The recorded lines.
-    out: Vec<String>,
-    /// Whether the module being read is private (or inside one).
-    private: bool,
-    /// The name of the item being read (an impl's: its type's).
-    key: String,
-    /// Lines of private modules' items, by name: recorded when a `pub use` names them.
-    hidden: Vec<(String, String)>,
-    /// Every name a `pub use` re-exports.
-    reexported: BTreeSet<String>,
-}
-
-/// The names a use tree brings in (`a::{b, c as d}` -> b, c).
-fn use_names(t: &syn::UseTree, out: &mut BTreeSet<String>) {
-    match t {
-        syn::UseTree::Path(p) => use_names(&p.tree, out),
-        syn::UseTree::Name(n) => {
-            out.insert(n.ident.to_string());
-        }
-        syn::UseTree::Rename(r) => {
-            out.insert(r.ident.to_string());
-        }
-        syn::UseTree::Glob(_) => {}
-        syn::UseTree::Group(g) => g.items.iter().for_each(|t| use_names(t, out)),
-    }
-}
-
-fn item_name(item: &Item) -> String {
-    match item {
-        Item::Fn(f) => f.sig.ident.to_string(),
-        Item::Const(k) => k.ident.to_string(),
-        Item::Static(s) => s.ident.to_string(),
-        Item::Type(t) => t.ident.to_string(),
-        Item::Struct(s) => s.ident.to_string(),
-        Item::Enum(e) => e.ident.to_string(),
-        Item::Trait(t) => t.ident.to_string(),
-        Item::Impl(i) => self_name(&i.self_ty),
-        _ => String::new(),
-    }
-}
-
-impl Walker {
-    fn line(&mut self, cfg: &str, s: String) {
-        let line = format!("{cfg}{s}");
-        if self.private {
-            self.hidden.push((self.key.clone(), line));
-        } else {
-            self.out.push(line);
-        }
-    }
-
-    /// Adds the re-exported items of private modules; sorts.
-    fn finish(mut self) -> Vec<String> {
-        for (key, line) in std::mem::take(&mut self.hidden) {
-            if self.reexported.contains(&key) {
-                self.out.push(line);
-            }
-        }
-        self.out.sort();
-        self.out.dedup();
-        self.out
-    }
-
-    /// The items of module `path` (`pinlock_core::a::b`), whose child modules live in `dir`.
-    fn module(&mut self, path: &str, dir: &Path, cfg: &str, items: &[Item]) {
-        // Impls are recorded for the module's public types only.
-        let public_types: Vec<String> = items
-            .iter()
-            .filter_map(|i| match i {
-                Item::Struct(s) if is_pub(&s.vis) => Some(s.ident.to_string()),
-                Item::Enum(e) if is_pub(&e.vis) => Some(e.ident.to_string()),
-                Item::Type(t) if is_pub(&t.vis) => Some(t.ident.to_string()),
-                _ => None,
-            })
-            .collect();
-        for item in items {
-            self.key = item_name(item);
-            match item {
-                Item::Mod(m) if !is_test(&m.attrs) => {
-                    let name = m.ident.to_string();
-                    let cfg = format!("{cfg}{}", cfgs(&m.attrs));
-                    let child = format!("{path}::{name}");
-                    let was_private = self.private;
-                    if is_pub(&m.vis) {
-                        self.line(&cfg, format!("mod {child}"));
-                    } else {
-                        // Followed for what a `pub use` re-exports from it.
-                        self.private = true;
-                    }
-                    let child_dir = dir.join(&name);
-                    match &m.content {
-                        Some((_, items)) => self.module(&child, &child_dir, &cfg, items),
-                        None => {
-                            let file = [dir.join(format!("{name}.rs")), child_dir.join("mod.rs")]
-                                .into_iter()
-                                .find(|f| f.exists())
-                                .unwrap_or_else(|| panic!("no file for module {child}"));
-                            let parsed = parse(&file);
-                            self.module(&child, &child_dir, &cfg, &parsed.items);
-                        }
-                    }
-                    self.private = was_private;
-                }
-                Item::Use(u) if is_pub(&u.vis) && !is_test(&u.attrs) => {
-                    use_names(&u.tree, &mut self.reexported);
-                    let c = format!("{cfg}{}", cfgs(&u.attrs));
-                    self.line(&c, format!("use {path}: {}", tokens(&u.tree)));
-                }
-                Item::Fn(f) if is_pub(&f.vis) && !is_test(&f.attrs) => {
-                    let c = format!("{cfg}{}", cfgs(&f.attrs));
-                    self.line(&c, format!("fn {path}::{}", sig(&f.sig)));
-                }
-                Item::Const(k) if is_pub(&k.vis) && !is_test(&k.attrs) => {
-                    let c = format!("{cfg}{}", cfgs(&k.attrs));
-                    self.line(&c, format!("const {path}::{}: {}", k.ident, tokens(&k.ty)));
-                }
-                Item::Static(s) if is_pub(&s.vis) && !is_test(&s.attrs) => {
-                    let c = format!("{cfg}{}", cfgs(&s.attrs));
-                    self.line(&c, format!("static {path}::{}: {}", s.ident, tokens(&s.ty)));
-                }
-                Item::Type(t) if is_pub(&t.vis) && !is_test(&t.attrs) => {
-                    let c = format!("{cfg}{}", cfgs(&t.attrs));
-                    self.line(
-                        &c,
-                        format!(
-                            "type {path}::{}{} = {}",
-                            t.ident,
-                            tokens(&t.generics),
-                            tokens(&t.ty)
-                        ),
-                    );
-                }
-                Item::Struct(s) if is_pub(&s.vis) && !is_test(&s.attrs) => {
-                    let c = format!("{cfg}{}", cfgs(&s.attrs));
-                    let hidden = match &s.fields {
-                        Fields::Named(n) => n.named.iter().any(|f| !is_pub(&f.vis)),
-                        Fields::Unnamed(u) => u.unnamed.iter().any(|f| !is_pub(&f.vis)),
-                        Fields::Unit => false,
-                    };
-                    self.line(
-                        &c,
-                        format!(
-                            "struct {path}::{}{}{}{}{}",
-                            s.ident,
-                            tokens(&s.generics),
-                            fields(&s.fields, true),
-                            if hidden { " (+ private fields)" } else { "" },
-                            derives(&s.attrs)
-                        ),
-                    );
-                }
-                Item::Enum(e) if is_pub(&e.vis) && !is_test(&e.attrs) => {
-                    let c = format!("{cfg}{}", cfgs(&e.attrs));
-                    let non_exhaustive =
-                        e.attrs.iter().any(|a| a.path().is_ident("non_exhaustive"));
-                    self.line(
-                        &c,
-                        format!(
-                            "enum {path}::{}{}{}{}",
-                            e.ident,
-                            tokens(&e.generics),
-                            if non_exhaustive {
-                                " #[non_exhaustive]"
-                            } else {
-                                ""
-                            },
-                            derives(&e.attrs)
-                        ),
-                    );
-                    for v in &e.variants {
-                        self.line(
-                            &c,
-                            format!(
-                                "variant {path}::{}::{}{}",
-                                e.ident,
-                                v.ident,
-                                fields(&v.fields, false)
-                            ),
-                        );
-                    }
-                }
-                Item::Trait(t) if is_pub(&t.vis) && !is_test(&t.attrs) => {
-                    let c = format!("{cfg}{}", cfgs(&t.attrs));
-                    self.line(
-                        &c,
-                        format!("trait {path}::{}{}", t.ident, tokens(&t.generics)),
-                    );
-                    for ti in &t.items {
-                        if let TraitItem::Fn(f) = ti {
-                            self.line(&c, format!("fn {path}::{}::{}", t.ident, sig(&f.sig)));
-                        }
-                    }
-                }
-                Item::Impl(i)
-                    if !is_test(&i.attrs) && public_types.contains(&self_name(&i.self_ty)) =>
-                {
-                    let c = format!("{cfg}{}", cfgs(&i.attrs));
-                    let ty = tokens(&i.self_ty);
-                    match &i.trait_ {
-                        Some((bang, tr, _)) => self.line(
-                            &c,
-                            format!(
-                                "impl{} {}{} for {path}::{ty}",
-                                tokens(&i.generics),
-                                if bang.is_some() { "!" } else { "" },
-                                tokens(tr)
-                            ),
-                        ),
-                        None => {
-                            for ii in &i.items {
-                                match ii {
-                                    ImplItem::Fn(f) if is_pub(&f.vis) && !is_test(&f.attrs) => {
-                                        let c = format!("{c}{}", cfgs(&f.attrs));
-                                        self.line(&c, format!("fn {path}::{ty}::{}", sig(&f.sig)));
-                                    }
-                                    ImplItem::Const(k) if is_pub(&k.vis) => self.line(
-                                        &c,
-                                        format!(
-                                            "const {path}::{ty}::{}: {}",
-                                            k.ident,
-                                            tokens(&k.ty)
-                                        ),
-                                    ),
-                                    _ => {}
-                                }
-                            }
-                        }
-                    }
-                }
-                Item::Macro(m) if m.attrs.iter().any(|a| a.path().is_ident("macro_export")) => {
-                    let name = m
-                        .ident
-                        .as_ref()
-                        .map(ToString::to_string)
-                        .unwrap_or_default();
-                    self.line(cfg, format!("macro pinlock_core::{name}!"));
-                }
-                _ => {}
-            }
-        }
-    }
-}
-
 /// The name of an impl's self type (`Foo` of `Foo<'a>`).
 fn self_name(ty: &syn::Type) -> String {
     match ty {
@@ -386,6 +148,276 @@ fn self_name(ty: &syn::Type) -> String {
     }
 }
 
+/// The names a use tree exports (`a::{b, c as d}` -> b, d) with the names they refer to.
+fn use_names(t: &syn::UseTree, out: &mut Vec<(String, String)>) {
+    match t {
+        syn::UseTree::Path(p) => use_names(&p.tree, out),
+        syn::UseTree::Name(n) => out.push((n.ident.to_string(), n.ident.to_string())),
+        syn::UseTree::Rename(r) => out.push((r.rename.to_string(), r.ident.to_string())),
+        syn::UseTree::Glob(_) => out.push(("*".into(), "*".into())),
+        syn::UseTree::Group(g) => g.items.iter().for_each(|t| use_names(t, out)),
+    }
+}
+
+/// One line about an item, its path still to be filled in.
+struct Entry {
+    /// The module the code is in.
+    module: String,
+    /// The item's name (of an impl: its type's).
+    name: String,
+    /// Whether the line is about an impl block (its type is looked up by name).
+    is_impl: bool,
+    /// `#[cfg]` prefix.
+    cfg: String,
+    /// The line, with [`HERE`] for the item's public path.
+    text: String,
+}
+
+#[derive(Default)]
+struct Walker {
+    /// Lines that need no path resolution (modules, re-exports).
+    out: Vec<String>,
+    /// Item lines.
+    entries: Vec<Entry>,
+    /// Public modules (every ancestor `pub` too).
+    public_modules: BTreeSet<String>,
+    /// `pub use` of public modules: (module, exported name, original name).
+    reexports: Vec<(String, String, String)>,
+    /// Where each type or trait is defined: (module, name), for impl blocks.
+    types: Vec<(String, String)>,
+}
+
+impl Walker {
+    fn entry(&mut self, module: &str, name: String, is_impl: bool, cfg: &str, text: String) {
+        self.entries.push(Entry {
+            module: module.to_string(),
+            name,
+            is_impl,
+            cfg: cfg.to_string(),
+            text,
+        });
+    }
+
+    /// The items of module `path` (`pinlock_core::a::b`), whose child modules live in `dir`.
+    fn module(&mut self, path: &str, dir: &Path, cfg: &str, public: bool, items: &[Item]) {
+        if public {
+            self.public_modules.insert(path.to_string());
+        }
+        for item in items {
+            match item {
+                Item::Mod(m) if !is_test(&m.attrs) => {
+                    let name = m.ident.to_string();
+                    let cfg = format!("{cfg}{}", cfgs(&m.attrs));
+                    let child = format!("{path}::{name}");
+                    let child_public = public && is_pub(&m.vis);
+                    if child_public {
+                        self.out.push(format!("{cfg}mod {child}"));
+                    }
+                    let child_dir = dir.join(&name);
+                    match &m.content {
+                        Some((_, items)) => {
+                            self.module(&child, &child_dir, &cfg, child_public, items)
+                        }
+                        None => {
+                            let file = [dir.join(format!("{name}.rs")), child_dir.join("mod.rs")]
+                                .into_iter()
+                                .find(|f| f.exists())
+                                .unwrap_or_else(|| panic!("no file for module {child}"));
+                            let parsed = parse(&file);
+                            self.module(&child, &child_dir, &cfg, child_public, &parsed.items);
+                        }
+                    }
+                }
+                Item::Use(u) if is_pub(&u.vis) && !is_test(&u.attrs) && public => {
+                    let c = format!("{cfg}{}", cfgs(&u.attrs));
+                    let mut names = Vec::new();
+                    use_names(&u.tree, &mut names);
+                    for (exported, original) in names {
+                        if exported == "*" {
+                            self.out
+                                .push(format!("{c}reexport {path}::* ({})", tokens(&u.tree)));
+                        } else {
+                            self.out.push(format!("{c}reexport {path}::{exported}"));
+                            self.reexports.push((path.to_string(), exported, original));
+                        }
+                    }
+                }
+                Item::Fn(f) if is_pub(&f.vis) && !is_test(&f.attrs) => {
+                    let c = format!("{cfg}{}", cfgs(&f.attrs));
+                    let text = format!("fn {HERE}{}", sig_rest(&f.sig));
+                    self.entry(path, f.sig.ident.to_string(), false, &c, text);
+                }
+                Item::Const(k) if is_pub(&k.vis) && !is_test(&k.attrs) => {
+                    let c = format!("{cfg}{}", cfgs(&k.attrs));
+                    let text = format!("const {HERE}: {}", tokens(&k.ty));
+                    self.entry(path, k.ident.to_string(), false, &c, text);
+                }
+                Item::Static(s) if is_pub(&s.vis) && !is_test(&s.attrs) => {
+                    let c = format!("{cfg}{}", cfgs(&s.attrs));
+                    let text = format!("static {HERE}: {}", tokens(&s.ty));
+                    self.entry(path, s.ident.to_string(), false, &c, text);
+                }
+                Item::Type(t) if is_pub(&t.vis) && !is_test(&t.attrs) => {
+                    let c = format!("{cfg}{}", cfgs(&t.attrs));
+                    self.types.push((path.to_string(), t.ident.to_string()));
+                    let text = format!("type {HERE}{} = {}", tokens(&t.generics), tokens(&t.ty));
+                    self.entry(path, t.ident.to_string(), false, &c, text);
+                }
+                Item::Struct(s) if is_pub(&s.vis) && !is_test(&s.attrs) => {
+                    let c = format!("{cfg}{}", cfgs(&s.attrs));
+                    self.types.push((path.to_string(), s.ident.to_string()));
+                    let hidden = match &s.fields {
+                        Fields::Named(n) => n.named.iter().any(|f| !is_pub(&f.vis)),
+                        Fields::Unnamed(u) => u.unnamed.iter().any(|f| !is_pub(&f.vis)),
+                        Fields::Unit => false,
+                    };
+                    let text = format!(
+                        "struct {HERE}{}{}{}{}",
+                        tokens(&s.generics),
+                        fields(&s.fields, true),
+                        if hidden { " (+ private fields)" } else { "" },
+                        derives(&s.attrs)
+                    );
+                    self.entry(path, s.ident.to_string(), false, &c, text);
+                }
+                Item::Enum(e) if is_pub(&e.vis) && !is_test(&e.attrs) => {
+                    let c = format!("{cfg}{}", cfgs(&e.attrs));
+                    self.types.push((path.to_string(), e.ident.to_string()));
+                    let non_exhaustive =
+                        e.attrs.iter().any(|a| a.path().is_ident("non_exhaustive"));
+                    let text = format!(
+                        "enum {HERE}{}{}{}",
+                        tokens(&e.generics),
+                        if non_exhaustive {
+                            " #[non_exhaustive]"
+                        } else {
+                            ""
+                        },
+                        derives(&e.attrs)
+                    );
+                    self.entry(path, e.ident.to_string(), false, &c, text);
+                    for v in &e.variants {
+                        let text =
+                            format!("variant {HERE}::{}{}", v.ident, fields(&v.fields, false));
+                        self.entry(path, e.ident.to_string(), false, &c, text);
+                    }
+                }
+                Item::Trait(t) if is_pub(&t.vis) && !is_test(&t.attrs) => {
+                    let c = format!("{cfg}{}", cfgs(&t.attrs));
+                    self.types.push((path.to_string(), t.ident.to_string()));
+                    let text = format!("trait {HERE}{}", tokens(&t.generics));
+                    self.entry(path, t.ident.to_string(), false, &c, text);
+                    for ti in &t.items {
+                        if let TraitItem::Fn(f) = ti {
+                            let text = format!("fn {HERE}::{}{}", f.sig.ident, sig_rest(&f.sig));
+                            self.entry(path, t.ident.to_string(), false, &c, text);
+                        }
+                    }
+                }
+                Item::Impl(i) if !is_test(&i.attrs) => {
+                    let c = format!("{cfg}{}", cfgs(&i.attrs));
+                    let ty = self_name(&i.self_ty);
+                    match &i.trait_ {
+                        Some((bang, tr, _)) => {
+                            let text = format!(
+                                "impl{} {}{} for {HERE}",
+                                tokens(&i.generics),
+                                if bang.is_some() { "!" } else { "" },
+                                tokens(tr)
+                            );
+                            self.entry(path, ty, true, &c, text);
+                        }
+                        None => {
+                            for ii in &i.items {
+                                match ii {
+                                    ImplItem::Fn(f) if is_pub(&f.vis) && !is_test(&f.attrs) => {
+                                        let c = format!("{c}{}", cfgs(&f.attrs));
+                                        let text = format!(
+                                            "fn {HERE}::{}{}",
+                                            f.sig.ident,
+                                            sig_rest(&f.sig)
+                                        );
+                                        self.entry(path, ty.clone(), true, &c, text);
+                                    }
+                                    ImplItem::Const(k) if is_pub(&k.vis) => {
+                                        let text =
+                                            format!("const {HERE}::{}: {}", k.ident, tokens(&k.ty));
+                                        self.entry(path, ty.clone(), true, &c, text);
+                                    }
+                                    _ => {}
+                                }
+                            }
+                        }
+                    }
+                }
+                Item::Macro(m) if m.attrs.iter().any(|a| a.path().is_ident("macro_export")) => {
+                    let name = m
+                        .ident
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default();
+                    self.out.push(format!("{cfg}macro {name}!"));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The public path of item `name` defined in `module`, if it has one: its own path in a
+    /// public module, else its nearest re-export (the deepest re-exporting ancestor of
+    /// `module`, else the deepest re-export anywhere).
+    fn public_path(&self, module: &str, name: &str) -> Option<String> {
+        if self.public_modules.contains(module) {
+            return Some(format!("{module}::{name}"));
+        }
+        let depth = |m: &str| m.matches("::").count();
+        let within = |ancestor: &str| module.starts_with(&format!("{ancestor}::"));
+        self.reexports
+            .iter()
+            .filter(|(_, _, original)| original == name)
+            .max_by_key(|(m, exported, _)| {
+                (within(m), depth(m), std::cmp::Reverse(exported.clone()))
+            })
+            .map(|(m, exported, _)| format!("{m}::{exported}"))
+    }
+
+    /// The public path of the type `name` that an impl block in `module` is for: the type of
+    /// that name defined in `module` or its nearest ancestor, else the only one of that name.
+    fn type_path(&self, module: &str, name: &str) -> Option<String> {
+        let defs: Vec<&String> = self
+            .types
+            .iter()
+            .filter(|(_, n)| n == name)
+            .map(|(m, _)| m)
+            .collect();
+        let def = defs
+            .iter()
+            .filter(|m| module == m.as_str() || module.starts_with(&format!("{m}::")))
+            .max_by_key(|m| m.len())
+            .copied()
+            .or(if defs.len() == 1 { Some(defs[0]) } else { None })?;
+        self.public_path(def, name)
+    }
+
+    /// The sorted lines.
+    fn finish(mut self) -> Vec<String> {
+        for e in &self.entries {
+            let path = if e.is_impl {
+                self.type_path(&e.module, &e.name)
+            } else {
+                self.public_path(&e.module, &e.name)
+            };
+            if let Some(path) = path {
+                self.out
+                    .push(format!("{}{}", e.cfg, e.text.replacen(HERE, &path, 1)));
+            }
+        }
+        self.out.sort();
+        self.out.dedup();
+        self.out
+    }
+}
+
 fn parse(file: &Path) -> syn::File {
     let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
     syn::parse_file(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
@@ -396,15 +428,14 @@ fn surface() -> String {
     let src = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/src"));
     let lib = parse(&src.join("lib.rs"));
     let mut w = Walker::default();
-    w.module("pinlock_core", &src, "", &lib.items);
-    let lines = w.finish();
+    w.module("pinlock_core", &src, "", true, &lib.items);
     let mut text = String::from(
         "# The public API of pinlock-core, read from its source by tests/public_api.rs.\n\
          # Generated: after a deliberate change run\n\
          #   PINLOCK_BLESS=1 cargo test -p pinlock-core --test public_api\n\
          # and commit this file with the change.\n",
     );
-    for l in &lines {
+    for l in w.finish() {
         let _ = writeln!(text, "{l}");
     }
     text
@@ -432,21 +463,26 @@ fn public_api_is_recorded() {
     }
 }
 
+fn surface_of(source: &str) -> String {
+    let parsed: syn::File = syn::parse_str(source).unwrap();
+    let mut w = Walker::default();
+    w.module("c", Path::new("/nonexistent"), "", true, &parsed.items);
+    w.finish().join("\n")
+}
+
 /// The walker sees what it should: a change to a public item shows up in the surface (so the
-/// test above would fail), and private or test-only items do not.
+/// test above would fail), private or test-only items do not, and moving code between private
+/// modules changes nothing.
 #[test]
 fn an_unrecorded_change_is_caught() {
-    let parsed: syn::File = syn::parse_str(
+    let text = surface_of(
         "pub mod a { pub fn f(x: u8) -> u8 { x } fn hidden() {} \
          #[cfg(test)] pub fn t() {} pub struct S { pub x: u8, y: u8 } }\n\
          pub(crate) mod internal { pub fn g() {} }\n\
-         mod inner { pub struct R { pub f: u8 } pub struct Q; } pub use inner::R;\n\
+         mod inner { pub struct R { pub f: u8 } pub struct Q; impl R { pub fn m(&self) {} } }\n\
+         pub use inner::R;\n\
          #[cfg(feature = \"online\")] pub mod net { pub enum E { A, B(String) } }",
-    )
-    .unwrap();
-    let mut w = Walker::default();
-    w.module("c", Path::new("/nonexistent"), "", &parsed.items);
-    let text = w.finish().join("\n");
+    );
     assert!(text.contains("fn c::a::f (x : u8) -> u8"), "{text}");
     assert!(
         text.contains("struct c::a::S { x: u8 } (+ private fields)"),
@@ -457,13 +493,22 @@ fn an_unrecorded_change_is_caught() {
         "{text}"
     );
     assert!(!text.contains("hidden") && !text.contains("internal") && !text.contains("::t"));
-    // A private module's item is recorded when re-exported, under its real path.
-    assert!(text.contains("struct c::inner::R { f: u8 }"), "{text}");
+    // A private module's item is recorded at its re-export, with its methods.
+    assert!(text.contains("struct c::R { f: u8 }"), "{text}");
+    assert!(text.contains("fn c::R::m (& self)"), "{text}");
     assert!(!text.contains("Q"), "{text}");
 
-    // The same module with one changed signature gives a different surface.
-    let changed: syn::File = syn::parse_str("pub mod a { pub fn f(x: u16) -> u8 { 0 } }").unwrap();
-    let mut w2 = Walker::default();
-    w2.module("c", Path::new("/nonexistent"), "", &changed.items);
-    assert!(!w2.out.iter().any(|l| l == "fn c::a::f (x : u8) -> u8"));
+    // One changed signature gives a different surface.
+    let changed = surface_of("pub mod a { pub fn f(x: u16) -> u8 { 0 } }");
+    assert!(!changed.contains("fn c::a::f (x : u8) -> u8"), "{changed}");
+
+    // The same type and method split across private modules: the same surface.
+    let moved = |src: &str| surface_of(src).replace("\n", " ");
+    assert_eq!(
+        moved("mod inner { pub struct R; impl R { pub fn m(&self) {} } } pub use inner::R;"),
+        moved(
+            "mod inner { pub struct R; } mod other { use super::inner::R; \
+             impl R { pub fn m(&self) {} } } pub use inner::R;"
+        )
+    );
 }
