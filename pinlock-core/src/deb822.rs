@@ -13,6 +13,8 @@
 //! are skipped; lines starting with `#` are comments (in `.sources` files and accepted
 //! everywhere); `\r\n` line endings are accepted.
 
+use std::borrow::Cow;
+
 use memchr::memchr;
 
 /// A deb822 syntax error, with the 1-based line where it was found.
@@ -194,6 +196,39 @@ pub(crate) fn truncate(s: &str) -> String {
         out.push('…');
     }
     out
+}
+
+/// Reads comments as apt's `pkgTagFile::SUPPORT_COMMENTS` does (how apt reads deb822 `.sources`
+/// files): apt drops every comment line before it scans the text, so a comment between a field
+/// and its continuation lines does not end the field (`A: x,\n# y,\n z` is `A: x,\n z`; apt's
+/// test/libapt/tagfile_test.cc, TagFileTest.Comments). The [`Scanner`] already skips the other
+/// comment lines, so only the comment lines followed (after any further comment lines) by a
+/// continuation line are removed: the text is borrowed unchanged unless it has such lines, and
+/// only then do the line numbers of later errors count the text without them.
+pub fn strip_field_comments(text: &str) -> Cow<'_, str> {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let is_comment = |l: &str| l.starts_with('#');
+    // a comment line is dropped when the next line that is not a comment continues a field
+    let mut drop = vec![false; lines.len()];
+    let mut continues = false;
+    for (i, l) in lines.iter().enumerate().rev() {
+        if is_comment(l) {
+            drop[i] = continues;
+        } else {
+            continues = l.starts_with([' ', '\t']);
+        }
+    }
+    if !drop.contains(&true) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        lines
+            .iter()
+            .zip(&drop)
+            .filter(|(_, &d)| !d)
+            .map(|(l, _)| *l)
+            .collect(),
+    )
 }
 
 /// A paragraph collected into a list of fields (for small files: Release, `.sources`).

@@ -330,7 +330,7 @@ const CPUS: &[&str] = &[
     "arm64",
     "avr32",
     "hppa",
-    "loongarch64",
+    "loong64",
     "m32r",
     "m68k",
     "mips",
@@ -394,12 +394,18 @@ const TUPLES: &[(&str, &str)] = &[
     ("base-sysv-solaris-<cpu>", "solaris-<cpu>"),
     ("eabi-uclibc-uclinux-arm", "uclinux-armel"),
     ("base-uclibc-uclinux-<cpu>", "uclinux-<cpu>"),
-    ("base-gnu-linux-loongarch64", "loongarch64"),
     ("base-tos-mint-m68k", "mint-m68k"),
 ];
 
-/// dpkg's `debarch_to_debtuple`: the (abi, libc, os, cpu) of an architecture name.
+/// dpkg's `debarch_to_debtuple`: the (abi, libc, os, cpu) of an architecture name. Like
+/// Dpkg::Arch, it first reads `linux-<name>` as `<name>` (up to the next `-`), so `linux-armhf`
+/// is armhf (apt's test/libapt/cachefilter_test.cc relies on it too).
 fn debarch_to_debtuple(arch: &str) -> Option<[String; 4]> {
+    // Dpkg::Arch: `$arch = $1 if $arch =~ /^linux-([^-]*)/`
+    let arch = match arch.strip_prefix("linux-") {
+        Some(rest) => rest.split('-').next().unwrap_or(rest),
+        None => arch,
+    };
     for (tuple, name) in TUPLES {
         let cpu = match name.split_once("<cpu>") {
             None if *name == arch => None,
@@ -576,6 +582,15 @@ mod tests {
             ("amd64", "base-gnu-linux-amd64", false),
             ("i386", "any-amd64", false),
             ("unknown", "any-amd64", false),
+            // Dpkg::Arch reads `linux-<name>` as `<name>` (apt's cachefilter_test.cc too)
+            ("linux-armhf", "linux-any", true),
+            ("armhf", "linux-armhf", true),
+            ("linux-amd64", "any-amd64", true),
+            ("linux-i386", "any-amd64", false),
+            // dpkg 1.21's cputable names the CPU loong64 (its GNU name is loongarch64)
+            ("loong64", "linux-any", true),
+            ("loong64", "any-loong64", true),
+            ("hurd-loong64", "hurd-any", true),
         ] {
             assert_eq!(debarch_is(real, alias), want, "debarch_is({real}, {alias})");
         }

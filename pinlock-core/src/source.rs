@@ -4,7 +4,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::deb822::{paragraphs, Deb822Error};
+use crate::deb822::{paragraphs, strip_field_comments, Deb822Error};
 
 /// The key(s) a source must be signed with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -158,11 +158,12 @@ fn quote_word(s: &str, at: usize) -> Option<(String, usize, usize)> {
 /// `key=value` with a key and a value; `]` may follow the last option without a space but must
 /// be followed by one; `arch+=`/`arch-=` add to and remove from `arch=`.
 ///
-/// Returns `Ok(None)` for `deb-src` lines (pinlock reads binary packages only). Refuses
-/// `trusted=yes` (pinlock never reads an unverified repository), flat repositories (`SUITE`
-/// ending in `/`), which pinlock does not support yet, a line that is only a comment, and
-/// `arch+=`/`arch-=` without `arch=` (apt applies them to the machine's architectures, which
-/// pinlock does not have).
+/// Returns `Ok(None)` for `deb-src` lines (pinlock reads binary packages only) and for a line
+/// whose `target=`/`target-=` options leave out `Packages` (apt reads no package index of it).
+/// Refuses `trusted=yes` (pinlock never reads an unverified repository), flat repositories
+/// (`SUITE` ending in `/`), which pinlock does not support yet, a line that is only a comment,
+/// and `arch+=`/`arch-=` without `arch=` (apt applies them to the machine's architectures,
+/// which pinlock does not have).
 pub fn parse_one_line(line: &str) -> Result<Option<SourceSpec>, SourceError> {
     let shown = redact_line(line);
     let fail = |reason: &str| SourceError::Line {
@@ -294,16 +295,47 @@ pub fn parse_one_line(line: &str) -> Result<Option<SourceSpec>, SourceError> {
         ));
     }
     let (mut plus, mut minus) = (None, None);
+    let mut targets = Targets::default();
     for (k, v) in &options {
         match k.to_ascii_lowercase().as_str() {
             "arch+" => plus = Some(v.clone()),
             "arch-" => minus = Some(v.clone()),
+            "target" => targets.set = Some(v.clone()),
+            "target+" => targets.add = Some(v.clone()),
+            "target-" => targets.remove = Some(v.clone()),
             _ => apply_option(&mut spec, k, v, &shown, 0, "")?,
         }
     }
     apply_arch_plus_minus(&mut spec, plus.as_deref(), minus.as_deref(), &ONE_LINE_ARCH)
         .map_err(|reason| fail(&reason))?;
+    if !targets.reads_packages() {
+        return Ok(None);
+    }
     Ok(Some(spec))
+}
+
+/// A source's `target=`/`target+=`/`target-=` options (deb822 `Targets`, `Targets-Add`,
+/// `Targets-Remove`): the index targets apt downloads for it (`Packages`, `Translations`, ...).
+#[derive(Default)]
+struct Targets {
+    set: Option<String>,
+    add: Option<String>,
+    remove: Option<String>,
+}
+
+impl Targets {
+    /// True if apt reads the source's `Packages` indexes: `Packages` is a default target, so
+    /// only a `target=` list without it or a `target-=` naming it turns them off (apt's
+    /// test-sourceslist-target-plusminus-options: `target=Contents` reads no `Packages`).
+    fn reads_packages(&self) -> bool {
+        let has = |v: &Option<String>| {
+            split_list(v.as_deref().unwrap_or(""))
+                .iter()
+                .any(|t| t == "Packages")
+        };
+        let base = self.set.is_none() || has(&self.set);
+        (base || has(&self.add)) && !has(&self.remove)
+    }
 }
 
 /// How the architecture options are spelt in each form, for messages.
@@ -427,6 +459,8 @@ fn apply_option(
         "check-valid-until" => spec.check_valid_until = bool_opt(value).unwrap_or(true),
         "check-date" => spec.check_date = bool_opt(value).unwrap_or(true),
         "lang"
+        | "lang+"
+        | "lang-"
         | "target"
         | "pdiffs"
         | "by-hash"
@@ -436,7 +470,11 @@ fn apply_option(
         | "inrelease-path"
         | "snapshot"
         | "languages"
+        | "languages-add"
+        | "languages-remove"
         | "targets"
+        | "targets-add"
+        | "targets-remove"
         | "enabled"
         | "date-max-future"
         | "valid-until-min"
@@ -476,11 +514,42 @@ fn redact_line(line: &str) -> String {
         .join(" ")
 }
 
+/// The fields of a deb822 stanza apt 2.6 reads (`pkgSourceList::Type::ParseStanza` and its
+/// option mapping in `apt-pkg/sourcelist.cc`), lowercase; apt ignores every other field.
+const DEB822_FIELDS: &[&str] = &[
+    "types",
+    "uris",
+    "suites",
+    "components",
+    "enabled",
+    "architectures",
+    "architectures-add",
+    "architectures-remove",
+    "languages",
+    "languages-add",
+    "languages-remove",
+    "targets",
+    "targets-add",
+    "targets-remove",
+    "trusted",
+    "check-valid-until",
+    "valid-until-min",
+    "valid-until-max",
+    "check-date",
+    "date-max-future",
+    "signed-by",
+    "pdiffs",
+    "by-hash",
+];
+
 /// Parses deb822 `.sources` text: one [`SourceSpec`] per URI of each enabled `Types: deb`
-/// stanza. `file` names the text in errors.
+/// stanza whose `Targets` include `Packages` (the default). Fields apt does not read are
+/// ignored, as apt ignores them, and so are comment lines inside a field. `file` names the text in errors.
 pub fn parse_deb822(text: &str, file: &str) -> Result<Vec<SourceSpec>, SourceError> {
     let mut out = Vec::new();
-    for p in paragraphs(text, file)? {
+    // apt reads `.sources` with comment support: a comment inside a field does not end it
+    let text = strip_field_comments(text);
+    for p in paragraphs(&text, file)? {
         let bad = |reason: &str| SourceError::Stanza {
             file: file.to_string(),
             line: p.line,
@@ -518,16 +587,29 @@ pub fn parse_deb822(text: &str, file: &str) -> Result<Vec<SourceSpec>, SourceErr
             check_date: true,
         };
         let (mut plus, mut minus) = (None, None);
+        let mut targets = Targets::default();
         for (name, value, line) in &p.fields {
-            match name.to_ascii_lowercase().as_str() {
-                "types" | "uris" | "suites" | "components" => {}
+            let name = name.to_ascii_lowercase();
+            // apt 2.6's ParseStanza reads only these fields and ignores any other
+            // (`Description`, `X-Repolib-Name`, ...; apt's test-apt-sources-deb822)
+            if !DEB822_FIELDS.contains(&name.as_str()) {
+                continue;
+            }
+            match name.as_str() {
+                "types" | "uris" | "suites" | "components" | "enabled" => {}
                 // apt: Architectures-Add/-Remove are arch+/arch-, applied after Architectures
                 "architectures-add" => plus = Some(&**value),
                 "architectures-remove" => minus = Some(&**value),
+                "targets" => targets.set = Some(value.to_string()),
+                "targets-add" => targets.add = Some(value.to_string()),
+                "targets-remove" => targets.remove = Some(value.to_string()),
                 other => apply_option(&mut spec, other, value, "", *line, file)?,
             }
         }
         apply_arch_plus_minus(&mut spec, plus, minus, &DEB822_ARCH).map_err(|r| bad(&r))?;
+        if !targets.reads_packages() {
+            continue; // apt reads no Packages index of this stanza
+        }
         for uri in uris {
             out.push(SourceSpec {
                 uri,
@@ -716,6 +798,48 @@ mod tests {
             e.to_string(),
             "x.sources:1: invalid source stanza: missing URIs"
         );
+    }
+
+    /// apt reads `.sources` with `pkgTagFile::SUPPORT_COMMENTS`: a comment line between a field
+    /// and its continuation lines is dropped and the field goes on (was "continuation line
+    /// without a field before it").
+    #[test]
+    fn deb822_comment_inside_a_field() {
+        let text = "# top\nTypes: deb\nURIs: http://x/\nSuites: a\nComponents: main\n# non-free\n contrib\n# end\n";
+        let s = parse_deb822(text, "x.sources").unwrap();
+        assert_eq!(s[0].components, ["main", "contrib"]);
+    }
+
+    /// apt's ParseStanza ignores the fields it does not map (`Description`, `X-Repolib-Name`,
+    /// ...); they were refused as unknown options.
+    #[test]
+    fn deb822_ignores_fields_apt_ignores() {
+        let text = "Types: deb\nURIs: http://x/\nSuites: a\nComponents: main\nDescription: short\n long\nX-Repolib-Name: x\nLanguages-Add: de\n";
+        let s = parse_deb822(text, "x.sources").unwrap();
+        assert_eq!(s[0].components, ["main"]);
+    }
+
+    /// `target=`/`target+=`/`target-=` (deb822 `Targets`...): without `Packages` apt reads no
+    /// package index of the source, so neither does pinlock; `lang+=`/`lang-=` are accepted
+    /// (apt's test-sourceslist-{target,lang}-plusminus-options).
+    #[test]
+    fn targets_without_packages_read_nothing() {
+        let line = |opts: &str| parse_one_line(&format!("deb [{opts}] http://x/ a b")).unwrap();
+        assert!(line("target=Contents").is_none());
+        assert!(line("target-=Packages").is_none());
+        assert!(line("target=Contents target+=Packages").is_some());
+        assert!(line("target=Packages,Contents").is_some());
+        assert!(line("lang+=pt lang-=en target+=AppStream").is_some());
+        let stanza = |extra: &str| {
+            parse_deb822(
+                &format!("Types: deb\nURIs: http://x/\nSuites: a\nComponents: b\n{extra}"),
+                "x.sources",
+            )
+            .unwrap()
+        };
+        assert!(stanza("Targets: Contents\n").is_empty());
+        assert!(stanza("Targets-Remove: Packages\n").is_empty());
+        assert_eq!(stanza("Targets: Translations Packages\n").len(), 1);
     }
 
     /// deb822 `Architectures-Add`/`-Remove` are apt's `arch+`/`arch-` (`ParseStanza` in
