@@ -28,7 +28,7 @@ pub struct Cache {
 
 /// The files of a cached, verified release.
 #[derive(Debug, Clone, Default)]
-pub struct CachedRelease {
+pub(crate) struct CachedRelease {
     /// `InRelease` bytes, or `Release` bytes when the repository has no InRelease.
     pub release: Vec<u8>,
     /// `Release.gpg`, when the release came as Release + Release.gpg.
@@ -77,7 +77,7 @@ impl Cache {
     }
 
     /// The cached release of `suite` at `display_uri`, if any.
-    pub fn load_release(&self, display_uri: &str, suite: &str) -> Option<CachedRelease> {
+    pub(crate) fn load_release(&self, display_uri: &str, suite: &str) -> Option<CachedRelease> {
         let dir = self.release_dir(display_uri, suite);
         let release = std::fs::read(dir.join("Release")).ok()?;
         let detached_signature = std::fs::read(dir.join("Release.gpg")).ok();
@@ -99,7 +99,7 @@ impl Cache {
     }
 
     /// Stores a verified release.
-    pub fn store_release(
+    pub(crate) fn store_release(
         &self,
         display_uri: &str,
         suite: &str,
@@ -137,7 +137,7 @@ impl Cache {
 
     /// The parsed index whose text has SHA256 `sha256` and size `size`, if cached. A file that
     /// is damaged, of another format version or of another size counts as absent.
-    pub fn load_index(&self, sha256: &str, size: u64) -> Option<PackageIndex> {
+    pub(crate) fn load_index(&self, sha256: &str, size: u64) -> Option<PackageIndex> {
         let file = std::fs::File::open(self.index_path(sha256)?).ok()?;
         let (index, text_size) = PackageIndex::read_compact(file).ok()?;
         (text_size == size).then_some(index)
@@ -146,7 +146,7 @@ impl Cache {
     /// Stores a verified, parsed index under the SHA256 of its text (`size` bytes). Streams it
     /// to a temporary file that is renamed into place; nothing is written when it is cached
     /// already.
-    pub fn store_index(
+    pub(crate) fn store_index(
         &self,
         sha256: &str,
         size: u64,
@@ -175,12 +175,12 @@ impl Cache {
     }
 
     /// The lockfile text remembered under `key` (see [`crate::lock::memo_key`]), if any.
-    pub fn load_lock_memo(&self, key: &str) -> Option<String> {
+    pub(crate) fn load_lock_memo(&self, key: &str) -> Option<String> {
         std::fs::read_to_string(self.memo_path(key)?).ok()
     }
 
     /// Remembers the lockfile text that locking produced for the inputs hashed into `key`.
-    pub fn store_lock_memo(&self, key: &str, lockfile_text: &str) -> std::io::Result<()> {
+    pub(crate) fn store_lock_memo(&self, key: &str, lockfile_text: &str) -> std::io::Result<()> {
         match self.memo_path(key) {
             Some(path) => write_atomic(&path, lockfile_text.as_bytes()).map(|_| ()),
             None => Ok(()),

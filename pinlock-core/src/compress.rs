@@ -50,6 +50,7 @@ impl Compression {
 
     /// Decompresses `data` completely. A truncated or corrupt stream is an error; `size_hint`
     /// (the uncompressed size from the Release) only pre-sizes the buffer.
+    #[cfg(test)]
     pub fn decompress(self, data: &[u8], size_hint: Option<u64>) -> std::io::Result<Vec<u8>> {
         let mut out =
             Vec::with_capacity(size_hint.unwrap_or(data.len() as u64 * 4).min(1 << 30) as usize);

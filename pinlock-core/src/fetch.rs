@@ -214,11 +214,6 @@ impl Fetcher {
         })
     }
 
-    /// Number of retries made so far (for reports and tests).
-    pub fn retries_done(&self) -> u64 {
-        self.retries_done.load(Ordering::Relaxed)
-    }
-
     /// Fetches `url`. With `cond`, sends a conditional request and may return
     /// [`Fetched::NotModified`]. With `max_size`, stops reading past that many bytes and fails.
     pub async fn get(

@@ -21,6 +21,8 @@
 //! repository as of March 2023) from a local directory, so it needs no network:
 //!
 //! ```
+//! # #[cfg(feature = "online")]
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use pinlock_core::{lock, read_sources_blocking, LockOptions, Lockfile, Manifest, ReadOptions};
 //!
 //! let manifest = Manifest::load(
@@ -48,7 +50,10 @@
 //! assert!(!locked.write(&path)?);       // identical: left alone
 //! assert_eq!(Lockfile::load(&path)?.as_ref(), Some(&locked));
 //! # std::fs::remove_dir_all(&dir)?;
-//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # Ok(())
+//! # }
+//! # #[cfg(not(feature = "online"))]
+//! # fn main() {}
 //! ```
 //!
 //! [`lock_with_memo`] reads and locks in one call, and with a [`ReadOptions::cache`] it remembers
@@ -103,45 +108,104 @@
 //! - [`ansible`]: rewrite apt tasks to the locked versions and add hold tasks.
 //! - [`update`]: propose upgrades; [`query`]: every available version, what is outdated.
 //! - [`constraint`]: the manifest's version constraints; [`relation`]: Debian relations.
-//! - The crate's `examples/`: `embed.rs` (read, resolve, write a lockfile) and `versions.rs`
-//!   (version ordering and source parsing only).
+//! - The crate's `examples/` (`cargo run -p pinlock-core --example NAME`; `scripts/test` runs
+//!   each): `embed.rs` (read, resolve, write a lockfile), `versions.rs` (version ordering and
+//!   source parsing only) and `drift.rs` (compare a host's `dpkg-query -W` output with the
+//!   lockfile for its target).
+
+//!
+//! # The public API
+//!
+//! These modules are the whole public surface (everything else is private to the crate); the
+//! types above are also re-exported at the root. It is recorded in `public-api.txt` and checked
+//! by `tests/public_api.rs`, so a change to it is deliberate.
+//!
+//! Always available (also with `default-features = false`):
+//!
+//! | Module | What |
+//! |---|---|
+//! | [`version`] | dpkg-exact Debian version parsing and ordering |
+//! | [`relation`] | `Depends`/`Provides`/… relations, architecture restrictions |
+//! | [`constraint`] | the manifest's version constraints |
+//! | [`deb822`] | the deb822 scanner (Release, Packages, `.sources`) |
+//! | [`packages`] | Packages indexes |
+//! | [`release`] | Release files |
+//! | [`source`] | apt sources: one-line and deb822 forms |
+//! | [`manifest`] | `pinlock.yml` |
+//! | [`lockfile`] | `pinlock.lock` |
+//! | [`resolve`] | resolution of a target's closure over parsed indexes |
+//! | [`ansible`] | rewriting Ansible apt tasks to the pins, host enforcement |
+//! | [`init`] | a starter manifest from existing playbooks |
+//! | [`write_atomic`] | the atomic, write-only-when-changed file write the lockfile uses |
+//!
+//! With the default feature `online` (HTTP client, TLS, tokio, OpenPGP, decompressors):
+//!
+//! | Module | What |
+//! |---|---|
+//! | [`repository`] | reading sources as apt does: [`read_sources`], [`read_sources_blocking`], their [`ReadOptions`] |
+//! | [`lock`](mod@lock) | a manifest and what was read to a lockfile: [`lock()`], [`lock_with_memo`] |
+//! | [`query`] | every available version of a package |
+//! | [`update`] | `outdated` and upgrade proposals |
+//! | [`signature`] | OpenPGP verification of InRelease / Release.gpg |
+//! | [`auth`] | credentials in apt's `auth.conf` format |
+//! | [`cache`] | the on-disk cache location |
 
 // Errors carry their context (URL, file, line, package) by value; they are returned once per run,
 // so their size does not matter and boxing every variant would only add noise.
 #![allow(clippy::result_large_err)]
-#![warn(missing_docs)]
+#![deny(missing_docs)]
+// The tour links to the `online` parts, which a lean build's docs do not have.
+#![cfg_attr(not(feature = "online"), allow(rustdoc::broken_intra_doc_links))]
 
 pub mod ansible;
+#[cfg(feature = "online")]
 pub mod auth;
+#[cfg(feature = "online")]
 pub mod cache;
-pub mod compress;
+#[cfg(feature = "online")]
+mod compress;
 pub mod constraint;
 pub mod deb822;
-pub mod fetch;
-pub mod fsutil;
-pub mod index_plan;
+#[cfg(feature = "online")]
+mod fetch;
+mod fsutil;
+#[cfg(feature = "online")]
+mod index_plan;
 pub mod init;
+#[cfg(feature = "online")]
 pub mod lock;
 pub mod lockfile;
 pub mod manifest;
 pub mod packages;
+#[cfg(feature = "online")]
 pub mod query;
 pub mod relation;
 pub mod release;
+#[cfg(feature = "online")]
 pub mod repository;
 pub mod resolve;
+#[cfg(feature = "online")]
 pub mod signature;
 pub mod source;
+#[cfg(feature = "online")]
 pub mod update;
 pub mod version;
-pub mod yaml_guard;
+mod yaml_guard;
 
-// The main types, flat. The modules stay public for everything else.
+// The crate README's examples are compiled as doctests.
+#[cfg(all(doctest, feature = "online"))]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
+// The main types, flat.
 pub use ansible::{pin_paths, PinError, PinOptions, PinReport, Pins};
 pub use constraint::Constraint;
+pub use fsutil::write_atomic;
+#[cfg(feature = "online")]
 pub use lock::{lock, lock_with_memo, LockError, LockInputs, LockOptions};
 pub use lockfile::{LockedPackage, LockedTarget, Lockfile, LockfileError};
 pub use manifest::{Manifest, ManifestError};
+#[cfg(feature = "online")]
 pub use repository::{
     read_sources, read_sources_blocking, Progress, ReadOptions, RepoError, SuiteSnapshot,
 };

@@ -73,7 +73,7 @@ pub enum LockError {
 }
 
 /// apt's default pin priority of a suite.
-pub fn suite_priority(s: &SuiteSnapshot) -> i32 {
+pub(crate) fn suite_priority(s: &SuiteSnapshot) -> i32 {
     match (s.release.not_automatic, s.release.but_automatic_upgrades) {
         (true, true) => 100,
         (true, false) => 1,
@@ -82,7 +82,10 @@ pub fn suite_priority(s: &SuiteSnapshot) -> i32 {
 }
 
 /// The target names (`release/arch`) each suite feeds, in manifest order.
-pub fn targets(manifest: &Manifest, suites: &[SuiteSnapshot]) -> BTreeMap<String, Vec<usize>> {
+pub(crate) fn targets(
+    manifest: &Manifest,
+    suites: &[SuiteSnapshot],
+) -> BTreeMap<String, Vec<usize>> {
     let mut out: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     let mut i = 0;
     for src in &manifest.sources {
@@ -114,7 +117,7 @@ pub fn targets(manifest: &Manifest, suites: &[SuiteSnapshot]) -> BTreeMap<String
 
 /// Whether each suite (in the order of `suites`, as [`targets`] numbers them) belongs to a
 /// source the host enforcement pins: false for the suites of a source with `enforce: false`.
-pub fn enforced_suites(manifest: &Manifest, suites: &[SuiteSnapshot]) -> Vec<bool> {
+pub(crate) fn enforced_suites(manifest: &Manifest, suites: &[SuiteSnapshot]) -> Vec<bool> {
     let mut out: Vec<bool> = manifest
         .sources
         .iter()
@@ -129,7 +132,7 @@ pub fn enforced_suites(manifest: &Manifest, suites: &[SuiteSnapshot]) -> Vec<boo
 /// [`targets`]) for `arch` and `all`, at each suite's apt priority, sorted. `enforced` (from
 /// [`enforced_suites`]; missing entries count as enforced) marks the suites whose packages the
 /// hosts pin.
-pub fn target_universe<'a>(
+pub(crate) fn target_universe<'a>(
     suites: &'a [SuiteSnapshot],
     suite_ids: &[usize],
     arch: &str,
@@ -154,7 +157,7 @@ pub fn target_universe<'a>(
 
 /// The manifest's package constraints, parsed; the first invalid one is an error naming its
 /// package.
-pub fn constraints(manifest: &Manifest) -> Result<BTreeMap<String, Constraint>, LockError> {
+pub(crate) fn constraints(manifest: &Manifest) -> Result<BTreeMap<String, Constraint>, LockError> {
     let mut out = BTreeMap::new();
     for (name, text) in &manifest.packages {
         let c = Constraint::parse(text).map_err(|source| LockError::Constraint {
@@ -182,7 +185,7 @@ pub fn lock(
 /// as `previous` (same suites), from the same in-memory package universes: building those is
 /// most of the cost, so the second resolution is nearly free. The second result is `None` when
 /// `next` is false or that resolution fails.
-pub fn lock_and_next(
+pub(crate) fn lock_and_next(
     manifest: &Manifest,
     suites: &[SuiteSnapshot],
     previous: Option<&Lockfile>,

@@ -421,9 +421,12 @@ mod tests {
                 }
             }
         }
-        let p: crate::update::UpdatePolicy = UpdatePolicy::default();
-        let _: crate::update::policy::Allow = Allow::Patch;
-        assert_eq!(p, crate::update::UpdatePolicy::default());
+        #[cfg(feature = "online")]
+        {
+            let p: crate::update::UpdatePolicy = UpdatePolicy::default();
+            let _: crate::update::policy::Allow = Allow::Patch;
+            assert_eq!(p, crate::update::UpdatePolicy::default());
+        }
     }
 
     #[test]

@@ -19,8 +19,10 @@ use crate::auth::AuthConf;
 use crate::cache::{Cache, CachedRelease};
 use crate::compress::Compression;
 use crate::deb822::Deb822Error;
-use crate::fetch::{BodyChunk, FetchError, FetchOptions, Fetched, Fetcher};
-use crate::index_plan::{plan_indexes, PlanError};
+use crate::fetch::{BodyChunk, Fetched, Fetcher};
+pub use crate::fetch::{FetchError, FetchOptions};
+use crate::index_plan::plan_indexes;
+pub use crate::index_plan::PlanError;
 use crate::packages::{IndexBuilder, PackageIndex, PackageRef};
 use crate::release::{format_rfc2822, FileEntry, Release, ReleaseError};
 use crate::signature::{self, Keyring, SignatureError, MAX_RELEASE_SIZE};
@@ -30,7 +32,7 @@ use crate::version::VersionError;
 /// How far a Release `Date` may lie in the future: apt 2.6's `Acquire::Max-FutureTime`
 /// default, [`crate::release::APT_MAX_FUTURE_TIME`] (10 s, measured against real apt), so that
 /// pinlock refuses exactly the repositories apt refuses as "not valid yet".
-pub const DATE_SKEW: Duration = crate::release::APT_MAX_FUTURE_TIME;
+pub(crate) const DATE_SKEW: Duration = crate::release::APT_MAX_FUTURE_TIME;
 
 /// Something that happened while reading, for progress displays and logs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -310,7 +312,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// Lowercase hex SHA256 of `bytes`.
-pub fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
@@ -345,7 +347,7 @@ fn root_url(uri: &str, base: &Path) -> String {
 }
 
 /// Loads the keyring of a source.
-pub fn load_keyring(spec: &SourceSpec, base: &Path) -> Result<Keyring, RepoError> {
+pub(crate) fn load_keyring(spec: &SourceSpec, base: &Path) -> Result<Keyring, RepoError> {
     let uri = spec.display_uri();
     let wrap = |source| RepoError::Keyring {
         uri: uri.clone(),

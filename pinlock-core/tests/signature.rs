@@ -5,6 +5,9 @@
 //! - files signed here with rpgp and the committed throwaway test keys (no tool needed);
 //! - files signed with real `gpg`, each verdict cross-checked with `gpgv` read by apt's rules
 //!   (skipped when gpg/gpgv are missing, failing under `CI=true`).
+//!
+//! Verification is part of the `online` feature.
+#![cfg(feature = "online")]
 
 use std::io::BufReader;
 use std::path::{Path, PathBuf};

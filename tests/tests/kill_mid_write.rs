@@ -1,7 +1,7 @@
 //! SIGKILL in the middle of `pinlock pin` over a tree of many playbooks, 50 times at seeded
 //! pseudo-random delays: every playbook is always either its old or its new content, never
 //! half-written, and the temporary files a kill may leave behind do not trip a later run.
-//! (`pinlock lock` shares the same atomic write, `pinlock_core::fsutil::write_atomic`.)
+//! (`pinlock lock` shares the same atomic write, `pinlock_core::write_atomic`.)
 
 use std::process::Command;
 use std::time::Duration;

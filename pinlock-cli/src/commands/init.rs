@@ -55,7 +55,7 @@ pub fn run(args: InitArgs, out: &Reporter) -> anyhow::Result<ExitCode> {
         })
         .collect();
     let text = render_manifest(&found, &playbooks);
-    pinlock_core::fsutil::write_atomic(&args.manifest, text.as_bytes())
+    pinlock_core::write_atomic(&args.manifest, text.as_bytes())
         .with_context(|| format!("cannot write {}", args.manifest.display()))?;
     out.status(
         "Wrote",

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use pinlock_core::fetch::FetchOptions;
+use pinlock_core::repository::FetchOptions;
 
 use pinlock_core::auth::AuthConf;
 use pinlock_core::cache::Cache;

@@ -197,7 +197,7 @@ pub fn run(g: &Global, args: UpdateArgs, out: &Reporter) -> anyhow::Result<ExitC
         }
     } else {
         for (f, content) in &files {
-            if pinlock_core::fsutil::write_atomic(f, content)
+            if pinlock_core::write_atomic(f, content)
                 .with_context(|| format!("cannot write {}", f.display()))?
             {
                 out.status("Wrote", f.display());
@@ -208,11 +208,8 @@ pub fn run(g: &Global, args: UpdateArgs, out: &Reporter) -> anyhow::Result<ExitC
         // Nothing written: the files are what a real run would write.
     } else if changed {
         if let Some(file) = &args.pr_body {
-            pinlock_core::fsutil::write_atomic(
-                file,
-                prbody::render(&proposal, &files_changed).as_bytes(),
-            )
-            .with_context(|| format!("cannot write {}", file.display()))?;
+            pinlock_core::write_atomic(file, prbody::render(&proposal, &files_changed).as_bytes())
+                .with_context(|| format!("cannot write {}", file.display()))?;
             out.status("Wrote", file.display());
         }
     }

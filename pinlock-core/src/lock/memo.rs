@@ -4,13 +4,13 @@
 //! lockfile, the verified InRelease of every suite (the indexes are pinned by the SHA256 sums
 //! in those signed files) and the [`LockOptions`]. [`lock_with_memo`] hashes these into a key
 //! ([`memo_key`]) and remembers the resulting lockfile text in the cache
-//! ([`Cache::store_lock_memo`](crate::cache::Cache::store_lock_memo)). When the same inputs
+//! (the [`Cache`](crate::cache::Cache)'s lock memos). When the same inputs
 //! come again, the result is taken from the cache after one (conditional) InRelease request per
 //! suite, without reading or parsing any index.
 //!
 //! After a full run it remembers two results: the one it returns, under the key of this run,
 //! and the one the *next* run computes (the same inputs with the new lockfile as the previous
-//! one, from [`lock_and_next`]), so that locking again right after a change is a cache hit too.
+//! one, from the same resolution), so that locking again right after a change is a cache hit too.
 //!
 //! The memo is used only when all of these hold: [`ReadOptions::cache`] is set, the caller
 //! gave the manifest's bytes ([`LockInputs::manifest_bytes`]) and a build identity
@@ -201,7 +201,7 @@ impl Memo<'_> {
 }
 
 /// The key under which a lock result is remembered in the cache
-/// ([`Cache::load_lock_memo`](crate::cache::Cache::load_lock_memo)): a SHA256 over everything
+/// (the [`Cache`](crate::cache::Cache)'s lock memos): a SHA256 over everything
 /// [`lock`](super::lock) depends on. `build` identifies the code that resolves (a different
 /// build may resolve differently; see [`DEFAULT_BUILD_ID`]), `manifest_bytes` and
 /// `manifest_dir` the manifest (relative paths in it are relative to its directory), `previous`

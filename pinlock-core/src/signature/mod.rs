@@ -43,7 +43,7 @@ use keyring::{Component, KeyStatus};
 
 /// Largest Release/InRelease file accepted, in bytes: apt's `Acquire::MaxReleaseFileSize`
 /// default (10 MB); apt refuses bigger ones ("File has unexpected size").
-pub const MAX_RELEASE_SIZE: usize = 10_000_000;
+pub(crate) const MAX_RELEASE_SIZE: usize = 10_000_000;
 
 /// Refuses signed data over [`MAX_RELEASE_SIZE`].
 fn check_size(data: &[u8]) -> Result<(), SignatureError> {
@@ -99,7 +99,7 @@ pub enum SignatureOutcome {
 /// Verifies a clearsigned InRelease file against `keyring` at time `now`.
 ///
 /// Returns the signed content and signer when at least one signature by a usable keyring key is
-/// good and none by a keyring key is bad. Errors: a file over [`MAX_RELEASE_SIZE`], text outside
+/// good and none by a keyring key is bad. Errors: a file over 10 MB (apt's limit), text outside
 /// the signed message or other
 /// structure apt refuses, no signature, a bad signature, or (when no signature is good) the
 /// reason the best candidate did not count.
