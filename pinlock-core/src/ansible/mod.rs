@@ -35,8 +35,12 @@
 //! New keys and tasks use the file's own indentation and line endings. The result is re-parsed and
 //! compared with the original structure plus the intended edits; on any difference the file is
 //! left untouched and a warning says so.
-//! Where an edit is unsafe (anchor or alias on the node, Jinja that builds the list, quoted free-form
-//! arguments) that task or variable definition is left as it is and a [`PinWarning`] gives
+//! Free-form arguments (`apt: name="docker-ce" state=latest update_cache=yes`, `name='a,b'`,
+//! `name=a,b,c`) are read as ansible-core's `split_args`/`parse_kv` read them and edited in place;
+//! the edited string must parse back to exactly the intended options (appended `allow_*` options
+//! go on a continuation line when the line would pass 160 characters).
+//! Where an edit is unsafe (anchor or alias on the node, Jinja that builds the list, free-form
+//! arguments with backslashes or unbalanced quotes) that task or variable definition is left as it is and a [`PinWarning`] gives
 //! file:line and why; the file's other tasks are still pinned (a template file passed explicitly
 //! is not edited at all). The host enforcement (see [`enforce`]) still pins what such a task
 //! installs. YAML
@@ -52,7 +56,8 @@
 //! `armv7l` -> `armhf`, `i686`/`i386` -> `i386`, `ppc64le` -> `ppc64el`, `s390x`). The caller writes it
 //! where Ansible loads it for every host, e.g. `group_vars/all/pinlock.yml` next to the playbook.
 //! Facts must be gathered. A host whose target or package is missing fails with an undefined
-//! variable instead of installing an unpinned version. Free-form arguments are refused in this mode.
+//! variable instead of installing an unpinned version. In free-form arguments the lookups stay
+//! one parameter (ansible-core's splitter keeps a `{{ ... }}` block together).
 
 pub mod enforce;
 mod plan;
@@ -336,7 +341,7 @@ pub fn multi_target_vars(pins: &Pins) -> String {
 }
 
 /// Line length above which ansible-lint's yaml rule complains; longer pinned lines get a warning.
-const MAX_LINE: usize = 160;
+pub(crate) const MAX_LINE: usize = 160;
 
 /// A file read and parsed, ready for planning.
 struct Loaded {

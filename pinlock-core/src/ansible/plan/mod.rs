@@ -5,6 +5,7 @@
 //! [`hold`] plans the hold task after each pinned install, [`vars`] collects the variables apt
 //! tasks use across files, and `super::wire` adds the host enforcement imports to plays.
 
+mod free_form;
 mod hold;
 mod names;
 mod vars;
@@ -525,25 +526,15 @@ impl<'a> Planner<'a> {
             );
             return;
         }
-        let removal = match args.str() {
-            Some(free) => free.split(' ').any(|t| {
-                let (k, v) = t.split_once('=').unwrap_or((t, ""));
-                k == "deb" || (k == "state" && SKIP_STATES.contains(&v))
-            }),
-            None => {
-                args.get("deb").is_some()
-                    || args
-                        .get("state")
-                        .and_then(Node::str)
-                        .is_some_and(|s| SKIP_STATES.contains(&s))
-            }
-        };
+        let state = free_form::arg_value(args, "state");
+        let removal = free_form::arg_value(args, "deb").is_some()
+            || state.is_some_and(|s| SKIP_STATES.contains(&s.as_str()));
         let module = mk.str().unwrap_or_default().to_string();
         let mut ap = path.to_vec();
         ap.push(Seg::Key(module.clone()));
         let pinned = match &args.kind {
             Kind::Map { flow, .. } => self.block_args(task, args, &ap, *flow),
-            Kind::Scalar(..) => self.free_form(args, &ap),
+            Kind::Scalar(..) => self.free_form(task, args, &ap),
             _ => None,
         };
         // an install of locked packages, or of packages pinlock cannot see, needs enforcement

@@ -102,28 +102,9 @@ impl Planner<'_> {
         let mut np = path.to_vec();
         np.push(Seg::Key(name_key));
         let raw = name_node.str().map(str::to_string);
-        let lv = loop_var(task);
-        let pinned = match raw.as_deref().map(|s| (s, simple_var(s))) {
-            Some((_, Some(v))) if v == lv => {
-                let (lk, loop_node) = ["loop", "with_items"]
-                    .iter()
-                    .find_map(|k| task.get(k).map(|n| (*k, n)))
-                    .or_else(|| {
-                        self.refuse(
-                            name_node.pos.line,
-                            format!("`{{{{ {lv} }}}}` without loop/with_items; pinlock cannot see the packages"),
-                        );
-                        None
-                    })?;
-                let mut lp = path[..path.len() - 1].to_vec();
-                lp.push(Seg::Key(lk.into()));
-                match loop_node.str().and_then(simple_var) {
-                    Some(var) => self.var_names(var, loop_node.pos.line)?,
-                    None => self.pin_names(loop_node, &lp)?,
-                }
-            }
-            Some((_, Some(var))) => self.var_names(var, name_node.pos.line)?,
-            _ => self.pin_names(name_node, &np)?,
+        let pinned = match raw.as_deref().and_then(simple_var) {
+            Some(var) => self.indirect_names(task, var, name_node.pos.line, path)?,
+            None => self.pin_names(name_node, &np)?,
         };
         if pinned.is_empty() {
             return Some(pinned);
@@ -187,6 +168,40 @@ impl Planner<'_> {
         Some(pinned)
     }
 
+    /// Pinned names of a task whose package names are `{{ var }}` (at `line`): the items of its
+    /// loop when `var` is the loop variable, else the definitions of `var`. `args_path` is the
+    /// path of the module's arguments.
+    pub(super) fn indirect_names(
+        &mut self,
+        task: &Node,
+        var: &str,
+        line: usize,
+        args_path: &[Seg],
+    ) -> Option<Vec<String>> {
+        let lv = loop_var(task);
+        if var != lv {
+            return self.var_names(var, line);
+        }
+        let (lk, loop_node) = ["loop", "with_items"]
+            .iter()
+            .find_map(|k| task.get(k).map(|n| (*k, n)))
+            .or_else(|| {
+                self.refuse(
+                    line,
+                    format!(
+                        "`{{{{ {lv} }}}}` without loop/with_items; pinlock cannot see the packages"
+                    ),
+                );
+                None
+            })?;
+        let mut lp = args_path[..args_path.len() - 1].to_vec();
+        lp.push(Seg::Key(lk.into()));
+        match loop_node.str().and_then(simple_var) {
+            Some(var) => self.var_names(var, loop_node.pos.line),
+            None => self.pin_names(loop_node, &lp),
+        }
+    }
+
     /// Pinned names held by the definitions of variable `var` (collected across files).
     pub(super) fn var_names(&mut self, var: &str, line: usize) -> Option<Vec<String>> {
         if self.vars.unsafe_defs.contains(var) {
@@ -220,95 +235,5 @@ impl Planner<'_> {
                 None
             }
         }
-    }
-
-    /// Handles a free-form `name=x state=latest` argument string.
-    pub(super) fn free_form(&mut self, args: &Node, path: &[Seg]) -> Option<Vec<String>> {
-        let value = args.str()?;
-        let raw = &self.text[args.pos.start..args.pos.end];
-        if args.anchor != 0 {
-            self.refuse(args.pos.line, "free-form apt arguments carry a YAML anchor");
-            return None;
-        }
-        let tokens: Vec<&str> = value.split(' ').collect();
-        let mut out: Vec<String> = Vec::new();
-        let mut pinned = Vec::new();
-        let mut has = BTreeMap::new();
-        let mut state_latest = false;
-        let mut any_name = false;
-        for t in &tokens {
-            let (k, v) = t.split_once('=').unwrap_or((t, ""));
-            match k {
-                "deb" => return None,
-                "state" if SKIP_STATES.contains(&v) => return None,
-                _ => {}
-            }
-        }
-        if value.contains(['"', '\'']) || is_jinja(value) || raw.contains('\n') {
-            if tokens.iter().any(|t| {
-                let (k, _) = t.split_once('=').unwrap_or((t, ""));
-                NAME_KEYS.contains(&k)
-            }) {
-                self.refuse(
-                    args.pos.line,
-                    "free-form apt arguments with quotes, Jinja or line breaks; pinlock will not rewrite them (use the block form)",
-                );
-            }
-            return None;
-        }
-        for t in &tokens {
-            let (k, v) = match t.split_once('=') {
-                Some(kv) => kv,
-                None => {
-                    out.push(t.to_string());
-                    continue;
-                }
-            };
-            if NAME_KEYS.contains(&k) {
-                any_name = true;
-                let (new, p) = rewrite_name_list(v, self.versions);
-                pinned.extend(p);
-                out.push(format!("{k}={new}"));
-            } else if k == "state" && v == "latest" {
-                state_latest = true;
-                out.push(format!("{k}={v}"));
-            } else {
-                if k == "allow_downgrade" || k == "allow_change_held_packages" {
-                    has.insert(k.to_string(), out.len());
-                }
-                out.push(t.to_string());
-            }
-        }
-        if !any_name || pinned.is_empty() {
-            return Some(Vec::new());
-        }
-        if out.iter().any(|t| t.contains(' ')) {
-            self.refuse(
-                args.pos.line,
-                "free-form apt arguments cannot hold per-host versions; use the block form or --target",
-            );
-            return None;
-        }
-        if state_latest {
-            for o in out.iter_mut() {
-                if o == "state=latest" {
-                    *o = "state=present".into();
-                }
-            }
-        }
-        for key in ["allow_downgrade", "allow_change_held_packages"] {
-            match has.get(key) {
-                Some(&i) => out[i] = format!("{key}=true"),
-                None => out.push(format!("{key}=true")),
-            }
-        }
-        let new = out.join(" ");
-        self.set_scalar(
-            args,
-            path,
-            new,
-            format!("pin {} (free-form arguments)", pinned.join(", ")),
-        );
-        Some(pinned)
     }
 }

@@ -22,11 +22,17 @@ pub(crate) fn collect_var_refs(path: &Path, docs: &[Node], out: &mut VarInfo) {
             else {
                 continue;
             };
-            let name = args
-                .entries()
-                .iter()
-                .find(|(k, _)| k.str().is_some_and(|k| NAME_KEYS.contains(&k)))
-                .and_then(|(_, v)| v.str());
+            // a mapping's first name key, or a free-form string's (`name={{ pkgs }}`)
+            let name = match &args.kind {
+                Kind::Scalar(..) => NAME_KEYS.iter().find_map(|k| free_form::arg_value(args, k)),
+                _ => args
+                    .entries()
+                    .iter()
+                    .find(|(k, _)| k.str().is_some_and(|k| NAME_KEYS.contains(&k)))
+                    .and_then(|(_, v)| v.str())
+                    .map(str::to_string),
+            };
+            let name = name.as_deref();
             let lv = loop_var(task);
             let var = match name.and_then(simple_var) {
                 Some(v) if v == lv => ["loop", "with_items"]
@@ -44,8 +50,11 @@ pub(crate) fn collect_var_refs(path: &Path, docs: &[Node], out: &mut VarInfo) {
             }
             // Removals and `deb:` installs are never pinned (see `block_args`), so the variables
             // they name must not be rewritten for them (nor for an install that shares them).
-            let state = args.get("state").and_then(Node::str);
-            if args.get("deb").is_some() || state.is_some_and(|s| SKIP_STATES.contains(&s)) {
+            let state = free_form::arg_value(args, "state");
+            let state = state.as_deref();
+            if free_form::arg_value(args, "deb").is_some()
+                || state.is_some_and(|s| SKIP_STATES.contains(&s))
+            {
                 if let Some(v) = var {
                     out.not_pinned_uses.insert(v.to_string());
                 }
