@@ -272,8 +272,9 @@ fn pinned_fixtures_pass_syntax_check_and_lint() {
         latest.is_empty(),
         "package-latest after pinning: {latest:?}"
     );
-    // pinlock keeps flow style; a flow line it makes too long is reported to the user as a
-    // warning (fixture warnings.txt), and only there may ansible-lint find yaml[line-length]
+    // a flow list pinning makes too long is rewritten in block style (flow_long); a flow mapping
+    // line it makes too long is reported to the user as a warning (fixture warnings.txt), and
+    // only there may ansible-lint find yaml[line-length]
     let warned_long: BTreeSet<String> = names
         .iter()
         .flat_map(|n| {

@@ -217,6 +217,7 @@ cases!(
     error_not_utf8,
     error_tabs,
     flow_args,
+    flow_long,
     foreign_os,
     free_form,
     free_form_multi,

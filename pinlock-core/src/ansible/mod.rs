@@ -475,7 +475,7 @@ fn plan_loaded(
                 path: f.path.clone(),
                 line: i + 1,
                 message: format!(
-                    "after pinning, this line of the file is {len} characters long (ansible-lint yaml[line-length] allows {MAX_LINE}); consider a block-style list"
+                    "after pinning, this line of the file is {len} characters long (ansible-lint yaml[line-length] allows {MAX_LINE}); consider writing it in block style"
                 ),
             });
         }

@@ -36,8 +36,10 @@ impl Planner<'_> {
                 }
                 Some(pinned)
             }
-            Kind::Seq { items, .. } => {
+            Kind::Seq { items, flow } => {
                 let mut all = Vec::new();
+                // (item, its path, new value, pinned names)
+                let mut changes: Vec<(&Node, Vec<Seg>, String, Vec<String>)> = Vec::new();
                 for (i, item) in items.iter().enumerate() {
                     let Some(v) = item.str() else {
                         self.refuse(item.pos.line, "package list item is not a string");
@@ -53,10 +55,16 @@ impl Planner<'_> {
                     let mut p = path.to_vec();
                     p.push(Seg::Index(i));
                     let (new, pinned) = rewrite_name_list(v, self.versions);
+                    all.extend(pinned.iter().cloned());
                     if !pinned.is_empty() {
-                        self.set_scalar(item, &p, new, format!("pin {}", pinned.join(", ")));
+                        changes.push((item, p, new, pinned));
                     }
-                    all.extend(pinned);
+                }
+                if *flow && !changes.is_empty() && self.flow_to_block(node, &changes) {
+                    return Some(all);
+                }
+                for (item, p, new, pinned) in changes {
+                    self.set_scalar(item, &p, new, format!("pin {}", pinned.join(", ")));
                 }
                 Some(all)
             }
@@ -68,6 +76,92 @@ impl Planner<'_> {
                 None
             }
         }
+    }
+
+    /// A one-line flow list (`name: [a, b]`, the value of a block mapping key) whose line
+    /// pinning would push past [`MAX_LINE`](super::super::MAX_LINE) characters is rewritten in
+    /// block style, indented as the file's block sequences are. Plans that (ops, edits, one
+    /// splice) and returns true; false (nothing planned) when the list stays flow.
+    fn flow_to_block(
+        &mut self,
+        list: &Node,
+        changes: &[(&Node, Vec<Seg>, String, Vec<String>)],
+    ) -> bool {
+        let text = self.text;
+        let start = list.pos.start;
+        // the closing bracket (the parser's span may run on over a trailing comment)
+        let inner = list.content_end_inner();
+        let Some(end) = text[inner..].find(']').map(|i| inner + i + 1) else {
+            return false;
+        };
+        if text[start..end].contains('\n') || !text[start..].starts_with('[') {
+            return false;
+        }
+        let ls = self.line_start(start);
+        let le = self.line_end_after(end);
+        // the key before the list: `  key: [` or `  - key: [`
+        let before = &text[ls..start];
+        let Some(colon) = before.trim_end().strip_suffix(':').map(str::len) else {
+            return false;
+        };
+        let lead = before.len() - before.trim_start_matches([' ', '-']).len();
+        let key = &before[lead..colon];
+        if key.is_empty()
+            || !key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.".contains(c))
+            || !before[..lead].chars().all(|c| c == ' ' || c == '-')
+        {
+            return false;
+        }
+        // the list as pinned, item by item
+        let mut new_items: Vec<String> = Vec::new();
+        let mut inline = String::new();
+        let mut at = start;
+        for item in list.items() {
+            let raw = &text[item.pos.start..item.pos.end];
+            let rendered = match changes.iter().find(|c| std::ptr::eq(c.0, item)) {
+                Some((_, _, new, _)) => render_scalar(item, raw, new),
+                None => raw.to_string(),
+            };
+            inline.push_str(&text[at..item.pos.start]);
+            inline.push_str(&rendered);
+            at = item.pos.end;
+            new_items.push(rendered);
+        }
+        inline.push_str(&text[at..le]);
+        let line = format!("{}{}", &text[ls..start], inline);
+        let line = line.trim_end_matches(['\n', '\r']);
+        if line.chars().count() <= super::super::MAX_LINE {
+            return false;
+        }
+        let key_col = text[ls..ls + lead].chars().count();
+        let (dash_off, gap) = self
+            .docs
+            .iter()
+            .find_map(|d| self.seq_style(d))
+            .unwrap_or((self.unit, 1));
+        let prefix = format!("{}-{}", " ".repeat(key_col + dash_off), " ".repeat(gap));
+        let block: String = new_items
+            .iter()
+            .map(|i| format!("{}{prefix}{i}", self.eol))
+            .collect();
+        self.push_splice(ls + colon + 1, end, block);
+        for (_, p, new, pinned) in changes {
+            self.plan.ops.push(Op::SetScalar {
+                path: p.clone(),
+                value: new.clone(),
+            });
+            self.edit(list.pos.line, format!("pin {}", pinned.join(", ")));
+        }
+        self.edit(
+            list.pos.line,
+            format!(
+                "`{key}` list written in block style (pinned, its line would pass {} characters)",
+                super::super::MAX_LINE
+            ),
+        );
+        true
     }
 
     /// Handles block or flow mapping arguments; returns the pinned names (None: not an install).
