@@ -16,6 +16,7 @@
 //! recommends: true
 //! waive: [pigz]            # Recommends the hosts may lack (the host preflight skips them)
 //! playbooks: [site.yml, roles/]
+//! exclude: [roles/legacy, "**/tests/**"]  # globs `pinlock pin` does not walk
 //! project: swarm           # names this project's apt preferences file on the hosts
 //! update:                  # policies for `pinlock update` (see `UpdatePolicy`)
 //!   groups: [[docker-ce, containerd.io]]
@@ -24,8 +25,8 @@
 //!   allow: {containerd.io: patch}
 //! ```
 //!
-//! Relative `signed-by` paths, local repository paths and `playbooks` are relative to the
-//! manifest's directory.
+//! Relative `signed-by` paths, local repository paths, `playbooks` and `exclude` are relative to
+//! the manifest's directory.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -113,6 +114,8 @@ pub struct Manifest {
     pub waive: std::collections::BTreeSet<String>,
     /// Playbooks and directories `pinlock pin` rewrites, relative to `dir`.
     pub playbooks: Vec<PathBuf>,
+    /// Globs of paths (relative to `dir`) `pinlock pin` does not walk (`exclude:`).
+    pub exclude: Vec<String>,
     /// Update policies (`update:`): groups, min-age, ignore, allow.
     pub update: UpdatePolicy,
     /// The project's name on the hosts (`project:`, default [`DEFAULT_PROJECT`]): the host
@@ -147,6 +150,8 @@ struct Raw {
     waive: Vec<String>,
     #[serde(default)]
     playbooks: Vec<PathBuf>,
+    #[serde(default)]
+    exclude: Vec<String>,
     #[serde(default)]
     update: UpdatePolicy,
     #[serde(default)]
@@ -363,6 +368,7 @@ impl Manifest {
             waive: raw.waive.into_iter().collect(),
             project: raw.project.unwrap_or_else(|| DEFAULT_PROJECT.to_string()),
             playbooks: raw.playbooks,
+            exclude: raw.exclude,
             update: raw.update,
         })
     }
@@ -415,6 +421,19 @@ mod tests {
         let p: crate::update::UpdatePolicy = UpdatePolicy::default();
         let _: crate::update::policy::Allow = Allow::Patch;
         assert_eq!(p, crate::update::UpdatePolicy::default());
+    }
+
+    #[test]
+    fn exclude_globs_are_read() {
+        let text = "sources:\n  - \"deb [signed-by=k.asc] https://x.example/debian buster main\"\nexclude: [roles/legacy, \"**/tests/**\"]\n";
+        let m = Manifest::parse(text, Path::new("/p/pinlock.yml")).unwrap();
+        assert_eq!(m.exclude, vec!["roles/legacy", "**/tests/**"]);
+        let none = Manifest::parse(
+            "sources:\n  - \"deb [signed-by=k.asc] https://x.example/debian buster main\"\n",
+            Path::new("/p/pinlock.yml"),
+        )
+        .unwrap();
+        assert!(none.exclude.is_empty());
     }
 
     #[test]
