@@ -603,6 +603,7 @@ pub fn pin_source(
     let versions = choose_versions(pins, opts)?;
     let f = load(path, text.to_string())?;
     let mut vars = VarInfo::default();
+    plan::collect_cross_platform(&f.path, &f.docs, &mut vars);
     plan::collect_var_refs(&f.path, &f.docs, &mut vars);
     plan::collect_var_pins(&f.docs, versions.source(), &mut vars);
     let wiring = opts.enforce_dir.as_deref().map(|d| wiring_for(path, d));
@@ -639,6 +640,19 @@ fn role_of(path: &Path) -> Option<String> {
         .map(|w| w[1].to_string_lossy().into_owned())
 }
 
+/// The fully qualified name of the collection role a file belongs to
+/// (`ansible_collections/<namespace>/<collection>/roles/<name>/…` is `namespace.collection.name`).
+fn collection_role_of(path: &Path) -> Option<String> {
+    let parts: Vec<String> = path
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    parts.windows(5).rev().find_map(|w| {
+        (w[0] == "ansible_collections" && w[3] == "roles")
+            .then(|| format!("{}.{}.{}", w[1], w[2], w[4]))
+    })
+}
+
 /// The installs the host enforcement does not reach (see [`PinReport::uncovered`]).
 fn uncovered(files: &[(PathBuf, Coverage)]) -> (Vec<PinWarning>, usize) {
     let mut out = Vec::new();
@@ -672,7 +686,8 @@ fn uncovered(files: &[(PathBuf, Coverage)]) -> (Vec<PinWarning>, usize) {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let by_role = role_of(path).is_some_and(|r| reached.roles.contains(&r));
+        let by_role = role_of(path).is_some_and(|r| reached.roles.contains(&r))
+            || collection_role_of(path).is_some_and(|r| reached.roles.contains(&r));
         if by_role || reached.files.contains(&name) {
             continue;
         }
@@ -787,6 +802,9 @@ pub fn pin_paths(paths: &[PathBuf], pins: &Pins, opts: &PinOptions) -> Result<Pi
         }
     }
     let mut vars = VarInfo::default();
+    for f in &loaded {
+        plan::collect_cross_platform(&f.path, &f.docs, &mut vars);
+    }
     for f in &loaded {
         plan::collect_var_refs(&f.path, &f.docs, &mut vars);
     }

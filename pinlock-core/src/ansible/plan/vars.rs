@@ -7,21 +7,23 @@ use super::*;
 /// Uses by tasks for another OS family (a `when` on RedHat, a `setup-RedHat.yml`) are recorded
 /// in [`VarInfo::foreign_uses`].
 pub(crate) fn collect_var_refs(path: &Path, docs: &[Node], out: &mut VarInfo) {
-    fn walk_tasks(list: &Node, foreign: bool, out: &mut VarInfo) {
+    fn walk_tasks(path: &Path, list: &Node, foreign: bool, out: &mut VarInfo) {
         for task in list.items() {
             let foreign = foreign || foreign_when(task);
             for key in ["block", "rescue", "always"] {
                 if let Some(sub) = task.get(key) {
-                    walk_tasks(sub, foreign, out);
+                    walk_tasks(path, sub, foreign, out);
                 }
             }
-            let Some((_, args)) = task
+            let Some((mk, args)) = task
                 .entries()
                 .iter()
                 .find(|(k, _)| k.str().is_some_and(|k| APT_MODULES.contains(&k)))
             else {
                 continue;
             };
+            // a generic `package` task that also runs on RedHat: its variables are foreign's
+            let foreign = foreign || cross_platform(path, mk.str().unwrap_or_default(), task, out);
             // a mapping's first name key, or a free-form string's (`name={{ pkgs }}`)
             let name = match &args.kind {
                 Kind::Scalar(..) => NAME_KEYS.iter().find_map(|k| free_form::arg_value(args, k)),
@@ -79,12 +81,12 @@ pub(crate) fn collect_var_refs(path: &Path, docs: &[Node], out: &mut VarInfo) {
                 for play in items {
                     for key in TASK_LIST_KEYS {
                         if let Some(l) = play.get(key) {
-                            walk_tasks(l, foreign_file(path), out);
+                            walk_tasks(path, l, foreign_file(path), out);
                         }
                     }
                 }
             } else {
-                walk_tasks(doc, foreign_file(path), out);
+                walk_tasks(path, doc, foreign_file(path), out);
             }
         }
     }
