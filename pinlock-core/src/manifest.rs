@@ -291,6 +291,19 @@ impl Manifest {
                 message: format!("project: {name:?} cannot name a file in apt's preferences.d (letters, digits, `_`, `-`, `.`; at most 64)\nhint: e.g. `project: swarm`"),
             });
         }
+        // a glob outside the project would never match: say so instead of walking everything
+        if let Some(g) = raw
+            .exclude
+            .iter()
+            .find(|g| g.is_empty() || g.starts_with('/') || g.split('/').any(|c| c == ".."))
+        {
+            return Err(ManifestError::Yaml {
+                path: path.to_path_buf(),
+                location: line_of(text, "exclude", g)
+                    .map_or_else(|| " ".into(), |l| format!("{l}: ")),
+                message: format!("exclude: {g:?} is not a path inside the project\nhint: write globs relative to the manifest's directory, e.g. `roles/legacy` or `**/tests/**`"),
+            });
+        }
         if raw.sources.is_empty() {
             return Err(invalid("`sources` is empty\nhint: add the repository line you have in sources.list, e.g. \"deb [signed-by=keys/docker.asc] https://download.docker.com/linux/debian bookworm stable\"".into()));
         }
@@ -434,6 +447,16 @@ mod tests {
         )
         .unwrap();
         assert!(none.exclude.is_empty());
+        for bad in ["/etc/ansible", "../other", "roles/../../x", ""] {
+            let text = format!("sources:\n  - \"deb [signed-by=k.asc] https://x.example/debian buster main\"\nexclude: [\"{bad}\"]\n");
+            let e = Manifest::parse(&text, Path::new("/p/pinlock.yml")).unwrap_err();
+            let e = e.to_string();
+            assert!(
+                e.contains("is not a path inside the project") && e.contains("hint:"),
+                "{e}"
+            );
+            assert!(e.contains("pinlock.yml:3:"), "{e}");
+        }
     }
 
     #[test]

@@ -963,3 +963,59 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> Result<(), PinError> {
             source,
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exclude_globs_match_relative_paths() {
+        let ex = Exclude {
+            base: PathBuf::from("/p"),
+            globs: vec![
+                "roles/legacy".into(),
+                "**/tests/**".into(),
+                "roles/*/molecule/".into(),
+                "playbooks/old-?.yml".into(),
+            ],
+        };
+        let m = |p: &str| ex.matches(Path::new(p));
+        assert!(m("/p/roles/legacy"));
+        assert!(!m("/p/roles/legacy2"));
+        assert!(m("/p/tests"));
+        assert!(m("/p/roles/docker/tests"));
+        assert!(m("/p/roles/docker/tests/test.yml"));
+        assert!(!m("/p/roles/docker/tasks/tests.yml"));
+        assert!(m("/p/roles/docker/molecule"));
+        assert!(!m("/p/roles/a/b/molecule"));
+        assert!(m("/p/playbooks/old-1.yml"));
+        assert!(!m("/p/playbooks/old-12.yml"));
+        assert!(!m("/p/playbooks/x/old-1.yml"));
+        // outside the base, and the base itself, never match
+        assert!(!m("/q/roles/legacy"));
+        assert!(!m("/p"));
+        // relative paths are taken from the current directory, like the walk's
+        let here = Exclude {
+            base: PathBuf::from("."),
+            globs: vec!["roles/legacy".into()],
+        };
+        assert!(here.matches(Path::new("roles/legacy")));
+        assert!(here.matches(Path::new("./roles/../roles/legacy")));
+        assert!(!Exclude::default().matches(Path::new("roles/legacy")));
+    }
+
+    #[test]
+    fn collection_roles_have_their_fqcn() {
+        assert_eq!(
+            collection_role_of(Path::new(
+                "c/ansible_collections/acme/infra/roles/containers/tasks/main.yml"
+            ))
+            .as_deref(),
+            Some("acme.infra.containers")
+        );
+        assert_eq!(
+            collection_role_of(Path::new("roles/docker/tasks/main.yml")),
+            None
+        );
+    }
+}
