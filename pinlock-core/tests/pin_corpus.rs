@@ -10,7 +10,8 @@
 //! finds nothing to change and nothing uncovered, so it passes and prints no warning (the CLI
 //! prints warnings on a passing check only when it fails). With the Ansible venv
 //! (`$PINLOCK_VENV`, default `<repo>/.venv`), `ansible-playbook --syntax-check` passes before
-//! and after; without it that part is skipped with a printed reason, or fails when `CI=true`.
+//! and after, and ansible-lint finds nothing after that it did not find before; without the
+//! venv that part is skipped with a printed reason, or fails when `CI=true`.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -290,9 +291,9 @@ fn venv_bin() -> Option<PathBuf> {
     None
 }
 
-fn syntax_check(bin: &Path, dir: &Path, home: &Path) {
-    let out = Command::new(bin.join("ansible-playbook"))
-        .current_dir(dir)
+fn ansible(bin: &Path, tool: &str, dir: &Path, home: &Path) -> Command {
+    let mut cmd = Command::new(bin.join(tool));
+    cmd.current_dir(dir)
         .env(
             "PATH",
             format!(
@@ -306,6 +307,13 @@ fn syntax_check(bin: &Path, dir: &Path, home: &Path) {
         .env("ANSIBLE_ROLES_PATH", dir.join("roles"))
         .env("ANSIBLE_COLLECTIONS_PATH", dir.join("collections"))
         .env("ANSIBLE_NOCOLOR", "1")
+        .env("NO_COLOR", "1")
+        .env("PY_COLORS", "0");
+    cmd
+}
+
+fn syntax_check(bin: &Path, dir: &Path, home: &Path) {
+    let out = ansible(bin, "ansible-playbook", dir, home)
         .args(["-i", "localhost,", "--syntax-check", "site.yml"])
         .output()
         .expect("ansible-playbook runs");
@@ -316,6 +324,37 @@ fn syntax_check(bin: &Path, dir: &Path, home: &Path) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// ansible-lint's findings in `dir` as (file, rule), without line numbers (pinning moves them).
+fn lint(bin: &Path, dir: &Path, home: &Path) -> std::process::Child {
+    ansible(bin, "ansible-lint", dir, home)
+        .args(["--offline", "--nocolor", "-f", "pep8"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("ansible-lint starts")
+}
+
+fn findings(child: std::process::Child) -> std::collections::BTreeSet<(String, String)> {
+    let out = child.wait_with_output().unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    // 0: clean, 2: findings; anything else is ansible-lint failing to run
+    assert!(
+        matches!(out.status.code(), Some(0 | 2)),
+        "ansible-lint failed:\n{text}"
+    );
+    text.lines()
+        .filter_map(|l| {
+            let mut parts = l.splitn(3, ": ");
+            let (loc, rule) = (parts.next()?, parts.next()?);
+            let mut lp = loc.split(':');
+            let (file, line) = (lp.next()?, lp.next()?);
+            (line.parse::<usize>().is_ok() && !rule.contains(' '))
+                .then(|| (file.to_string(), rule.to_string()))
+        })
+        .collect()
 }
 
 #[test]
@@ -422,5 +461,24 @@ fn real_world_shaped_roles_are_pinned_and_nothing_else() {
         copy_tree(&corpus, &orig);
         syntax_check(&bin, &orig, &home);
         syntax_check(&bin, &work, &home);
+        if bin.join("ansible-lint").is_file() {
+            // pinning adds no finding, and takes away package-latest where it pinned
+            let (l_orig, l_work) = (lint(&bin, &orig, &home), lint(&bin, &work, &home));
+            let (before, after) = (findings(l_orig), findings(l_work));
+            let latest = |set: &std::collections::BTreeSet<(String, String)>| {
+                set.iter()
+                    .filter(|(f, r)| r == "package-latest" && f.contains("swarm.yml"))
+                    .count()
+            };
+            assert_eq!(latest(&before), 1, "{before:#?}");
+            assert_eq!(latest(&after), 0, "{after:#?}");
+            let new: Vec<_> = after.difference(&before).collect();
+            assert!(
+                new.is_empty(),
+                "pinning added ansible-lint findings: {new:?}"
+            );
+        } else {
+            eprintln!("skipping the lint: no ansible-lint in {}", bin.display());
+        }
     }
 }
