@@ -12,11 +12,11 @@
 //!   (`block_args`, `definitions`);
 //! - in an apt module's argument mapping: `allow_downgrade`/`allow_change_held_packages` set to
 //!   `true` or added as `true` (`block_args`);
-//! - an apt module's free-form string (`apt: name=docker-ce state=latest`): split at each `' '`,
-//!   `name=`/`pkg=`/`package=` values read as package-name strings, `state=latest` becomes
-//!   `state=present`, `allow_downgrade=`/`allow_change_held_packages=` become `=true` and are
-//!   appended when missing (`free_form`). Only here are `key=value` arguments read; with several
-//!   targets the rewriter refuses free-form arguments, so there they must stay unchanged;
+//! - an apt module's free-form string (`apt: name="docker-ce" state=latest`): split at `' '`
+//!   outside quotes and `{{ }}` (as ansible-core's `split_args` does), `name=`/`pkg=`/`package=`
+//!   values (inside their quotes, which stay) read as package-name strings, `state=latest`
+//!   becomes `state=present`, `allow_downgrade=`/`allow_change_held_packages=` become `true` and
+//!   are appended as `=true` when missing (`free_form`). Only here are `key=value` arguments read;
 //! - hold tasks (named [`HOLD_TASK_NAME`]) are added or updated (not compared).
 
 pub mod constraint;
@@ -115,8 +115,6 @@ struct Expect {
     /// Package -> the text written after `name=`: the literal version of the one (or forced)
     /// target, or `{{ pinlock_pins['<package>'] }}` for every package of any target.
     pins: BTreeMap<String, String>,
-    /// Whether free-form arguments may be rewritten (not with several targets: refused).
-    free_form: bool,
 }
 
 impl Expect {
@@ -127,10 +125,7 @@ impl Expect {
             None => None,
         };
         match literal {
-            Some(pins) => Expect {
-                pins,
-                free_form: true,
-            },
+            Some(pins) => Expect { pins },
             None => Expect {
                 pins: pins
                     .targets
@@ -138,7 +133,6 @@ impl Expect {
                     .flat_map(|m| m.keys())
                     .map(|p| (p.clone(), format!("{{{{ pinlock_pins['{p}'] }}}}")))
                     .collect(),
-                free_form: false,
             },
         }
     }
@@ -340,34 +334,76 @@ fn same_names(a: &str, b: &str, ex: &Expect) -> Result<(), String> {
     Ok(())
 }
 
-/// An apt module's free-form argument string (`free_form` in plan.rs): the same `' '`-separated
-/// tokens, each equal or changed as the module docs say, then the missing `allow_*=true`.
-fn same_free_form(a: &str, b: &str, ex: &Expect) -> Result<(), String> {
-    if !ex.free_form {
-        return Err(format!(
-            "free-form arguments {a:?} became {b:?}, though they are refused with several targets"
-        ));
+/// Splits a free-form string at `' '` outside quotes and `{{ }}` blocks (ansible-core's
+/// `split_args`, without its escapes); runs of blanks separate too.
+fn split_params(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut quote, mut depth, mut start) = (None::<char>, 0usize, 0usize);
+    let b = s.as_bytes();
+    for (i, c) in s.char_indices() {
+        match c {
+            '"' | '\'' => match quote {
+                Some(q) if q == c => quote = None,
+                None => quote = Some(c),
+                _ => {}
+            },
+            '{' if b.get(i + 1) == Some(&b'{') => depth += 1,
+            '}' if b.get(i + 1) == Some(&b'}') && i > 0 && b[i - 1] != b'}' => {
+                depth = depth.saturating_sub(1)
+            }
+            ' ' | '\n' if quote.is_none() && depth == 0 => {
+                if i > start {
+                    out.push(&s[start..i]);
+                }
+                start = i + 1;
+            }
+            _ => {}
+        }
     }
-    let (xs, ys): (Vec<&str>, Vec<&str>) = (a.split(' ').collect(), b.split(' ').collect());
+    if s.len() > start {
+        out.push(&s[start..]);
+    }
+    out
+}
+
+/// A free-form value without one pair of matching quotes, and the quote.
+fn unquote(v: &str) -> (&str, Option<char>) {
+    let b = v.as_bytes();
+    if b.len() > 1 && b[0] == b[b.len() - 1] && (b[0] == b'"' || b[0] == b'\'') {
+        (&v[1..v.len() - 1], Some(b[0] as char))
+    } else {
+        (v, None)
+    }
+}
+
+/// An apt module's free-form argument string (`free_form` in plan.rs): the same parameters
+/// (see [`split_params`]), each equal or changed as the module docs say, then the missing
+/// `allow_*=true`.
+fn same_free_form(a: &str, b: &str, ex: &Expect) -> Result<(), String> {
+    let (xs, ys) = (split_params(a), split_params(b));
     if ys.len() < xs.len() {
         return Err(format!(
-            "free-form arguments {a:?} became {b:?}: fewer tokens"
+            "free-form arguments {a:?} became {b:?}: fewer parameters"
         ));
     }
     for (x, y) in xs.iter().zip(&ys) {
         if x == y {
             continue;
         }
-        let ok = match x.split_once('=') {
-            Some((k, v)) if NAME_KEYS.contains(&k) => match y.strip_prefix(k) {
-                Some(w) if w.starts_with('=') => {
-                    same_names(v, &w[1..], ex).map_err(|e| format!("free-form {k}=: {e}"))?;
+        let ok = match (x.split_once('='), y.split_once('=')) {
+            (Some((k, v)), Some((yk, w))) if k == yk => {
+                let ((v, q), (w, wq)) = (unquote(v), unquote(w));
+                if q != wq {
+                    false
+                } else if NAME_KEYS.contains(&k) {
+                    same_names(v, w, ex).map_err(|e| format!("free-form {k}=: {e}"))?;
                     true
+                } else if k == "state" {
+                    v == "latest" && w == "present"
+                } else {
+                    ADDED_KEYS.contains(&k) && w == "true"
                 }
-                _ => false,
-            },
-            Some(("state", "latest")) => *y == "state=present",
-            Some((k, _)) if ADDED_KEYS.contains(&k) => *y == format!("{k}=true"),
+            }
             _ => false,
         };
         if !ok {
@@ -477,7 +513,7 @@ mod tests {
     }
 
     #[test]
-    fn several_targets_write_lookups_and_leave_free_form_alone() {
+    fn several_targets_write_lookups() {
         let old = format!(
             "{PLAY}        name: [docker-ce, docker-buildx-plugin<1, x]\n        state: latest\n"
         );
@@ -497,8 +533,25 @@ mod tests {
             "{real}"
         );
         check_multi(&old, &real).unwrap();
-        let old = "- hosts: all\n  tasks:\n    - apt: name=docker-ce\n";
+        // free-form arguments get the lookups too (ansible-core keeps a `{{ }}` block together)
+        let old = "- hosts: all\n  tasks:\n    - apt: name=\"docker-ce\" state=latest\n";
         let new = format!("- hosts: all\n  tasks:\n    - apt: name=docker-ce={V} allow_downgrade=true allow_change_held_packages=true\n");
         assert!(check_multi(old, &new).is_err());
+        let real = pin_source(
+            Path::new("t.yml"),
+            old,
+            &docker_pins_multi(),
+            &PinOptions::default(),
+        )
+        .unwrap()
+        .new_text
+        .expect("changed");
+        assert!(
+            real.contains("name=\"docker-ce={{ pinlock_pins['docker-ce'] }}\" state=present"),
+            "{real}"
+        );
+        check_multi(old, &real).unwrap();
+        // the quotes stay
+        assert!(check_multi(old, &real.replace("name=\"docker-ce=", "name=docker-ce=")).is_err());
     }
 }

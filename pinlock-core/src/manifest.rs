@@ -17,6 +17,7 @@
 //! recommends: true
 //! waive: [pigz]            # Recommends the hosts may lack (the host preflight skips them)
 //! playbooks: [site.yml, roles/]
+//! exclude: [roles/legacy, "**/tests/**"]  # globs `pinlock pin` does not walk
 //! project: swarm           # names this project's apt preferences file on the hosts
 //! update:                  # policies for `pinlock update` (see `UpdatePolicy`)
 //!   groups: [[docker-ce, containerd.io]]
@@ -25,8 +26,8 @@
 //!   allow: {containerd.io: patch}
 //! ```
 //!
-//! Relative `signed-by` paths, local repository paths and `playbooks` are relative to the
-//! manifest's directory.
+//! Relative `signed-by` paths, local repository paths, `playbooks` and `exclude` are relative to
+//! the manifest's directory.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -117,6 +118,8 @@ pub struct Manifest {
     pub waive: std::collections::BTreeSet<String>,
     /// Playbooks and directories `pinlock pin` rewrites, relative to `dir`.
     pub playbooks: Vec<PathBuf>,
+    /// Globs of paths (relative to `dir`) `pinlock pin` does not walk (`exclude:`).
+    pub exclude: Vec<String>,
     /// Update policies (`update:`): groups, min-age, ignore, allow.
     pub update: UpdatePolicy,
     /// The project's name on the hosts (`project:`, default [`DEFAULT_PROJECT`]): the host
@@ -151,6 +154,8 @@ struct Raw {
     waive: Vec<String>,
     #[serde(default)]
     playbooks: Vec<PathBuf>,
+    #[serde(default)]
+    exclude: Vec<String>,
     #[serde(default)]
     update: UpdatePolicy,
     #[serde(default)]
@@ -292,6 +297,19 @@ impl Manifest {
                 message: format!("project: {name:?} cannot name a file in apt's preferences.d (letters, digits, `_`, `-`, `.`; at most 64)\nhint: e.g. `project: swarm`"),
             });
         }
+        // a glob outside the project would never match: say so instead of walking everything
+        if let Some(g) = raw
+            .exclude
+            .iter()
+            .find(|g| g.is_empty() || g.starts_with('/') || g.split('/').any(|c| c == ".."))
+        {
+            return Err(ManifestError::Yaml {
+                path: path.to_path_buf(),
+                location: line_of(text, "exclude", g)
+                    .map_or_else(|| " ".into(), |l| format!("{l}: ")),
+                message: format!("exclude: {g:?} is not a path inside the project\nhint: write globs relative to the manifest's directory, e.g. `roles/legacy` or `**/tests/**`"),
+            });
+        }
         if raw.sources.is_empty() {
             return Err(invalid("`sources` is empty\nhint: add the repository line you have in sources.list, e.g. \"deb [signed-by=keys/docker.asc] https://download.docker.com/linux/debian bookworm stable\"".into()));
         }
@@ -372,6 +390,7 @@ impl Manifest {
             waive: raw.waive.into_iter().collect(),
             project: raw.project.unwrap_or_else(|| DEFAULT_PROJECT.to_string()),
             playbooks: raw.playbooks,
+            exclude: raw.exclude,
             update: raw.update,
         })
     }
@@ -426,6 +445,29 @@ mod tests {
             let p: crate::update::UpdatePolicy = UpdatePolicy::default();
             let _: crate::update::policy::Allow = Allow::Patch;
             assert_eq!(p, crate::update::UpdatePolicy::default());
+        }
+    }
+
+    #[test]
+    fn exclude_globs_are_read() {
+        let text = "sources:\n  - \"deb [signed-by=k.asc] https://x.example/debian buster main\"\nexclude: [roles/legacy, \"**/tests/**\"]\n";
+        let m = Manifest::parse(text, Path::new("/p/pinlock.yml")).unwrap();
+        assert_eq!(m.exclude, vec!["roles/legacy", "**/tests/**"]);
+        let none = Manifest::parse(
+            "sources:\n  - \"deb [signed-by=k.asc] https://x.example/debian buster main\"\n",
+            Path::new("/p/pinlock.yml"),
+        )
+        .unwrap();
+        assert!(none.exclude.is_empty());
+        for bad in ["/etc/ansible", "../other", "roles/../../x", ""] {
+            let text = format!("sources:\n  - \"deb [signed-by=k.asc] https://x.example/debian buster main\"\nexclude: [\"{bad}\"]\n");
+            let e = Manifest::parse(&text, Path::new("/p/pinlock.yml")).unwrap_err();
+            let e = e.to_string();
+            assert!(
+                e.contains("is not a path inside the project") && e.contains("hint:"),
+                "{e}"
+            );
+            assert!(e.contains("pinlock.yml:3:"), "{e}");
         }
     }
 

@@ -272,8 +272,9 @@ fn pinned_fixtures_pass_syntax_check_and_lint() {
         latest.is_empty(),
         "package-latest after pinning: {latest:?}"
     );
-    // pinlock keeps flow style; a flow line it makes too long is reported to the user as a
-    // warning (fixture warnings.txt), and only there may ansible-lint find yaml[line-length]
+    // a flow list pinning makes too long is rewritten in block style (flow_long); a flow mapping
+    // line it makes too long is reported to the user as a warning (fixture warnings.txt), and
+    // only there may ansible-lint find yaml[line-length]
     let warned_long: BTreeSet<String> = names
         .iter()
         .flat_map(|n| {
@@ -616,4 +617,100 @@ fn check_mode_installs_and_holds_locked_versions() {
         "the machine's dpkg selections changed"
     );
     drop(server);
+}
+
+/// Free-form arguments as ansible-core itself reads them (`parse_kv` of its splitter): in every
+/// pinned fixture, each free-form apt install names every locked package with its version,
+/// `state` is no longer `latest`, and both `allow_*` options are `true`.
+#[test]
+fn free_form_args_parse_back_in_ansible_core() {
+    let Some(bin) = venv_bin() else { return };
+    let cases = repo_root().join("testdata/pin");
+    let script = r#"
+import json, sys, yaml
+from ansible.parsing.splitter import parse_kv
+MODULES = ("apt", "ansible.builtin.apt", "ansible.legacy.apt", "package", "ansible.builtin.package")
+out = []
+def tasks(items):
+    for t in items or []:
+        if not isinstance(t, dict):
+            continue
+        for k in ("block", "rescue", "always"):
+            tasks(t.get(k))
+        for m in MODULES:
+            if isinstance(t.get(m), str):
+                out.append(parse_kv(t[m]))
+for path in sys.argv[1:]:
+    for doc in yaml.safe_load_all(open(path)):
+        if not isinstance(doc, list):
+            continue
+        for play in doc:
+            if isinstance(play, dict) and "hosts" in play:
+                for key in ("pre_tasks", "tasks", "post_tasks", "handlers"):
+                    tasks(play.get(key))
+            else:
+                tasks([play])
+print(json.dumps(out))
+"#;
+    let mut checked = 0;
+    let mut names: Vec<String> = fs::read_dir(&cases)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    for n in names.iter().filter(|n| n.starts_with("free_form")) {
+        #[derive(serde::Deserialize)]
+        struct PinsFile {
+            targets: BTreeMap<String, BTreeMap<String, String>>,
+        }
+        let pins: PinsFile =
+            serde_yaml::from_str(&fs::read_to_string(cases.join(n).join("pins.yml")).unwrap())
+                .unwrap();
+        let locked: BTreeSet<&str> = pins
+            .targets
+            .values()
+            .flat_map(|m| m.keys().map(String::as_str))
+            .collect();
+        let mut all = Vec::new();
+        files(&cases.join(n).join("expected"), &mut all);
+        let out = Command::new(bin.join("python"))
+            .arg("-c")
+            .arg(script)
+            .args(&all)
+            .output()
+            .expect("python runs");
+        assert!(out.status.success(), "{n}: {}", text(&out));
+        let parsed: Vec<BTreeMap<String, String>> =
+            serde_yaml::from_slice(&out.stdout).expect("parse_kv output (JSON)");
+        for args in parsed {
+            let state = args.get("state").map(String::as_str);
+            if matches!(state, Some("absent" | "removed" | "purged")) {
+                continue;
+            }
+            let name = &args["name"];
+            if name.contains("{{ item }}") {
+                continue;
+            }
+            for token in name.split(',') {
+                let pkg = token.split('=').next().unwrap().trim();
+                if locked.contains(pkg) {
+                    assert!(token.contains('='), "{n}: {pkg} unpinned in {args:?}");
+                    checked += 1;
+                }
+            }
+            assert_ne!(state, Some("latest"), "{n}: {args:?}");
+            assert_eq!(
+                args.get("allow_downgrade").map(String::as_str),
+                Some("true")
+            );
+            assert_eq!(
+                args.get("allow_change_held_packages").map(String::as_str),
+                Some("true")
+            );
+        }
+    }
+    assert!(
+        checked >= 8,
+        "too few free-form packages checked: {checked}"
+    );
 }

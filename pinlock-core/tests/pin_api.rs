@@ -263,26 +263,39 @@ fn templates_given_explicitly_are_reported_not_edited() {
 }
 
 #[test]
-fn a_bad_file_stops_the_run_before_anything_is_planned() {
+fn a_bad_file_is_skipped_with_a_warning_and_the_run_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     write(&dir.path().join("a.yml"), TASK);
     fs::write(dir.path().join("b.yml"), b"- name: caf\xe9\n").unwrap();
-    let err = pin_paths(
+    let report = pin_paths(
         &[dir.path().to_path_buf()],
         &buster(),
         &PinOptions::default(),
     )
-    .unwrap_err();
+    .unwrap();
+    // a.yml is still pinned
+    assert_eq!(report.changes.len(), 1);
+    assert!(report.changes[0].path.ends_with("a.yml"));
+    let w: Vec<String> = report.warnings.iter().map(|w| w.to_string()).collect();
+    assert_eq!(w.len(), 1, "{w:?}");
     assert!(
-        matches!(
-            err,
-            PinError::NotUtf8 {
-                line: 1,
-                col: 12,
-                ..
-            }
-        ),
-        "{err:?}"
+        w[0].contains("b.yml:1: pinlock cannot read this file (not valid UTF-8 at column 12)"),
+        "{w:?}"
     );
-    assert_eq!(fs::read_to_string(dir.path().join("a.yml")).unwrap(), TASK);
+    // without host enforcement there is no coverage to report
+    assert!(report.uncovered.is_empty());
+    // with it, an unreadable file that names a locked package is not covered
+    fs::write(dir.path().join("c.yml"), b"- apt: {name: docker-ce\n").unwrap();
+    let opts = PinOptions {
+        enforce_dir: Some(dir.path().join("pinlock")),
+        ..Default::default()
+    };
+    let report = pin_paths(&[dir.path().to_path_buf()], &buster(), &opts).unwrap();
+    let u: Vec<String> = report.uncovered.iter().map(|w| w.to_string()).collect();
+    assert!(
+        u.iter()
+            .any(|u| u.contains("c.yml:") && u.contains("names locked packages")),
+        "{u:?}"
+    );
+    assert!(!u.iter().any(|u| u.contains("b.yml")), "{u:?}");
 }

@@ -7,13 +7,14 @@
 //! `enforce_dir: DIR` in `pins.yml` turns on the host enforcement wiring (DIR relative to the
 //! case's work directory); `uncovered.txt` then lists, one per line, what must be reported as not
 //! reached by it (`file:line: message` substrings; none expected when the file is absent).
+//! `exclude: [GLOB...]` in `pins.yml` is the manifest's `exclude:` (relative to the work directory).
 //! Set `PINLOCK_BLESS=1` to (re)write `expected/` from the output; review the diff before committing.
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use pinlock_core::ansible::{pin_paths, PinOptions, Pins};
+use pinlock_core::ansible::{pin_paths, Exclude, PinOptions, Pins};
 
 fn cases_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/pin")
@@ -26,6 +27,8 @@ struct PinsFile {
     target: Option<String>,
     #[serde(default)]
     enforce_dir: Option<PathBuf>,
+    #[serde(default)]
+    exclude: Vec<String>,
 }
 
 fn read_pins(case: &Path, work: &Path) -> (Pins, PinOptions) {
@@ -36,6 +39,10 @@ fn read_pins(case: &Path, work: &Path) -> (Pins, PinOptions) {
         PinOptions {
             target: f.target,
             enforce_dir: f.enforce_dir.map(|d| work.join(d)),
+            exclude: Exclude {
+                base: work.to_path_buf(),
+                globs: f.exclude,
+            },
         },
     )
 }
@@ -216,9 +223,13 @@ cases!(
     error_invalid,
     error_not_utf8,
     error_tabs,
+    exclude_globs,
     flow_args,
+    flow_long,
     foreign_os,
     free_form,
+    free_form_multi,
+    free_form_quoted,
     hold_moved,
     indent4,
     loop_var_arch,
@@ -227,12 +238,14 @@ cases!(
     multi_target_unused,
     play_vars,
     refuse_anchor,
+    refuse_free_form,
     refuse_jinja,
     refuse_jinja_var,
     refuse_one_task,
     refuse_removal_var,
     role_defaults,
     skip_molecule,
+    tab_continuation,
     target_forced,
 );
 

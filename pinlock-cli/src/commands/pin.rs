@@ -60,6 +60,9 @@ pub fn run(_g: &Global, args: PinArgs, out: &Reporter) -> anyhow::Result<ExitCod
     if let Some(f) = &args.vars_file {
         layout.vars_file = f.clone();
     }
+    if let Some(m) = &manifest {
+        layout.exclude.globs = m.exclude.clone();
+    }
     if let Some(d) = &args.enforce_dir {
         layout.enforce_dir = d.clone();
     }

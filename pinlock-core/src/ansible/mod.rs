@@ -35,12 +35,19 @@
 //! New keys and tasks use the file's own indentation and line endings. The result is re-parsed and
 //! compared with the original structure plus the intended edits; on any difference the file is
 //! left untouched and a warning says so.
-//! Where an edit is unsafe (anchor or alias on the node, Jinja that builds the list, quoted free-form
-//! arguments) that task or variable definition is left as it is and a [`PinWarning`] gives
+//! Free-form arguments (`apt: name="docker-ce" state=latest update_cache=yes`, `name='a,b'`,
+//! `name=a,b,c`) are read as ansible-core's `split_args`/`parse_kv` read them and edited in place;
+//! the edited string must parse back to exactly the intended options (appended `allow_*` options
+//! go on a continuation line when the line would pass 160 characters).
+//! Where an edit is unsafe (anchor or alias on the node, Jinja that builds the list, free-form
+//! arguments with backslashes or unbalanced quotes) that task or variable definition is left as it is and a [`PinWarning`] gives
 //! file:line and why; the file's other tasks are still pinned (a template file passed explicitly
 //! is not edited at all). The host enforcement (see [`enforce`]) still pins what such a task
 //! installs. YAML
-//! syntax errors, non-UTF-8 bytes and tabs in indentation are a [`PinError`] with file:line:column.
+//! syntax errors, non-UTF-8 bytes and tabs in indentation are a [`PinError`] with file:line:column
+//! from [`pin_source`]; [`pin_paths`] skips such a file with a file:line warning (and, with the
+//! host enforcement, reports it as not covered when it names locked packages) and goes on. A tab
+//! that continues a quoted scalar is not indentation (PyYAML, and so Ansible, read it).
 //!
 //! # Several targets
 //! With one target in the pins (or [`PinOptions::target`] set) versions are written literally.
@@ -52,7 +59,8 @@
 //! `armv7l` -> `armhf`, `i686`/`i386` -> `i386`, `ppc64le` -> `ppc64el`, `s390x`). The caller writes it
 //! where Ansible loads it for every host, e.g. `group_vars/all/pinlock.yml` next to the playbook.
 //! Facts must be gathered. A host whose target or package is missing fails with an undefined
-//! variable instead of installing an unpinned version. Free-form arguments are refused in this mode.
+//! variable instead of installing an unpinned version. In free-form arguments the lookups stay
+//! one parameter (ansible-core's splitter keeps a `{{ ... }}` block together).
 
 pub mod enforce;
 pub(crate) mod plan;
@@ -95,6 +103,79 @@ impl From<&crate::lockfile::Lockfile> for Pins {
     }
 }
 
+/// Paths [`pin_paths`] does not walk (the manifest's `exclude:`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Exclude {
+    /// The directory the globs are relative to (the manifest's).
+    pub base: PathBuf,
+    /// Globs over `/`-separated paths relative to `base`: `*` and `?` stay within one path
+    /// component, `**` matches any number of them; a directory that matches is skipped with
+    /// everything in it (`roles/legacy`, `roles/*/tests`, `**/molecule/**`).
+    pub globs: Vec<String>,
+}
+
+impl Exclude {
+    /// Whether `path` (a file or directory found while walking) is excluded.
+    pub fn matches(&self, path: &Path) -> bool {
+        if self.globs.is_empty() {
+            return false;
+        }
+        let (base, p) = (normalized(&self.base), normalized(path));
+        if p.len() <= base.len() || p[..base.len()] != base[..] {
+            return false;
+        }
+        let rel = p[base.len()..].join("/");
+        self.globs.iter().any(|g| {
+            let g = g.trim_start_matches("./").trim_end_matches('/');
+            glob_match(g.as_bytes(), rel.as_bytes())
+                || g.strip_suffix("/**")
+                    .is_some_and(|d| glob_match(d.as_bytes(), rel.as_bytes()))
+        })
+    }
+}
+
+/// Whether glob `p` matches all of `s` (see [`Exclude::globs`]).
+fn glob_match(p: &[u8], s: &[u8]) -> bool {
+    if let Some(rest) = p.strip_prefix(b"**") {
+        let rest = rest.strip_prefix(b"/").unwrap_or(rest);
+        // zero or more whole components
+        if glob_match(rest, s) {
+            return true;
+        }
+        return s
+            .iter()
+            .enumerate()
+            .any(|(i, &c)| c == b'/' && glob_match(rest, &s[i + 1..]))
+            || (rest.is_empty() && !s.is_empty());
+    }
+    match (p.first(), s.first()) {
+        (None, None) => true,
+        (Some(b'*'), _) => {
+            glob_match(&p[1..], s)
+                || (s.first().is_some_and(|&c| c != b'/') && glob_match(p, &s[1..]))
+        }
+        (Some(b'?'), Some(&c)) => c != b'/' && glob_match(&p[1..], &s[1..]),
+        (Some(a), Some(b)) => a == b && glob_match(&p[1..], &s[1..]),
+        _ => false,
+    }
+}
+
+/// The components of `p` made absolute, with `.` and `..` resolved lexically.
+fn normalized(p: &Path) -> Vec<String> {
+    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut out: Vec<String> = Vec::new();
+    for c in abs.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            c => out.push(c.as_os_str().to_string_lossy().into_owned()),
+        }
+    }
+    out
+}
+
 /// Options for pinning.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PinOptions {
@@ -105,6 +186,9 @@ pub struct PinOptions {
     /// (first in `pre_tasks`, last in `post_tasks`), and [`PinReport::uncovered`] lists what no
     /// such play runs. The caller writes the files (see [`enforce::enforce_tasks`]).
     pub enforce_dir: Option<PathBuf>,
+    /// What directory walks skip besides hidden directories, `templates/`, `files/` and
+    /// `molecule/` (paths given explicitly are always read).
+    pub exclude: Exclude,
 }
 
 /// One planned change, for reports.
@@ -336,7 +420,7 @@ pub fn multi_target_vars(pins: &Pins) -> String {
 }
 
 /// Line length above which ansible-lint's yaml rule complains; longer pinned lines get a warning.
-const MAX_LINE: usize = 160;
+pub(crate) const MAX_LINE: usize = 160;
 
 /// A file read and parsed, ready for planning.
 struct Loaded {
@@ -348,23 +432,35 @@ struct Loaded {
 
 /// Takes the text by value: it is kept as `original`, and a copy would cost the file's size.
 fn load(path: &Path, text: String) -> Result<Loaded, PinError> {
+    load_or_return(path, text).map_err(|(e, _)| e)
+}
+
+/// [`load`], giving the text back with the error.
+fn load_or_return(path: &Path, text: String) -> Result<Loaded, (PinError, String)> {
     let (bom, body) = match text.strip_prefix('\u{feff}') {
         Some(rest) => (true, rest),
         None => (false, text.as_str()),
     };
-    if let Some((line, col)) = yaml::find_tab_indent(body) {
-        return Err(PinError::TabIndent {
-            path: path.to_path_buf(),
-            line,
-            col,
-        });
-    }
-    let docs = yaml::parse(body).map_err(|e| PinError::Syntax {
-        path: path.to_path_buf(),
-        line: e.line,
-        col: e.col,
-        message: e.message,
-    })?;
+    let docs = match yaml::parse(body) {
+        Ok(d) => d,
+        Err(e) => {
+            let err = if e.message == "tab cannot be used as indentation" {
+                PinError::TabIndent {
+                    path: path.to_path_buf(),
+                    line: e.line,
+                    col: e.col,
+                }
+            } else {
+                PinError::Syntax {
+                    path: path.to_path_buf(),
+                    line: e.line,
+                    col: e.col,
+                    message: e.message,
+                }
+            };
+            return Err((err, text));
+        }
+    };
     Ok(Loaded {
         path: path.to_path_buf(),
         original: text,
@@ -470,7 +566,7 @@ fn plan_loaded(
                 path: f.path.clone(),
                 line: i + 1,
                 message: format!(
-                    "after pinning, this line of the file is {len} characters long (ansible-lint yaml[line-length] allows {MAX_LINE}); consider a block-style list"
+                    "after pinning, this line of the file is {len} characters long (ansible-lint yaml[line-length] allows {MAX_LINE}); consider writing it in block style"
                 ),
             });
         }
@@ -507,6 +603,7 @@ pub fn pin_source(
     let versions = choose_versions(pins, opts)?;
     let f = load(path, text.to_string())?;
     let mut vars = VarInfo::default();
+    plan::collect_cross_platform(&f.path, &f.docs, &mut vars);
     plan::collect_var_refs(&f.path, &f.docs, &mut vars);
     plan::collect_var_pins(&f.docs, versions.source(), &mut vars);
     let wiring = opts.enforce_dir.as_deref().map(|d| wiring_for(path, d));
@@ -515,23 +612,10 @@ pub fn pin_source(
 
 /// `to` relative to the directory of `file`, with `/` separators (as a play imports it).
 fn relative_import(file: &Path, to: &Path) -> String {
-    let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-    let from = abs(file.parent().unwrap_or(Path::new(".")));
-    let to = abs(to);
-    let norm = |p: &Path| -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        for c in p.components() {
-            match c {
-                std::path::Component::ParentDir => {
-                    out.pop();
-                }
-                std::path::Component::CurDir => {}
-                c => out.push(c.as_os_str().to_string_lossy().into_owned()),
-            }
-        }
-        out
-    };
-    let (from, to) = (norm(&from), norm(&to));
+    let (from, to) = (
+        normalized(file.parent().unwrap_or(Path::new("."))),
+        normalized(to),
+    );
     let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
     let mut parts: Vec<String> = vec!["..".to_string(); from.len() - common];
     parts.extend(to[common..].iter().cloned());
@@ -554,6 +638,19 @@ fn role_of(path: &Path) -> Option<String> {
         .rev()
         .find(|w| w[0] == "roles")
         .map(|w| w[1].to_string_lossy().into_owned())
+}
+
+/// The fully qualified name of the collection role a file belongs to
+/// (`ansible_collections/<namespace>/<collection>/roles/<name>/…` is `namespace.collection.name`).
+fn collection_role_of(path: &Path) -> Option<String> {
+    let parts: Vec<String> = path
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    parts.windows(5).rev().find_map(|w| {
+        (w[0] == "ansible_collections" && w[3] == "roles")
+            .then(|| format!("{}.{}.{}", w[1], w[2], w[4]))
+    })
 }
 
 /// The installs the host enforcement does not reach (see [`PinReport::uncovered`]).
@@ -589,7 +686,8 @@ fn uncovered(files: &[(PathBuf, Coverage)]) -> (Vec<PinWarning>, usize) {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let by_role = role_of(path).is_some_and(|r| reached.roles.contains(&r));
+        let by_role = role_of(path).is_some_and(|r| reached.roles.contains(&r))
+            || collection_role_of(path).is_some_and(|r| reached.roles.contains(&r));
         if by_role || reached.files.contains(&name) {
             continue;
         }
@@ -621,7 +719,7 @@ fn skip_dir(name: &str) -> bool {
     name.starts_with('.') || name == "templates" || name == "files" || name == "molecule"
 }
 
-fn walk(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), PinError> {
+fn walk(path: &Path, exclude: &Exclude, out: &mut Vec<PathBuf>) -> Result<(), PinError> {
     let io = |source| PinError::Io {
         path: path.to_path_buf(),
         source,
@@ -638,6 +736,9 @@ fn walk(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), PinError> {
         .map_err(io)?;
     entries.sort();
     for p in entries {
+        if exclude.matches(&p) {
+            continue;
+        }
         let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
         let is_link = fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink());
         if p.is_dir() {
@@ -646,7 +747,7 @@ fn walk(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), PinError> {
                 continue;
             }
             if !skip_dir(name) {
-                walk(&p, out)?;
+                walk(&p, exclude, out)?;
             }
         } else if name.ends_with(".yml") || name.ends_with(".yaml") {
             out.push(p);
@@ -668,20 +769,23 @@ fn utf8_error(path: &Path, bytes: &[u8], e: std::str::Utf8Error) -> PinError {
 }
 
 /// Pins every YAML file under `paths` (files are taken as given; directories are walked for
-/// `.yml`/`.yaml`, skipping hidden directories, `templates/` and `files/`).
+/// `.yml`/`.yaml`, skipping hidden directories, `templates/`, `files/`, `molecule/` and
+/// [`PinOptions::exclude`]).
 ///
 /// Variables used by apt tasks are followed to their definitions in any of the files. Returns all
-/// planned changes (nothing is written; see [`PinReport::apply`]); `Err` on the first file that
-/// cannot be read or parsed, in which case nothing should be written.
+/// planned changes (nothing is written; see [`PinReport::apply`]). A file that cannot be read or
+/// parsed is skipped with a warning (see the module docs); `Err` when a given path cannot be
+/// walked or the pins are unusable.
 pub fn pin_paths(paths: &[PathBuf], pins: &Pins, opts: &PinOptions) -> Result<PinReport, PinError> {
     let versions = choose_versions(pins, opts)?;
     let mut files = Vec::new();
     for p in paths {
-        walk(p, &mut files)?;
+        walk(p, &opts.exclude, &mut files)?;
     }
     files.sort();
     files.dedup();
     let mut loaded = Vec::new();
+    let mut skipped = Vec::new();
     let mut template_warnings = Vec::new();
     for p in &files {
         if is_template(p) {
@@ -692,17 +796,15 @@ pub fn pin_paths(paths: &[PathBuf], pins: &Pins, opts: &PinOptions) -> Result<Pi
             });
             continue;
         }
-        let bytes = fs::read(p).map_err(|source| PinError::Io {
-            path: p.clone(),
-            source,
-        })?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            let err = e.utf8_error();
-            utf8_error(p, e.as_bytes(), err)
-        })?;
-        loaded.push(load(p, text)?);
+        match read_file(p) {
+            Ok(f) => loaded.push(f),
+            Err((e, text)) => skipped.push((p.clone(), e, text)),
+        }
     }
     let mut vars = VarInfo::default();
+    for f in &loaded {
+        plan::collect_cross_platform(&f.path, &f.docs, &mut vars);
+    }
     for f in &loaded {
         plan::collect_var_refs(&f.path, &f.docs, &mut vars);
     }
@@ -741,7 +843,71 @@ pub fn pin_paths(paths: &[PathBuf], pins: &Pins, opts: &PinOptions) -> Result<Pi
     if opts.enforce_dir.is_some() {
         (report.uncovered, report.enforced_plays) = uncovered(&coverage);
     }
+    // files pinlock cannot read: skipped, said so, and not covered when they name locked packages
+    let locked: std::collections::BTreeSet<&str> = pins
+        .targets
+        .values()
+        .flat_map(|m| m.keys().map(String::as_str))
+        .collect();
+    for (path, err, text) in skipped {
+        let (line, why) = unreadable(&err);
+        report.warnings.push(PinWarning {
+            path: path.clone(),
+            line,
+            message: format!(
+                "pinlock cannot read this file ({why}), so it is neither pinned nor checked\nhint: fix it, or list it under `exclude:` in pinlock.yml if Ansible never reads it"
+            ),
+        });
+        let names_locked = locked.iter().any(|p| text.contains(p));
+        if opts.enforce_dir.is_some() && names_locked {
+            report.uncovered.push(PinWarning {
+                path,
+                line,
+                message: "pinlock cannot read this file and it names locked packages, so what it installs is not checked\nhint: fix the file (see the warning above) and run `pinlock pin`".into(),
+            });
+        }
+    }
+    report
+        .warnings
+        .sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+    report
+        .uncovered
+        .sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
     Ok(report)
+}
+
+/// Reads and parses one file; on failure the error and the text as far as it could be read.
+fn read_file(p: &Path) -> Result<Loaded, (PinError, String)> {
+    let bytes = fs::read(p).map_err(|source| {
+        (
+            PinError::Io {
+                path: p.to_path_buf(),
+                source,
+            },
+            String::new(),
+        )
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let err = e.utf8_error();
+        let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+        (utf8_error(p, e.as_bytes(), err), lossy)
+    })?;
+    load_or_return(p, text)
+}
+
+/// The line and the reason (without the path) of an error reading one file.
+fn unreadable(err: &PinError) -> (usize, String) {
+    match err {
+        PinError::Syntax {
+            line, col, message, ..
+        } => (*line, format!("invalid YAML at column {col}: {message}")),
+        PinError::NotUtf8 { line, col, .. } => (*line, format!("not valid UTF-8 at column {col}")),
+        PinError::TabIndent { line, col, .. } => {
+            (*line, format!("tab used for indentation at column {col}"))
+        }
+        PinError::Io { source, .. } => (1, source.to_string()),
+        other => (1, other.to_string()),
+    }
 }
 
 /// A unified diff (3 lines of context) from `old` to `new`, headed `a/<path>` / `b/<path>` for a
@@ -796,4 +962,60 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> Result<(), PinError> {
             path: path.to_path_buf(),
             source,
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exclude_globs_match_relative_paths() {
+        let ex = Exclude {
+            base: PathBuf::from("/p"),
+            globs: vec![
+                "roles/legacy".into(),
+                "**/tests/**".into(),
+                "roles/*/molecule/".into(),
+                "playbooks/old-?.yml".into(),
+            ],
+        };
+        let m = |p: &str| ex.matches(Path::new(p));
+        assert!(m("/p/roles/legacy"));
+        assert!(!m("/p/roles/legacy2"));
+        assert!(m("/p/tests"));
+        assert!(m("/p/roles/docker/tests"));
+        assert!(m("/p/roles/docker/tests/test.yml"));
+        assert!(!m("/p/roles/docker/tasks/tests.yml"));
+        assert!(m("/p/roles/docker/molecule"));
+        assert!(!m("/p/roles/a/b/molecule"));
+        assert!(m("/p/playbooks/old-1.yml"));
+        assert!(!m("/p/playbooks/old-12.yml"));
+        assert!(!m("/p/playbooks/x/old-1.yml"));
+        // outside the base, and the base itself, never match
+        assert!(!m("/q/roles/legacy"));
+        assert!(!m("/p"));
+        // relative paths are taken from the current directory, like the walk's
+        let here = Exclude {
+            base: PathBuf::from("."),
+            globs: vec!["roles/legacy".into()],
+        };
+        assert!(here.matches(Path::new("roles/legacy")));
+        assert!(here.matches(Path::new("./roles/../roles/legacy")));
+        assert!(!Exclude::default().matches(Path::new("roles/legacy")));
+    }
+
+    #[test]
+    fn collection_roles_have_their_fqcn() {
+        assert_eq!(
+            collection_role_of(Path::new(
+                "c/ansible_collections/acme/infra/roles/containers/tasks/main.yml"
+            ))
+            .as_deref(),
+            Some("acme.infra.containers")
+        );
+        assert_eq!(
+            collection_role_of(Path::new("roles/docker/tasks/main.yml")),
+            None
+        );
+    }
 }

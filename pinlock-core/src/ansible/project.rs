@@ -19,6 +19,8 @@ pub struct ProjectLayout {
     pub lock_name: String,
     /// The manifest's `project:`: names the apt preferences file on the hosts.
     pub project: String,
+    /// The manifest's `exclude:`, relative to its directory: paths the walk skips.
+    pub exclude: super::Exclude,
 }
 
 impl ProjectLayout {
@@ -30,6 +32,10 @@ impl ProjectLayout {
             enforce_dir: dir.join("pinlock"),
             lock_name: "pinlock.lock".into(),
             project: project.to_string(),
+            exclude: super::Exclude {
+                base: dir.to_path_buf(),
+                globs: Vec::new(),
+            },
         }
     }
 }
@@ -58,6 +64,7 @@ pub fn pin_project(
         &PinOptions {
             target,
             enforce_dir: Some(layout.enforce_dir.clone()),
+            exclude: layout.exclude.clone(),
         },
     )?;
     let mut changes = report.changes.clone();

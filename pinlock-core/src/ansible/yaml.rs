@@ -252,11 +252,165 @@ fn quoted_len(raw: &str, style: ScalarStyle) -> Option<usize> {
     None
 }
 
+/// A text made readable for saphyr: tabs in the indentation of lines that continue a quoted
+/// scalar (`'{{ "a"` newline TAB `+ "b" }}'`), which PyYAML (and so Ansible) accepts and saphyr
+/// refuses, are replaced by spaces. Folding drops a continuation line's leading whitespace, so
+/// the values are the same; the result is used only when each such line turns out to be inside
+/// a quoted scalar (see [`parse`]).
+struct Prepared<'a> {
+    text: std::borrow::Cow<'a, str>,
+    /// (byte offset in `text`, byte offset in the original) at the content start of each
+    /// rewritten line, ascending: offsets between two anchors shift alike.
+    anchors: Vec<(usize, usize)>,
+    /// The rewritten lines: 1-based line and 1-based column of their first tab.
+    lines: Vec<(usize, usize)>,
+}
+
+impl Prepared<'_> {
+    fn new(text: &str) -> Prepared<'_> {
+        let mut lines = Vec::new();
+        let mut anchors = Vec::new();
+        let mut out = String::new();
+        let mut at = 0;
+        let mut prev_indent = 0;
+        for (i, line) in text.split('\n').enumerate() {
+            let ws = line.len() - line.trim_start_matches([' ', '\t']).len();
+            let lead = &line[..ws];
+            if let Some(tab) = lead.find('\t') {
+                if lines.is_empty() {
+                    out.reserve(text.len() + 64);
+                }
+                let off = line.as_ptr() as usize - text.as_ptr() as usize;
+                out.push_str(&text[at..off]);
+                // deeper than the line before: a continuation line must be indented
+                let indent = prev_indent + 1;
+                out.push_str(&" ".repeat(indent));
+                anchors.push((out.len(), off + ws));
+                at = off + ws;
+                lines.push((i + 1, tab + 1));
+                prev_indent = indent;
+            } else if !line.trim().is_empty() {
+                prev_indent = ws;
+            }
+        }
+        if lines.is_empty() {
+            return Prepared {
+                text: std::borrow::Cow::Borrowed(text),
+                anchors,
+                lines,
+            };
+        }
+        out.push_str(&text[at..]);
+        Prepared {
+            text: std::borrow::Cow::Owned(out),
+            anchors,
+            lines,
+        }
+    }
+
+    /// The original byte offset of byte offset `b` of the prepared text.
+    fn original(&self, b: usize) -> usize {
+        let i = self.anchors.partition_point(|&(t, _)| t <= b);
+        match i {
+            0 => b,
+            i => {
+                let (t, o) = self.anchors[i - 1];
+                o + (b - t)
+            }
+        }
+    }
+}
+
+/// The first of `lines` (1-based line, column) that is not a continuation line of a quoted
+/// scalar of `docs` (nor, with `block`, a content line of a block scalar); `text` is the original.
+fn tab_outside_scalars(
+    text: &str,
+    docs: &[Node],
+    lines: &[(usize, usize)],
+    block: bool,
+) -> Option<(usize, usize)> {
+    fn spans(n: &Node, text: &str, block: bool, out: &mut Vec<(usize, usize)>) {
+        match &n.kind {
+            Kind::Scalar(_, style)
+                if matches!(style, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted)
+                    || (block && matches!(style, ScalarStyle::Literal | ScalarStyle::Folded)) =>
+            {
+                let extra =
+                    memchr::memchr_iter(b'\n', &text.as_bytes()[n.pos.start..n.pos.end]).count();
+                if extra > 0 {
+                    out.push((n.pos.line + 1, n.pos.line + extra));
+                }
+            }
+            Kind::Seq { items, .. } => items.iter().for_each(|i| spans(i, text, block, out)),
+            Kind::Map { entries, .. } => entries.iter().for_each(|(k, v)| {
+                spans(k, text, block, out);
+                spans(v, text, block, out);
+            }),
+            _ => {}
+        }
+    }
+    let mut inside = Vec::new();
+    docs.iter().for_each(|d| spans(d, text, block, &mut inside));
+    lines
+        .iter()
+        .find(|(l, _)| !inside.iter().any(|&(a, b)| a <= *l && *l <= b))
+        .copied()
+}
+
 /// Parses all documents of `text` (which must not start with a BOM) into span-aware trees.
 ///
 /// Returns one root node per document (an empty document yields a null scalar), or the first
-/// syntax error.
+/// syntax error. A tab in the indentation is an error (message `tab cannot be used as
+/// indentation`) unless the line continues a quoted scalar, as PyYAML reads it.
 pub(crate) fn parse(text: &str) -> Result<Vec<Node>, SyntaxError> {
+    let prep = Prepared::new(text);
+    let tab_error = |(line, col): (usize, usize)| SyntaxError {
+        line,
+        col,
+        message: "tab cannot be used as indentation".into(),
+    };
+    if let std::borrow::Cow::Owned(_) = prep.text {
+        // tabs only inside scalars that parse as they are (a block scalar's content)
+        if let Ok(docs) = parse_prepared(text) {
+            return match tab_outside_scalars(text, &docs, &prep.lines, true) {
+                Some(at) => Err(tab_error(at)),
+                None => Ok(docs),
+            };
+        }
+    }
+    let mut docs = match parse_prepared(&prep.text) {
+        Ok(d) => d,
+        // a tab before the error is the likelier cause
+        Err(e) => {
+            return Err(match prep.lines.iter().find(|(l, _)| *l <= e.line) {
+                Some(&at) => tab_error(at),
+                None => e,
+            })
+        }
+    };
+    if prep.lines.is_empty() {
+        return Ok(docs);
+    }
+    fn remap(n: &mut Node, prep: &Prepared<'_>) {
+        n.pos.start = prep.original(n.pos.start);
+        n.pos.end = prep.original(n.pos.end);
+        match &mut n.kind {
+            Kind::Seq { items, .. } => items.iter_mut().for_each(|i| remap(i, prep)),
+            Kind::Map { entries, .. } => entries.iter_mut().for_each(|(k, v)| {
+                remap(k, prep);
+                remap(v, prep);
+            }),
+            _ => {}
+        }
+    }
+    docs.iter_mut().for_each(|d| remap(d, &prep));
+    match tab_outside_scalars(text, &docs, &prep.lines, false) {
+        Some(at) => Err(tab_error(at)),
+        None => Ok(docs),
+    }
+}
+
+fn parse_prepared(text: &str) -> Result<Vec<Node>, SyntaxError> {
     let map = CharMap::new(text);
     let mut parser = Parser::new_from_str(text);
     let mut stack: Vec<Builder> = Vec::new();
@@ -391,8 +545,11 @@ pub(crate) fn parse(text: &str) -> Result<Vec<Node>, SyntaxError> {
 /// error. Memory is bounded by the nesting depth, not the size of the text (building a second
 /// tree to compare cost ~190 MB for a 20 MB playbook).
 pub(crate) fn matches_values(text: &str, want: &[Value<'_>]) -> Result<bool, SyntaxError> {
+    // the values of a prepared text are the original's (the check of its tab lines is
+    // parse()'s, done on the original)
+    let prep = Prepared::new(text);
     let mut events = Events {
-        parser: Parser::new_from_str(text),
+        parser: Parser::new_from_str(&prep.text),
         peeked: None,
     };
     let mut docs = want.iter();
@@ -525,20 +682,6 @@ fn scan_error(e: &ScanError) -> SyntaxError {
     }
 }
 
-/// Finds the first line whose indentation contains a tab; returns 1-based (line, column).
-pub(crate) fn find_tab_indent(text: &str) -> Option<(usize, usize)> {
-    for (i, line) in text.split('\n').enumerate() {
-        for (col, c) in line.chars().enumerate() {
-            match c {
-                ' ' => continue,
-                '\t' => return Some((i + 1, col + 1)),
-                _ => break,
-            }
-        }
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -612,9 +755,45 @@ mod tests {
     }
 
     #[test]
-    fn tabs_found() {
-        assert_eq!(find_tab_indent("a:\n \tb: 1\n"), Some((2, 2)));
-        assert_eq!(find_tab_indent("a: \"x\ty\"\n"), None);
+    fn tab_continuing_a_quoted_scalar_is_read_as_pyyaml_reads_it() {
+        // values as PyYAML (yaml.safe_load) gives them
+        for (text, want) in [
+            (
+                "- debug:\n    msg: '{{ \"a\"\n\t+ \"b\" }}'\n  x: 1\n",
+                "{{ \"a\" + \"b\" }}",
+            ),
+            (
+                "- debug:\n    msg: \"{{ 'a'\n \t\t+ 'b' }}\"\n",
+                "{{ 'a' + 'b' }}",
+            ),
+        ] {
+            let docs = parse(text).unwrap_or_else(|e| panic!("{text:?}: {e:?}"));
+            let msg = docs[0].items()[0].get("debug").unwrap().get("msg").unwrap();
+            assert_eq!(msg.str(), Some(want));
+            // positions are the original text's
+            assert!(
+                text[msg.pos.start..msg.pos.end].ends_with("}}'")
+                    || text[msg.pos.start..msg.pos.end].ends_with("}}\"")
+            );
+            let want_values: Vec<Value> = docs.iter().map(Node::value).collect();
+            assert!(matches_values(text, &want_values).unwrap());
+        }
+        if let Some(x) = parse("- debug:\n    msg: '{{ \"a\"\n\t+ \"b\" }}'\n  x: 1\n").unwrap()[0]
+            .items()[0]
+            .get("x")
+        {
+            assert_eq!(x.pos.line, 4);
+        }
+        // a tab indenting structure stays an error, at the tab
+        let e = parse("a:\n\tb: 1\n").unwrap_err();
+        assert_eq!((e.line, e.col), (2, 1), "{}", e.message);
+        assert!(e.message.contains("tab"));
+        // (when the text does not parse, the first tab line before the error is named)
+        let e = parse("- a: 1\n  b: '{{ x\n\t}}'\n\t- c\n").unwrap_err();
+        assert!(e.line >= 3 && e.message.contains("tab"), "{}", e.message);
+        // a tab in a block scalar's content is content
+        let docs = parse("a: |\n  x\n  \ty\n").unwrap();
+        assert_eq!(docs[0].get("a").unwrap().str(), Some("x\n\ty\n"));
     }
 }
 

@@ -5,6 +5,7 @@
 //! [`hold`] plans the hold task after each pinned install, [`vars`] collects the variables apt
 //! tasks use across files, and `super::wire` adds the host enforcement imports to plays.
 
+mod free_form;
 mod hold;
 mod names;
 mod vars;
@@ -77,6 +78,54 @@ pub(crate) struct VarInfo {
     /// Variables a task for another OS family (see [`foreign_when`]) names packages with:
     /// pinning them would give that task Debian versions.
     pub foreign_uses: BTreeSet<String>,
+    /// Roles with tasks for another OS family (a `setup-RedHat.yml`, a `when` on RedHat): their
+    /// generic `package` tasks without a Debian condition run there too (see [`cross_platform`]).
+    pub cross_platform_roles: BTreeSet<String>,
+}
+
+/// The generic package modules: on a RedHat host they run dnf or yum.
+const GENERIC_MODULES: &[&str] = &["package", "ansible.builtin.package"];
+
+/// Whether a task or file name is about Debian-family hosts only (a `when` naming Debian or
+/// Ubuntu without negation, a `setup-Debian.yml`).
+fn debian_text(s: &str) -> bool {
+    let l = s.to_ascii_lowercase();
+    DEBIAN.iter().any(|d| l.contains(d)) && !l.contains("!=") && !l.contains("not ")
+}
+
+/// Records in `out` the role of `path` when the file is for another OS family or has a task
+/// that is (see [`VarInfo::cross_platform_roles`]).
+pub(crate) fn collect_cross_platform(path: &Path, docs: &[Node], out: &mut VarInfo) {
+    fn any_foreign(list: &Node) -> bool {
+        list.items().iter().any(|t| {
+            foreign_when(t)
+                || ["block", "rescue", "always"]
+                    .iter()
+                    .any(|k| t.get(k).is_some_and(any_foreign))
+        })
+    }
+    let Some(role) = super::role_of(path) else {
+        return;
+    };
+    if foreign_file(path) || docs.iter().any(any_foreign) {
+        out.cross_platform_roles.insert(role);
+    }
+}
+
+/// Whether the generic `package` task `task` of the file `path` may run on another OS family:
+/// its role has tasks for one, and neither the task nor the file is for Debian hosts.
+pub(crate) fn cross_platform(path: &Path, module: &str, task: &Node, vars: &VarInfo) -> bool {
+    GENERIC_MODULES.contains(&module)
+        && super::role_of(path).is_some_and(|r| vars.cross_platform_roles.contains(&r))
+        && !path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .is_some_and(debian_text)
+        && !match task.get("when").map(|w| &w.kind) {
+            Some(Kind::Scalar(s, _)) => debian_text(s),
+            Some(Kind::Seq { items, .. }) => items.iter().filter_map(Node::str).any(debian_text),
+            _ => false,
+        }
 }
 
 /// The planned edits for one file.
@@ -525,25 +574,23 @@ impl<'a> Planner<'a> {
             );
             return;
         }
-        let removal = match args.str() {
-            Some(free) => free.split(' ').any(|t| {
-                let (k, v) = t.split_once('=').unwrap_or((t, ""));
-                k == "deb" || (k == "state" && SKIP_STATES.contains(&v))
-            }),
-            None => {
-                args.get("deb").is_some()
-                    || args
-                        .get("state")
-                        .and_then(Node::str)
-                        .is_some_and(|s| SKIP_STATES.contains(&s))
-            }
-        };
+        let state = free_form::arg_value(args, "state");
+        let removal = free_form::arg_value(args, "deb").is_some()
+            || state.is_some_and(|s| SKIP_STATES.contains(&s.as_str()));
         let module = mk.str().unwrap_or_default().to_string();
+        if !removal && cross_platform(self.path, &module, task, self.vars) {
+            self.plan.installs.push(task.pos.line);
+            self.warn(
+                task.pos.line,
+                format!("this `{module}` task can run on other OS families (its role has tasks for RedHat, Suse, ...), so pinlock gives it no apt versions or options; the host enforcement pins its packages on Debian hosts\nhint: to pin it here, install with ansible.builtin.apt under a `when` on the Debian family"),
+            );
+            return;
+        }
         let mut ap = path.to_vec();
         ap.push(Seg::Key(module.clone()));
         let pinned = match &args.kind {
             Kind::Map { flow, .. } => self.block_args(task, args, &ap, *flow),
-            Kind::Scalar(..) => self.free_form(args, &ap),
+            Kind::Scalar(..) => self.free_form(task, args, &ap),
             _ => None,
         };
         // an install of locked packages, or of packages pinlock cannot see, needs enforcement

@@ -36,8 +36,10 @@ impl Planner<'_> {
                 }
                 Some(pinned)
             }
-            Kind::Seq { items, .. } => {
+            Kind::Seq { items, flow } => {
                 let mut all = Vec::new();
+                // (item, its path, new value, pinned names)
+                let mut changes: Vec<(&Node, Vec<Seg>, String, Vec<String>)> = Vec::new();
                 for (i, item) in items.iter().enumerate() {
                     let Some(v) = item.str() else {
                         self.refuse(item.pos.line, "package list item is not a string");
@@ -53,10 +55,16 @@ impl Planner<'_> {
                     let mut p = path.to_vec();
                     p.push(Seg::Index(i));
                     let (new, pinned) = rewrite_name_list(v, self.versions);
+                    all.extend(pinned.iter().cloned());
                     if !pinned.is_empty() {
-                        self.set_scalar(item, &p, new, format!("pin {}", pinned.join(", ")));
+                        changes.push((item, p, new, pinned));
                     }
-                    all.extend(pinned);
+                }
+                if *flow && !changes.is_empty() && self.flow_to_block(node, &changes) {
+                    return Some(all);
+                }
+                for (item, p, new, pinned) in changes {
+                    self.set_scalar(item, &p, new, format!("pin {}", pinned.join(", ")));
                 }
                 Some(all)
             }
@@ -68,6 +76,92 @@ impl Planner<'_> {
                 None
             }
         }
+    }
+
+    /// A one-line flow list (`name: [a, b]`, the value of a block mapping key) whose line
+    /// pinning would push past [`MAX_LINE`](super::super::MAX_LINE) characters is rewritten in
+    /// block style, indented as the file's block sequences are. Plans that (ops, edits, one
+    /// splice) and returns true; false (nothing planned) when the list stays flow.
+    fn flow_to_block(
+        &mut self,
+        list: &Node,
+        changes: &[(&Node, Vec<Seg>, String, Vec<String>)],
+    ) -> bool {
+        let text = self.text;
+        let start = list.pos.start;
+        // the closing bracket (the parser's span may run on over a trailing comment)
+        let inner = list.content_end_inner();
+        let Some(end) = text[inner..].find(']').map(|i| inner + i + 1) else {
+            return false;
+        };
+        if text[start..end].contains('\n') || !text[start..].starts_with('[') {
+            return false;
+        }
+        let ls = self.line_start(start);
+        let le = self.line_end_after(end);
+        // the key before the list: `  key: [` or `  - key: [`
+        let before = &text[ls..start];
+        let Some(colon) = before.trim_end().strip_suffix(':').map(str::len) else {
+            return false;
+        };
+        let lead = before.len() - before.trim_start_matches([' ', '-']).len();
+        let key = &before[lead..colon];
+        if key.is_empty()
+            || !key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_.".contains(c))
+            || !before[..lead].chars().all(|c| c == ' ' || c == '-')
+        {
+            return false;
+        }
+        // the list as pinned, item by item
+        let mut new_items: Vec<String> = Vec::new();
+        let mut inline = String::new();
+        let mut at = start;
+        for item in list.items() {
+            let raw = &text[item.pos.start..item.pos.end];
+            let rendered = match changes.iter().find(|c| std::ptr::eq(c.0, item)) {
+                Some((_, _, new, _)) => render_scalar(item, raw, new),
+                None => raw.to_string(),
+            };
+            inline.push_str(&text[at..item.pos.start]);
+            inline.push_str(&rendered);
+            at = item.pos.end;
+            new_items.push(rendered);
+        }
+        inline.push_str(&text[at..le]);
+        let line = format!("{}{}", &text[ls..start], inline);
+        let line = line.trim_end_matches(['\n', '\r']);
+        if line.chars().count() <= super::super::MAX_LINE {
+            return false;
+        }
+        let key_col = text[ls..ls + lead].chars().count();
+        let (dash_off, gap) = self
+            .docs
+            .iter()
+            .find_map(|d| self.seq_style(d))
+            .unwrap_or((self.unit, 1));
+        let prefix = format!("{}-{}", " ".repeat(key_col + dash_off), " ".repeat(gap));
+        let block: String = new_items
+            .iter()
+            .map(|i| format!("{}{prefix}{i}", self.eol))
+            .collect();
+        self.push_splice(ls + colon + 1, end, block);
+        for (_, p, new, pinned) in changes {
+            self.plan.ops.push(Op::SetScalar {
+                path: p.clone(),
+                value: new.clone(),
+            });
+            self.edit(list.pos.line, format!("pin {}", pinned.join(", ")));
+        }
+        self.edit(
+            list.pos.line,
+            format!(
+                "`{key}` list written in block style (pinned, its line would pass {} characters)",
+                super::super::MAX_LINE
+            ),
+        );
+        true
     }
 
     /// Handles block or flow mapping arguments; returns the pinned names (None: not an install).
@@ -102,28 +196,9 @@ impl Planner<'_> {
         let mut np = path.to_vec();
         np.push(Seg::Key(name_key));
         let raw = name_node.str().map(str::to_string);
-        let lv = loop_var(task);
-        let pinned = match raw.as_deref().map(|s| (s, simple_var(s))) {
-            Some((_, Some(v))) if v == lv => {
-                let (lk, loop_node) = ["loop", "with_items"]
-                    .iter()
-                    .find_map(|k| task.get(k).map(|n| (*k, n)))
-                    .or_else(|| {
-                        self.refuse(
-                            name_node.pos.line,
-                            format!("`{{{{ {lv} }}}}` without loop/with_items; pinlock cannot see the packages"),
-                        );
-                        None
-                    })?;
-                let mut lp = path[..path.len() - 1].to_vec();
-                lp.push(Seg::Key(lk.into()));
-                match loop_node.str().and_then(simple_var) {
-                    Some(var) => self.var_names(var, loop_node.pos.line)?,
-                    None => self.pin_names(loop_node, &lp)?,
-                }
-            }
-            Some((_, Some(var))) => self.var_names(var, name_node.pos.line)?,
-            _ => self.pin_names(name_node, &np)?,
+        let pinned = match raw.as_deref().and_then(simple_var) {
+            Some(var) => self.indirect_names(task, var, name_node.pos.line, path)?,
+            None => self.pin_names(name_node, &np)?,
         };
         if pinned.is_empty() {
             return Some(pinned);
@@ -187,6 +262,40 @@ impl Planner<'_> {
         Some(pinned)
     }
 
+    /// Pinned names of a task whose package names are `{{ var }}` (at `line`): the items of its
+    /// loop when `var` is the loop variable, else the definitions of `var`. `args_path` is the
+    /// path of the module's arguments.
+    pub(super) fn indirect_names(
+        &mut self,
+        task: &Node,
+        var: &str,
+        line: usize,
+        args_path: &[Seg],
+    ) -> Option<Vec<String>> {
+        let lv = loop_var(task);
+        if var != lv {
+            return self.var_names(var, line);
+        }
+        let (lk, loop_node) = ["loop", "with_items"]
+            .iter()
+            .find_map(|k| task.get(k).map(|n| (*k, n)))
+            .or_else(|| {
+                self.refuse(
+                    line,
+                    format!(
+                        "`{{{{ {lv} }}}}` without loop/with_items; pinlock cannot see the packages"
+                    ),
+                );
+                None
+            })?;
+        let mut lp = args_path[..args_path.len() - 1].to_vec();
+        lp.push(Seg::Key(lk.into()));
+        match loop_node.str().and_then(simple_var) {
+            Some(var) => self.var_names(var, loop_node.pos.line),
+            None => self.pin_names(loop_node, &lp),
+        }
+    }
+
     /// Pinned names held by the definitions of variable `var` (collected across files).
     pub(super) fn var_names(&mut self, var: &str, line: usize) -> Option<Vec<String>> {
         if self.vars.unsafe_defs.contains(var) {
@@ -220,95 +329,5 @@ impl Planner<'_> {
                 None
             }
         }
-    }
-
-    /// Handles a free-form `name=x state=latest` argument string.
-    pub(super) fn free_form(&mut self, args: &Node, path: &[Seg]) -> Option<Vec<String>> {
-        let value = args.str()?;
-        let raw = &self.text[args.pos.start..args.pos.end];
-        if args.anchor != 0 {
-            self.refuse(args.pos.line, "free-form apt arguments carry a YAML anchor");
-            return None;
-        }
-        let tokens: Vec<&str> = value.split(' ').collect();
-        let mut out: Vec<String> = Vec::new();
-        let mut pinned = Vec::new();
-        let mut has = BTreeMap::new();
-        let mut state_latest = false;
-        let mut any_name = false;
-        for t in &tokens {
-            let (k, v) = t.split_once('=').unwrap_or((t, ""));
-            match k {
-                "deb" => return None,
-                "state" if SKIP_STATES.contains(&v) => return None,
-                _ => {}
-            }
-        }
-        if value.contains(['"', '\'']) || is_jinja(value) || raw.contains('\n') {
-            if tokens.iter().any(|t| {
-                let (k, _) = t.split_once('=').unwrap_or((t, ""));
-                NAME_KEYS.contains(&k)
-            }) {
-                self.refuse(
-                    args.pos.line,
-                    "free-form apt arguments with quotes, Jinja or line breaks; pinlock will not rewrite them (use the block form)",
-                );
-            }
-            return None;
-        }
-        for t in &tokens {
-            let (k, v) = match t.split_once('=') {
-                Some(kv) => kv,
-                None => {
-                    out.push(t.to_string());
-                    continue;
-                }
-            };
-            if NAME_KEYS.contains(&k) {
-                any_name = true;
-                let (new, p) = rewrite_name_list(v, self.versions);
-                pinned.extend(p);
-                out.push(format!("{k}={new}"));
-            } else if k == "state" && v == "latest" {
-                state_latest = true;
-                out.push(format!("{k}={v}"));
-            } else {
-                if k == "allow_downgrade" || k == "allow_change_held_packages" {
-                    has.insert(k.to_string(), out.len());
-                }
-                out.push(t.to_string());
-            }
-        }
-        if !any_name || pinned.is_empty() {
-            return Some(Vec::new());
-        }
-        if out.iter().any(|t| t.contains(' ')) {
-            self.refuse(
-                args.pos.line,
-                "free-form apt arguments cannot hold per-host versions; use the block form or --target",
-            );
-            return None;
-        }
-        if state_latest {
-            for o in out.iter_mut() {
-                if o == "state=latest" {
-                    *o = "state=present".into();
-                }
-            }
-        }
-        for key in ["allow_downgrade", "allow_change_held_packages"] {
-            match has.get(key) {
-                Some(&i) => out[i] = format!("{key}=true"),
-                None => out.push(format!("{key}=true")),
-            }
-        }
-        let new = out.join(" ");
-        self.set_scalar(
-            args,
-            path,
-            new,
-            format!("pin {} (free-form arguments)", pinned.join(", ")),
-        );
-        Some(pinned)
     }
 }

@@ -7,26 +7,34 @@ use super::*;
 /// Uses by tasks for another OS family (a `when` on RedHat, a `setup-RedHat.yml`) are recorded
 /// in [`VarInfo::foreign_uses`].
 pub(crate) fn collect_var_refs(path: &Path, docs: &[Node], out: &mut VarInfo) {
-    fn walk_tasks(list: &Node, foreign: bool, out: &mut VarInfo) {
+    fn walk_tasks(path: &Path, list: &Node, foreign: bool, out: &mut VarInfo) {
         for task in list.items() {
             let foreign = foreign || foreign_when(task);
             for key in ["block", "rescue", "always"] {
                 if let Some(sub) = task.get(key) {
-                    walk_tasks(sub, foreign, out);
+                    walk_tasks(path, sub, foreign, out);
                 }
             }
-            let Some((_, args)) = task
+            let Some((mk, args)) = task
                 .entries()
                 .iter()
                 .find(|(k, _)| k.str().is_some_and(|k| APT_MODULES.contains(&k)))
             else {
                 continue;
             };
-            let name = args
-                .entries()
-                .iter()
-                .find(|(k, _)| k.str().is_some_and(|k| NAME_KEYS.contains(&k)))
-                .and_then(|(_, v)| v.str());
+            // a generic `package` task that also runs on RedHat: its variables are foreign's
+            let foreign = foreign || cross_platform(path, mk.str().unwrap_or_default(), task, out);
+            // a mapping's first name key, or a free-form string's (`name={{ pkgs }}`)
+            let name = match &args.kind {
+                Kind::Scalar(..) => NAME_KEYS.iter().find_map(|k| free_form::arg_value(args, k)),
+                _ => args
+                    .entries()
+                    .iter()
+                    .find(|(k, _)| k.str().is_some_and(|k| NAME_KEYS.contains(&k)))
+                    .and_then(|(_, v)| v.str())
+                    .map(str::to_string),
+            };
+            let name = name.as_deref();
             let lv = loop_var(task);
             let var = match name.and_then(simple_var) {
                 Some(v) if v == lv => ["loop", "with_items"]
@@ -44,8 +52,11 @@ pub(crate) fn collect_var_refs(path: &Path, docs: &[Node], out: &mut VarInfo) {
             }
             // Removals and `deb:` installs are never pinned (see `block_args`), so the variables
             // they name must not be rewritten for them (nor for an install that shares them).
-            let state = args.get("state").and_then(Node::str);
-            if args.get("deb").is_some() || state.is_some_and(|s| SKIP_STATES.contains(&s)) {
+            let state = free_form::arg_value(args, "state");
+            let state = state.as_deref();
+            if free_form::arg_value(args, "deb").is_some()
+                || state.is_some_and(|s| SKIP_STATES.contains(&s))
+            {
                 if let Some(v) = var {
                     out.not_pinned_uses.insert(v.to_string());
                 }
@@ -70,12 +81,12 @@ pub(crate) fn collect_var_refs(path: &Path, docs: &[Node], out: &mut VarInfo) {
                 for play in items {
                     for key in TASK_LIST_KEYS {
                         if let Some(l) = play.get(key) {
-                            walk_tasks(l, foreign_file(path), out);
+                            walk_tasks(path, l, foreign_file(path), out);
                         }
                     }
                 }
             } else {
-                walk_tasks(doc, foreign_file(path), out);
+                walk_tasks(path, doc, foreign_file(path), out);
             }
         }
     }
