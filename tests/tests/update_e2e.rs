@@ -1192,3 +1192,24 @@ fn ci_examples_have_the_keys_their_runners_require_and_use_update_safely() {
         stderr(&out)
     );
 }
+
+/// `update` re-pins the playbooks as `pin` does, `exclude:` included: an excluded file (a
+/// molecule-like test playbook under `tests/`) keeps its `state: latest`, byte for byte.
+#[test]
+fn update_skips_the_manifests_excluded_files_as_pin_does() {
+    let Some(p) = Project::new(
+        "sources:\n  - \"deb [arch=amd64 signed-by=keys/test.asc] {URL} buster stable\"\npackages:\n  docker-ce: \"*\"\n  containerd.io: \"*\"\nplaybooks: [site.yml, tests]\nexclude: [\"tests/**\"]\n",
+    ) else {
+        return;
+    };
+    std::fs::create_dir_all(p.path().join("tests")).unwrap();
+    std::fs::write(p.path().join("tests/converge.yml"), PLAYBOOK).unwrap();
+    let out = p.run(&["update", "docker-ce"]);
+    assert_eq!(out.status.code(), Some(10), "{}", stderr(&out));
+    let play = std::fs::read_to_string(p.path().join("site.yml")).unwrap();
+    assert!(play.contains(&format!("docker-ce={NEW_DOCKER}")), "{play}");
+    assert_eq!(
+        std::fs::read_to_string(p.path().join("tests/converge.yml")).unwrap(),
+        PLAYBOOK
+    );
+}

@@ -91,13 +91,8 @@ pub fn run(g: &Global, args: UpdateArgs, out: &Reporter) -> anyhow::Result<ExitC
     // committed together with the lockfile, only when there is a proposal: a run that proposes
     // nothing leaves the lockfile and the playbooks alone.
     let rewritten = if changed {
-        let repinned = playbooks::repin(
-            &proposal.lockfile,
-            &manifest.dir,
-            &manifest.playbooks,
-            &manifest.project,
-        )
-        .context("cannot re-pin the playbooks")?;
+        let repinned = playbooks::repin(&proposal.lockfile, &manifest)
+            .context("cannot re-pin the playbooks")?;
         for w in &repinned.warnings {
             out.warn(w);
         }

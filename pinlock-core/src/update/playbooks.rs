@@ -1,11 +1,12 @@
 //! Re-pinning the manifest's `playbooks:` to a new lockfile, with the `pinlock pin` engine
 //! ([`crate::ansible`]), so an update is one consistent change of lockfile and playbooks.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::ansible::project::{pin_project, ProjectLayout};
 use crate::ansible::{PinError, PinWarning};
 use crate::lockfile::Lockfile;
+use crate::manifest::Manifest;
 
 /// A file the update rewrites.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,28 +26,22 @@ pub struct Repinned {
     pub warnings: Vec<PinWarning>,
 }
 
-/// Re-pins the files and directories `playbooks` (relative to `manifest_dir`) to `lock`, as
-/// `pinlock pin` does with its defaults ([`crate::ansible::project::pin_project`]): the per-host
-/// versions file `group_vars/all/pinlock.yml` (several targets) and the host enforcement files
-/// under `pinlock/` next to the manifest are part of the result. Nothing is written.
-/// Returns no files when `playbooks` is empty.
-/// `project` is the manifest's `project:` (it names the apt preferences file on the hosts).
-pub fn repin(
-    lock: &Lockfile,
-    manifest_dir: &Path,
-    playbooks: &[PathBuf],
-    project: &str,
-) -> Result<Repinned, PinError> {
-    if playbooks.is_empty() {
+/// Re-pins the manifest's `playbooks:` (files and directories relative to its directory) to
+/// `lock`, as `pinlock pin` does with its defaults ([`crate::ansible::project::pin_project`]):
+/// the per-host versions file `group_vars/all/pinlock.yml` (several targets) and the host
+/// enforcement files under `pinlock/` next to the manifest are part of the result, and the
+/// manifest's `exclude:` globs are skipped as `pin` skips them. Nothing is written. Returns no
+/// files when `playbooks:` is empty. The manifest's `project:` names the apt preferences file
+/// on the hosts.
+pub fn repin(lock: &Lockfile, manifest: &Manifest) -> Result<Repinned, PinError> {
+    if manifest.playbooks.is_empty() {
         return Ok(Repinned::default());
     }
-    let paths: Vec<PathBuf> = playbooks.iter().map(|p| manifest_dir.join(p)).collect();
-    let plan = pin_project(
-        &paths,
-        lock,
-        None,
-        &ProjectLayout::beside_manifest(manifest_dir, project),
-    )?;
+    let dir = &manifest.dir;
+    let paths: Vec<PathBuf> = manifest.playbooks.iter().map(|p| dir.join(p)).collect();
+    let mut layout = ProjectLayout::beside_manifest(dir, &manifest.project);
+    layout.exclude.globs = manifest.exclude.clone();
+    let plan = pin_project(&paths, lock, None, &layout)?;
     let mut files: Vec<RewrittenFile> = plan
         .changes
         .into_iter()
