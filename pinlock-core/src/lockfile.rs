@@ -27,9 +27,10 @@ pub struct Lockfile {
     pub sources: Vec<LockedSource>,
     /// Per target (`<release>/<arch>`).
     pub targets: BTreeMap<String, LockedTarget>,
-    /// When pinlock first saw each version of a package: package → version → the RFC 2822
-    /// Release `Date` of the first snapshot that served it. Kept for update policies
-    /// (`min-age`) and `pinlock outdated`; optional, so older lockfiles read unchanged.
+    /// Legacy: first-seen dates (package → version → the RFC 2822 Release `Date` of the first
+    /// snapshot that served it) as lockfiles before `pinlock.seen.yml` kept them. Read as a
+    /// fallback by `update::seen::merged` and dropped the next time `update` rewrites
+    /// the lockfile; new dates go to the seen file. Optional, so older lockfiles read unchanged.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub first_seen: BTreeMap<String, BTreeMap<String, String>>,
 }
