@@ -39,6 +39,7 @@ Exit codes:
   10 update made a proposal
 
 Environment:
+  PINLOCK_MANIFEST   the manifest (same as -m) [default: pinlock.yml here or in a parent directory]
   PINLOCK_CACHE_DIR  cache directory (same as --cache-dir)
   NO_COLOR           set to anything to turn colour off (unless --color always)
   RUST_LOG           RUST_LOG=debug is -v, RUST_LOG=trace is -vv (detail lines on stderr)";
@@ -171,8 +172,8 @@ pub struct VersionsArgs {
         conflicts_with = "manifest"
     )]
     pub sources: Vec<String>,
-    /// Take the sources from this manifest [default: pinlock.yml when it exists and no --source
-    /// is given].
+    /// Take the sources from this manifest [default without --source: $PINLOCK_MANIFEST, else
+    /// pinlock.yml in the current directory or the nearest parent, when there is one].
     #[arg(long, short = 'm', value_name = "FILE")]
     pub manifest: Option<PathBuf>,
     /// Print JSON on stdout (shape: docs/json.md).
@@ -183,8 +184,19 @@ pub struct VersionsArgs {
 /// `-m/--manifest` and `--lockfile`, shared by the commands that read both.
 #[derive(Debug, Args)]
 pub struct ProjectArgs {
-    /// The manifest (sources, packages, targets, `playbooks:`).
-    #[arg(long, short = 'm', default_value = "pinlock.yml", value_name = "FILE")]
+    /// The manifest (sources, packages, targets, `playbooks:`) [default: pinlock.yml in the
+    /// current directory or the nearest parent].
+    #[arg(
+        id = "manifest",
+        long = "manifest",
+        short = 'm',
+        env = "PINLOCK_MANIFEST",
+        value_name = "FILE"
+    )]
+    pub manifest_arg: Option<PathBuf>,
+    /// The manifest found ([`ProjectArgs::resolve`]): `-m`, `PINLOCK_MANIFEST`, else the search
+    /// upward from the current directory.
+    #[arg(skip)]
     pub manifest: PathBuf,
     /// The lockfile [default: pinlock.lock next to the manifest].
     #[arg(long, value_name = "FILE")]
@@ -192,6 +204,22 @@ pub struct ProjectArgs {
 }
 
 impl ProjectArgs {
+    /// Finds the manifest ([`pinlock_core::manifest::discover`]) into `self.manifest`. When
+    /// none is found and `required` is false, `self.manifest` is `pinlock.yml` (which does not
+    /// exist) and `Ok` is returned.
+    pub fn resolve(&mut self, required: bool) -> Result<(), pinlock_core::manifest::ManifestError> {
+        use pinlock_core::manifest::{discover, ManifestError, MANIFEST_NAME};
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        match discover(self.manifest_arg.as_deref(), &cwd) {
+            Ok(p) => self.manifest = p,
+            Err(ManifestError::NotFound { .. }) if !required => {
+                self.manifest = PathBuf::from(MANIFEST_NAME)
+            }
+            Err(e) => return Err(e),
+        }
+        Ok(())
+    }
+
     /// The lockfile path: `--lockfile`, else `pinlock.lock` in `manifest_dir`.
     pub fn lockfile_path(&self, manifest_dir: &std::path::Path) -> PathBuf {
         self.lockfile
@@ -221,7 +249,7 @@ pub struct LockArgs {
 #[derive(Debug, Args)]
 pub struct PinArgs {
     /// Playbooks, task files, role directories, group_vars/host_vars (directories are walked)
-    /// [default: the manifest's `playbooks:`, else the current directory].
+    /// [default: the manifest's `playbooks:`, else the manifest's directory].
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     #[command(flatten)]

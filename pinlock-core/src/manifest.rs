@@ -71,6 +71,18 @@ pub enum ManifestError {
         #[source]
         source: SourceError,
     },
+    /// No manifest was given and none was found by [`discover`].
+    #[error("could not find pinlock.yml in {} or any parent directory\nhint: run `pinlock init` to write one, or name it with `-m FILE` (or PINLOCK_MANIFEST=FILE)", start.display())]
+    NotFound {
+        /// The directory the search started from.
+        start: PathBuf,
+    },
+    /// The manifest named with `-m` or `PINLOCK_MANIFEST` does not exist.
+    #[error("manifest {} does not exist\nhint: check the path given with `-m` or PINLOCK_MANIFEST, or drop it to search the current and parent directories for pinlock.yml", path.display())]
+    Missing {
+        /// The path given.
+        path: PathBuf,
+    },
     /// Something else is invalid.
     #[error("{path}: {message}")]
     Invalid {
@@ -373,6 +385,56 @@ impl Manifest {
     }
 }
 
+/// The file name [`discover`] looks for.
+pub const MANIFEST_NAME: &str = "pinlock.yml";
+
+/// Finds the manifest the way cargo finds `Cargo.toml` (and uv `pyproject.toml`, git `.git`):
+/// `explicit` (from `-m` or `PINLOCK_MANIFEST`) when given, else `pinlock.yml` in `cwd` or the
+/// nearest parent directory. The path found is relative to `cwd` as a user would type it
+/// (`pinlock.yml`, `../pinlock.yml`, `../../pinlock.yml`), so the lockfile, playbooks and
+/// generated files, which are relative to the manifest's directory, print the same way from
+/// any subdirectory. An explicit path is returned as given.
+///
+/// `cwd` should be absolute (`std::env::current_dir()`): a relative one is searched only as
+/// far as its own components go.
+pub fn discover(explicit: Option<&Path>, cwd: &Path) -> Result<PathBuf, ManifestError> {
+    if let Some(p) = explicit {
+        return if p.is_file() {
+            Ok(p.to_path_buf())
+        } else {
+            Err(ManifestError::Missing {
+                path: p.to_path_buf(),
+            })
+        };
+    }
+    for (up, dir) in cwd.ancestors().enumerate() {
+        if dir.join(MANIFEST_NAME).is_file() {
+            let mut rel = PathBuf::new();
+            for _ in 0..up {
+                rel.push("..");
+            }
+            return Ok(rel.join(MANIFEST_NAME));
+        }
+    }
+    Err(ManifestError::NotFound {
+        start: cwd.to_path_buf(),
+    })
+}
+
+/// `path` as pinlock prints it, in messages and in `--json`: without `.` components, so
+/// `./pinlock.lock` and `pinlock.lock` print alike (`.` for the current directory itself).
+pub fn display_path(path: &Path) -> String {
+    let clean: PathBuf = path
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect();
+    if clean.as_os_str().is_empty() {
+        ".".to_string()
+    } else {
+        clean.display().to_string()
+    }
+}
+
 /// The release a suite feeds: the suite with `-updates`, `-security`, `-backports` or
 /// `-proposed` removed (`bookworm-security` → `bookworm`).
 pub fn release_of_suite(suite: &str) -> &str {
@@ -515,6 +577,54 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.starts_with("p.yml:"), "{e}");
+    }
+
+    #[test]
+    fn discover_searches_parent_directories() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        let deep = root.join("roles/docker/tasks");
+        std::fs::create_dir_all(&deep).unwrap();
+        // none anywhere up to the temp dir's parents (a stray /tmp/pinlock.yml aside)
+        if !root.ancestors().any(|d| d.join(MANIFEST_NAME).exists()) {
+            let e = discover(None, &deep).unwrap_err();
+            assert!(matches!(e, ManifestError::NotFound { .. }), "{e}");
+            assert!(e.to_string().contains("\nhint: run `pinlock init`"), "{e}");
+        }
+        std::fs::write(root.join(MANIFEST_NAME), "sources: []\n").unwrap();
+        assert_eq!(discover(None, root).unwrap(), Path::new("pinlock.yml"));
+        assert_eq!(
+            discover(None, &deep).unwrap(),
+            Path::new("../../../pinlock.yml")
+        );
+        // the nearest one wins
+        std::fs::write(root.join("roles").join(MANIFEST_NAME), "sources: []\n").unwrap();
+        assert_eq!(
+            discover(None, &deep).unwrap(),
+            Path::new("../../pinlock.yml")
+        );
+        // an explicit path is taken as given, and must exist
+        let other = root.join("ansible/pinlock.yml");
+        assert!(matches!(
+            discover(Some(&other), &deep).unwrap_err(),
+            ManifestError::Missing { .. }
+        ));
+        std::fs::create_dir_all(root.join("ansible")).unwrap();
+        std::fs::write(&other, "sources: []\n").unwrap();
+        assert_eq!(discover(Some(&other), &deep).unwrap(), other);
+    }
+
+    #[test]
+    fn display_path_drops_dot_components() {
+        assert_eq!(display_path(Path::new("./pinlock.lock")), "pinlock.lock");
+        assert_eq!(display_path(Path::new("pinlock.lock")), "pinlock.lock");
+        assert_eq!(display_path(Path::new("./a/./b.yml")), "a/b.yml");
+        assert_eq!(
+            display_path(Path::new("../pinlock.lock")),
+            "../pinlock.lock"
+        );
+        assert_eq!(display_path(Path::new(".")), ".");
+        assert_eq!(display_path(Path::new("/x/./y")), "/x/y");
     }
 
     #[test]
