@@ -222,9 +222,12 @@ impl ProjectArgs {
 
     /// The lockfile path: `--lockfile`, else `pinlock.lock` in `manifest_dir`.
     pub fn lockfile_path(&self, manifest_dir: &std::path::Path) -> PathBuf {
-        self.lockfile
-            .clone()
-            .unwrap_or_else(|| manifest_dir.join("pinlock.lock"))
+        self.lockfile.clone().unwrap_or_else(|| {
+            // `pinlock.lock`, not `./pinlock.lock`: one path convention in messages and JSON
+            PathBuf::from(pinlock_core::manifest::display_path(
+                &manifest_dir.join("pinlock.lock"),
+            ))
+        })
     }
 }
 
