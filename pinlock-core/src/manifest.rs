@@ -61,10 +61,12 @@ pub enum ManifestError {
         message: String,
     },
     /// A source entry is invalid.
-    #[error("{path}: sources[{index}]: {source}")]
+    #[error("{path}:{location}sources[{index}]: {source}")]
     Source {
         /// The file.
         path: PathBuf,
+        /// `line: ` of the entry when known, else ` `.
+        location: String,
         /// Index in `sources`.
         index: usize,
         /// Why.
@@ -191,6 +193,140 @@ fn line_of(text: &str, key: &str, needle: &str) -> Option<usize> {
     Some(start + found + 1)
 }
 
+/// The keys of a source in map form (`RawSourceMap`), for "did you mean".
+const SOURCE_MAP_KEYS: &[&str] = &[
+    "url",
+    "suites",
+    "components",
+    "architectures",
+    "signed-by",
+    "release",
+    "check-valid-until",
+    "enforce",
+];
+
+/// The top-level keys of the manifest (`Raw`), for "did you mean".
+const TOP_KEYS: &[&str] = &[
+    "sources",
+    "packages",
+    "recommends",
+    "waive",
+    "playbooks",
+    "update",
+    "project",
+];
+
+/// One block-style item of `sources:`: its 1-based line and, for the map form, its keys
+/// (line, column, key).
+struct SourceItem {
+    line: usize,
+    keys: Vec<(usize, usize, String)>,
+}
+
+/// The block-style items of the top-level `sources:` list of manifest `text` (empty for a
+/// flow-style list `sources: [...]`). Serde gives no position for one item of an untagged
+/// enum, so errors about an item find its line here.
+fn source_items(text: &str) -> Vec<SourceItem> {
+    let mut items: Vec<SourceItem> = Vec::new();
+    let mut in_sources = false;
+    let mut key_col = None;
+    for (i, line) in text.lines().enumerate() {
+        let code = line.split(" #").next().unwrap_or_default();
+        if code.trim().is_empty() || code.trim_start().starts_with('#') {
+            continue;
+        }
+        let indent = code.len() - code.trim_start().len();
+        let t = code.trim_start();
+        if indent == 0 && !t.starts_with('-') {
+            in_sources = t
+                .strip_prefix("sources:")
+                .is_some_and(|r| r.trim().is_empty());
+            continue;
+        }
+        if !in_sources {
+            continue;
+        }
+        let is_key = |s: &str| {
+            s.split_once(':').is_some_and(|(k, r)| {
+                !k.is_empty()
+                    && k.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+                    && (r.is_empty() || r.starts_with(' '))
+            })
+        };
+        let key_name = |s: &str| s.split(':').next().unwrap_or_default().to_string();
+        if let Some(rest) = t.strip_prefix("- ").or((t == "-").then_some("")) {
+            let col = indent + 2 + (rest.len() - rest.trim_start().len());
+            let rest = rest.trim_start();
+            let mut item = SourceItem {
+                line: i + 1,
+                keys: Vec::new(),
+            };
+            key_col = None;
+            if is_key(rest) {
+                item.keys.push((i + 1, col + 1, key_name(rest)));
+                key_col = Some(col);
+            }
+            items.push(item);
+        } else if let Some(item) = items.last_mut() {
+            // the first key of an item given as `-` alone on its line sets the column
+            let col = *key_col.get_or_insert(indent);
+            if indent == col && is_key(t) {
+                item.keys.push((i + 1, col + 1, key_name(t)));
+            }
+        }
+    }
+    items
+}
+
+/// The error for a source map with a key `RawSourceMap` does not have: file:line:column, and
+/// the closest known key.
+fn unknown_source_key(text: &str, path: &Path) -> Option<ManifestError> {
+    for (index, item) in source_items(text).iter().enumerate() {
+        for (line, col, key) in &item.keys {
+            if SOURCE_MAP_KEYS.contains(&key.as_str()) {
+                continue;
+            }
+            let near = crate::resolve::suggestions(key, SOURCE_MAP_KEYS.iter().copied());
+            let near = near
+                .first()
+                .cloned()
+                .or_else(|| (key == "signed_by").then(|| "signed-by".into()));
+            let hint = match near {
+                Some(n) => format!("did you mean `{n}`?"),
+                None => format!("a source map takes {}", SOURCE_MAP_KEYS.join(", ")),
+            };
+            return Some(ManifestError::Yaml {
+                path: path.to_path_buf(),
+                location: format!("{line}:{col}: "),
+                message: format!("sources[{index}]: unknown key `{key}`\nhint: {hint}"),
+            });
+        }
+    }
+    None
+}
+
+/// serde's message with a "did you mean" for an unknown top-level key, and words for the
+/// untagged source enum.
+fn friendly_serde_message(message: &str) -> String {
+    if message.contains("untagged enum RawSource") {
+        return format!("{}: a source is a line \"deb [signed-by=KEY] URL SUITE COMPONENT\" or a map with {}\nhint: check the entry's keys and their values", message.split(':').next().unwrap_or("sources"), SOURCE_MAP_KEYS.join(", "));
+    }
+    let unknown = message
+        .split_once("unknown field `")
+        .and_then(|(_, r)| r.split_once('`'))
+        .map(|(k, _)| k);
+    match unknown {
+        Some(key) if message.contains("expected one of `sources`") => {
+            match crate::resolve::suggestions(key, TOP_KEYS.iter().copied()).first() {
+                Some(n) => format!("{message}\nhint: did you mean `{n}`?"),
+                None => message.to_string(),
+            }
+        }
+        _ => message.to_string(),
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum RawConstraint {
@@ -259,18 +395,27 @@ impl Manifest {
             location: format!("{}:{}: ", e.line, e.col),
             message: e.message,
         })?;
-        let raw: Raw = serde_yaml::from_str(text).map_err(|e| ManifestError::Yaml {
-            path: path.to_path_buf(),
-            location: e
-                .location()
-                .map(|l| format!("{}:{}: ", l.line(), l.column()))
-                .unwrap_or_else(|| " ".into()),
-            message: e
+        let raw: Raw = serde_yaml::from_str(text).map_err(|e| {
+            let message = e
                 .to_string()
                 .split(" at line ")
                 .next()
                 .unwrap_or_default()
-                .to_string(),
+                .to_string();
+            // an untagged enum says only "data did not match": find the key serde could not
+            if message.contains("RawSource") {
+                if let Some(err) = unknown_source_key(text, path) {
+                    return err;
+                }
+            }
+            ManifestError::Yaml {
+                path: path.to_path_buf(),
+                location: e
+                    .location()
+                    .map(|l| format!("{}:{}: ", l.line(), l.column()))
+                    .unwrap_or_else(|| " ".into()),
+                message: friendly_serde_message(&message),
+            }
         })?;
         let dir = path
             .parent()
@@ -302,9 +447,13 @@ impl Manifest {
             return Err(invalid("`sources` is empty\nhint: add the repository line you have in sources.list, e.g. \"deb [signed-by=keys/docker.asc] https://download.docker.com/linux/debian bookworm stable\"".into()));
         }
         let mut sources = Vec::new();
+        let items = source_items(text);
         for (index, s) in raw.sources.into_iter().enumerate() {
             let wrap = |source| ManifestError::Source {
                 path: path.to_path_buf(),
+                location: items
+                    .get(index)
+                    .map_or_else(|| " ".into(), |i| format!("{}: ", i.line)),
                 index,
                 source,
             };

@@ -78,3 +78,113 @@ fn a_hand_edited_lockfile_is_refused_by_every_command_with_its_line() {
         }
     }
 }
+
+/// `pinlock lock` on the example with its manifest edited by `edit`: exit 2, no lockfile
+/// change, and stderr with the project directory and `port` redacted.
+fn lock_fails_with(edit: impl Fn(&str) -> String) -> String {
+    let (_tmp, dir) = example_copy();
+    let manifest = std::fs::read_to_string(dir.join("pinlock.yml")).unwrap();
+    let edited = edit(&manifest);
+    assert_ne!(edited, manifest, "the edit changed nothing");
+    std::fs::write(dir.join("pinlock.yml"), &edited).unwrap();
+    let before = snapshot_tree(&dir);
+    let run =
+        Pinlock::new()
+            .current_dir(&dir)
+            .run(&["lock", "--retries", "0", "--connect-timeout", "2"]);
+    run.expect_code(2);
+    assert_eq!(snapshot_tree(&dir), before, "lock wrote something");
+    let err = stable(&run, &dir);
+    // one message, a hint, and no misleading follow-up about packages
+    assert_eq!(err.matches("error: ").count(), 1, "{err}");
+    assert!(err.contains("\nhint: "), "{err}");
+    assert!(!err.contains("no package named"), "{err}");
+    assert!(!err.contains("os error"), "{err}");
+    err
+}
+
+const LINE: &str = "\"deb [arch=amd64,arm64 signed-by=keys/test-repo.asc] repo buster stable\"";
+
+#[test]
+fn missing_keyring_names_the_path_with_a_hint() {
+    let err = lock_fails_with(|m| m.replace("keys/test-repo.asc]", "keys/docker.asc]"));
+    assert!(
+        err.contains("keyring keys/docker.asc (signed-by) does not exist"),
+        "{err}"
+    );
+    insta::assert_snapshot!("missing_keyring", err);
+}
+
+#[test]
+fn unknown_source_keys_point_at_their_line_with_did_you_mean() {
+    let map =
+        "url: repo\n    suites: buster\n    components: stable\n    signed_by: keys/test-repo.asc";
+    let err = lock_fails_with(|m| m.replace(LINE, map));
+    assert!(
+        err.contains("pinlock.yml:11:5: sources[0]: unknown key `signed_by`"),
+        "{err}"
+    );
+    assert!(err.contains("hint: did you mean `signed-by`?"), "{err}");
+    insta::assert_snapshot!("unknown_key_signed_by", err);
+
+    let err = lock_fails_with(|m| m.replace("\"deb [", "\"dbe ["));
+    assert!(err.contains("pinlock.yml:8: sources[0]: "), "{err}");
+    assert!(err.contains("hint: did you mean `deb`?"), "{err}");
+    insta::assert_snapshot!("line_starts_with_dbe", err);
+
+    let err = lock_fails_with(|m| m.replace(" signed-by=", " sigend-by="));
+    assert!(err.contains("pinlock.yml:8: sources[0]: "), "{err}");
+    assert!(err.contains("hint: did you mean `signed-by`?"), "{err}");
+    insta::assert_snapshot!("unknown_option_sigend_by", err);
+
+    let err = lock_fails_with(|m| m.replace("\npackages:", "\npackage:"));
+    assert!(
+        err.contains("pinlock.yml:9:1: unknown field `package`"),
+        "{err}"
+    );
+    assert!(err.contains("hint: did you mean `packages`?"), "{err}");
+}
+
+#[test]
+fn component_and_architecture_typos_say_one_thing_with_did_you_mean() {
+    let err = lock_fails_with(|m| m.replace("repo buster stable", "repo buster stabel"));
+    assert_eq!(err.matches("stabel").count(), 1, "{err}");
+    assert!(err.contains("did you mean `stable`?"), "{err}");
+    insta::assert_snapshot!("component_typo", err);
+
+    let err = lock_fails_with(|m| m.replace("arch=amd64,arm64", "arch=amd64,amr64"));
+    assert!(
+        err.contains("did you mean `amd64`?") || err.contains("did you mean `arm64`?"),
+        "{err}"
+    );
+    insta::assert_snapshot!("architecture_typo", err);
+}
+
+#[test]
+fn suite_typo_gets_a_hint() {
+    let err = lock_fails_with(|m| m.replace("repo buster stable", "repo bustre stable"));
+    assert!(
+        err.contains("suite `bustre` is not in this repository"),
+        "{err}"
+    );
+    assert!(err.contains("hint: did you mean `buster`?"), "{err}");
+    insta::assert_snapshot!("suite_typo", err);
+}
+
+#[test]
+fn unreachable_host_gets_a_short_message() {
+    // a loopback port nothing listens on (bound, then released)
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}/debian");
+    let err = lock_fails_with(|m| m.replace("] repo buster", &format!("] {url} buster")));
+    let err = err.replace(&port.to_string(), "[PORT]");
+    assert!(err.contains("cannot connect: connection refused"), "{err}");
+    for internal in ["client error", "tcp connect error", "(Connect)"] {
+        assert!(!err.contains(internal), "{err}");
+    }
+    insta::assert_snapshot!("unreachable_host", err);
+}
