@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(
     name = "pinlock",
+    bin_name = "pinlock",
     version,
     propagate_version = true,
     max_term_width = 100,
@@ -18,8 +19,9 @@ use clap::{Args, Parser, Subcommand};
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
+    /// `None`: `pinlock` alone prints the help and exits 0, as `cargo` alone does.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 /// Shown after `pinlock --help`: the workflow, exit codes and environment.
@@ -32,9 +34,14 @@ Examples:
   pinlock update docker-ce          # propose an upgrade on purpose
   pinlock help lock                 # more about one command
 
+Check modes (CI, pre-commit): --check on every command that checks (lock --check is
+lock --locked, outdated --check is outdated --exit-code): change nothing, exit 1 on a
+difference. -q hides status lines and warnings, never errors: a failed check still prints its
+`error:` summary, as cargo does.
+
 Exit codes:
-  0  success
-  1  a check found a difference (pin --check, lock --locked, outdated --exit-code)
+  0  success (and `pinlock` alone, which prints this help, as cargo does)
+  1  a check found a difference (pin --check, lock --check/--locked, outdated --check/--exit-code)
   2  an error (the message ends with `hint:` lines on how to fix it)
   10 update made a proposal
 
@@ -48,14 +55,14 @@ Environment:
 #[derive(Debug, Args, Clone)]
 #[command(next_help_heading = "Global options")]
 pub struct Global {
-    /// Print less: no status lines.
+    /// Print less: no status lines, no warnings (errors are always printed).
     #[arg(short, long, global = true)]
     pub quiet: bool,
     /// Print more: -v shows each download, -vv each parsed index (also RUST_LOG=debug/trace).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// Read only the cache, never the network.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, conflicts_with = "no_cache")]
     pub offline: bool,
     /// Cache directory [default: $XDG_CACHE_HOME/pinlock or ~/.cache/pinlock].
     #[arg(long, global = true, env = "PINLOCK_CACHE_DIR", value_name = "DIR")]
@@ -97,7 +104,7 @@ pub enum Command {
     Versions(VersionsArgs),
     /// Resolve the manifest (pinlock.yml) into the lockfile (pinlock.lock).
     #[command(
-        after_help = "Examples:\n  pinlock lock                 # write pinlock.lock from pinlock.yml\n  pinlock lock --locked        # CI: fail if pinlock.lock is out of date\n  pinlock lock --offline       # resolve from the cache only\n  pinlock lock --json          # what was locked, changed and left unresolved"
+        after_help = "Examples:\n  pinlock lock                 # write pinlock.lock from pinlock.yml\n  pinlock lock --check         # CI: fail if pinlock.lock is out of date (same as --locked)\n  pinlock lock --offline       # resolve from the cache only\n  pinlock lock --json          # what was locked, changed and left unresolved"
     )]
     Lock(LockArgs),
     /// Enforce the lockfile on every host the plays reach (generated pinlock/enforce.yml and
@@ -115,7 +122,7 @@ pub enum Command {
     Init(InitArgs),
     /// Show locked packages with newer versions: allowed by the manifest, and overall.
     #[command(
-        after_help = "Exit codes: 0 listed (also when outdated); with --exit-code, 1 when something is outdated; 2 error.\n\nExamples:\n  pinlock outdated\n  pinlock outdated --json --exit-code"
+        after_help = "Exit codes: 0 listed (also when outdated); with --check (or --exit-code), 1 when something is outdated; 2 error.\n\nExamples:\n  pinlock outdated\n  pinlock outdated --json --check   # exit 1 when something is outdated (same as --exit-code)"
     )]
     Outdated(OutdatedArgs),
     /// Propose upgrades: move packages to the newest allowed versions, write the lockfile or a
@@ -235,8 +242,8 @@ impl ProjectArgs {
 pub struct LockArgs {
     #[command(flatten)]
     pub project: ProjectArgs,
-    /// Fail (exit 1) instead of writing when the lockfile would change.
-    #[arg(long)]
+    /// Change nothing; exit 1 when the lockfile would change.
+    #[arg(long, visible_alias = "check")]
     pub locked: bool,
     /// Accept a source whose Release Date is older than the lockfile's.
     #[arg(long)]
@@ -260,8 +267,8 @@ pub struct PinArgs {
     /// Change nothing; exit 1 if anything would change or an install is not enforced.
     #[arg(long)]
     pub check: bool,
-    /// Print a unified diff of the changes.
-    #[arg(long)]
+    /// Print a unified diff of the changes (not with --json: both print on stdout).
+    #[arg(long, conflicts_with = "json")]
     pub diff: bool,
     /// Write literal versions of this target (RELEASE/ARCH) even when the lockfile has several.
     #[arg(long, value_name = "RELEASE/ARCH")]
@@ -303,7 +310,7 @@ pub struct OutdatedArgs {
     #[arg(long)]
     pub json: bool,
     /// Exit 1 when something is outdated.
-    #[arg(long)]
+    #[arg(long, visible_alias = "check")]
     pub exit_code: bool,
     /// The current time in seconds since the epoch (for tests and reproducible reports).
     #[arg(long, env = "PINLOCK_NOW", hide = true, value_name = "SECS")]

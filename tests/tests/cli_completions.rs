@@ -93,7 +93,7 @@ fn man_pages_are_written_per_command() {
         assert!(text.contains(".TH"), "{cmd}.1 is not a man page");
     }
     let lock = std::fs::read_to_string(dir.join("pinlock-lock.1")).unwrap();
-    assert!(lock.contains("pinlock lock \\-\\-locked"), "{lock}");
+    assert!(lock.contains("pinlock lock \\-\\-check"), "{lock}");
     if !require_tool("man") {
         return;
     }

@@ -188,3 +188,91 @@ fn unreachable_host_gets_a_short_message() {
     }
     insta::assert_snapshot!("unreachable_host", err);
 }
+
+#[test]
+fn conflicting_flags_are_refused_before_any_work() {
+    // an empty directory: any work would fail on the missing manifest first
+    let tmp = tempfile::tempdir().unwrap();
+    let p = Pinlock::new().current_dir(tmp.path());
+    for args in [
+        &["pin", "--json", "--diff"][..],
+        &["pin", "--diff", "--json", "--check"],
+        &["lock", "--offline", "--no-cache"],
+    ] {
+        let run = p.run(args);
+        run.expect_code(2);
+        assert!(run.stdout.is_empty(), "{args:?} printed: {}", run.stdout);
+        assert!(
+            run.stderr.contains("cannot be used with"),
+            "{args:?}: {}",
+            run.stderr
+        );
+        assert!(
+            !run.stderr.contains("pinlock.yml"),
+            "{args:?} did work before refusing: {}",
+            run.stderr
+        );
+    }
+}
+
+/// `cargo` alone prints its help on stdout and exits 0; so does `pinlock`.
+#[test]
+fn pinlock_alone_prints_help_and_exits_0_like_cargo() {
+    let p = Pinlock::new();
+    let alone = p.run::<&str>(&[]);
+    alone.success();
+    let help = p.run(&["--help"]);
+    help.success();
+    assert_eq!(alone.stdout, help.stdout);
+    assert!(alone.stdout.contains("Usage: pinlock"), "{}", alone.stdout);
+    assert!(alone.stderr.is_empty(), "{}", alone.stderr);
+}
+
+/// `--check` is the check mode of every command that has one; `lock --locked` and `outdated
+/// --exit-code` stay as the same flags.
+#[test]
+fn check_is_an_alias_of_locked_and_exit_code() {
+    let (_tmp, dir) = example_copy();
+    let p = Pinlock::new().current_dir(&dir);
+    p.run(&["lock", "--check"]).success();
+    p.run(&["lock", "--locked"]).success();
+    // the example's constraint holds docker-ce back: outdated
+    p.run(&["outdated", "--check"]).expect_code(1);
+    p.run(&["outdated", "--exit-code"]).expect_code(1);
+    p.run(&["outdated"]).success();
+    let manifest = std::fs::read_to_string(dir.join("pinlock.yml")).unwrap();
+    std::fs::write(
+        dir.join("pinlock.yml"),
+        manifest.replace("docker-ce: \"^20.10\"", "docker-ce: \"^23\""),
+    )
+    .unwrap();
+    let check = p.run(&["lock", "--check"]);
+    check.expect_code(1);
+    let locked = p.run(&["lock", "--locked"]);
+    locked.expect_code(1);
+    assert_eq!(check.stderr, locked.stderr);
+    let help = p.run(&["help", "lock"]).stdout;
+    assert!(help.contains("[alias: --check]"), "{help}");
+}
+
+/// cargo's `-q` hides status lines and warnings, never errors: a failed `pin --check -q` still
+/// prints its `error:` summary (and nothing else).
+#[test]
+fn quiet_keeps_the_error_of_a_failed_check() {
+    let (_tmp, dir) = example_copy();
+    let p = Pinlock::new().current_dir(&dir);
+    let loud = p.run(&["pin", "--check"]);
+    loud.expect_code(1);
+    assert!(loud.stderr.contains("warning: "), "{}", loud.stderr);
+    let quiet = p.run(&["-q", "pin", "--check"]);
+    quiet.expect_code(1);
+    assert!(
+        quiet.stderr.starts_with("error: ") && quiet.stderr.contains("out of date"),
+        "{}",
+        quiet.stderr
+    );
+    assert!(!quiet.stderr.contains("warning: "), "{}", quiet.stderr);
+    let quiet_ok = p.run(&["-q", "lock", "--check"]);
+    quiet_ok.success();
+    assert!(quiet_ok.stderr.is_empty(), "{}", quiet_ok.stderr);
+}

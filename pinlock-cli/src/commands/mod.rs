@@ -22,16 +22,22 @@ use crate::cli::{Cli, Command, Global};
 use crate::report::Reporter;
 
 /// Runs the parsed command line. Returns the exit code for success and "check failed".
-pub fn run(mut cli: Cli, out: &Reporter) -> anyhow::Result<ExitCode> {
+pub fn run(cli: Cli, out: &Reporter) -> anyhow::Result<ExitCode> {
+    // `pinlock` alone: the help on stdout and exit 0, as `cargo` alone does
+    let Some(mut command) = cli.command else {
+        use clap::CommandFactory;
+        Cli::command().print_help()?;
+        return Ok(ExitCode::SUCCESS);
+    };
     // the manifest is found before any work, as cargo finds Cargo.toml (`pin` runs without one)
-    match &mut cli.command {
+    match &mut command {
         Command::Lock(a) => a.project.resolve(true)?,
         Command::Outdated(a) => a.project.resolve(true)?,
         Command::Update(a) => a.project.resolve(true)?,
         Command::Pin(a) => a.project.resolve(false)?,
         _ => {}
     }
-    match cli.command {
+    match command {
         Command::Versions(args) => versions::run(&cli.global, args, out),
         Command::Lock(args) => lock::run(&cli.global, args, out),
         Command::Outdated(args) => outdated::run(&cli.global, args, out),

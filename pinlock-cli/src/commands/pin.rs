@@ -17,9 +17,6 @@ use crate::cli::{Global, PinArgs};
 use crate::report::Reporter;
 
 pub fn run(_g: &Global, args: PinArgs, out: &Reporter) -> anyhow::Result<ExitCode> {
-    if args.json && args.diff {
-        anyhow::bail!("--json and --diff both print on stdout\nhint: pass only one of them");
-    }
     let manifest = if args.project.manifest.exists() {
         Some(Manifest::load(&args.project.manifest)?)
     } else {
