@@ -87,6 +87,12 @@ pub struct Global {
     pub color: ColorChoice,
 }
 
+/// `PINLOCK_NOW`: seconds since the epoch standing for the current time (tests, reproducible
+/// reports); `None` when unset or not a number.
+fn pinlock_now() -> Option<i64> {
+    std::env::var("PINLOCK_NOW").ok()?.trim().parse().ok()
+}
+
 /// `--color` values.
 #[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
 pub enum ColorChoice {
@@ -312,8 +318,10 @@ pub struct OutdatedArgs {
     /// Exit 1 when something is outdated.
     #[arg(long, visible_alias = "check")]
     pub exit_code: bool,
-    /// The current time in seconds since the epoch (for tests and reproducible reports).
-    #[arg(long, env = "PINLOCK_NOW", hide = true, value_name = "SECS")]
+    /// The current time in seconds since the epoch, from `PINLOCK_NOW` (for tests and
+    /// reproducible reports). Not an option: completions and man pages show only what `--help`
+    /// shows, and clap's bash completions would list a hidden option.
+    #[arg(skip = pinlock_now())]
     pub now: Option<i64>,
 }
 
@@ -342,7 +350,9 @@ pub struct UpdateArgs {
     /// Accept a source whose Release Date is older than the lockfile's.
     #[arg(long)]
     pub allow_rollback: bool,
-    /// The current time in seconds since the epoch (for tests and reproducible reports).
-    #[arg(long, env = "PINLOCK_NOW", hide = true, value_name = "SECS")]
+    /// The current time in seconds since the epoch, from `PINLOCK_NOW` (for tests and
+    /// reproducible reports). Not an option: completions and man pages show only what `--help`
+    /// shows, and clap's bash completions would list a hidden option.
+    #[arg(skip = pinlock_now())]
     pub now: Option<i64>,
 }
