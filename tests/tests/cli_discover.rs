@@ -119,6 +119,16 @@ fn manifest_in_a_subdirectory_is_named_with_m_or_the_environment() {
     }
     p.run(&["pin", "-m", "ansible/pinlock.yml"]).success();
     assert!(ansible.join("pinlock/enforce.yml").is_file());
+    let site = std::fs::read_to_string(ansible.join("site.yml")).unwrap();
+    assert!(
+        site.contains("import_tasks: pinlock/enforce.yml"),
+        "the import is relative to the playbook:\n{site}"
+    );
+    // the same files from the manifest's own directory, by the search (and `site.yml` given
+    // bare: its directory is the current one)
+    let inside = Pinlock::new().current_dir(&ansible);
+    inside.run(&["pin", "--check"]).success();
+    inside.run(&["pin", "--check", "site.yml"]).success();
     let check = p.run(&["pin", "--check", "--json", "-m", "ansible/pinlock.yml"]);
     check.success();
     assert_eq!(check.json()["lockfile"], "ansible/pinlock.lock");

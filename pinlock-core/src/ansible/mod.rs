@@ -516,7 +516,11 @@ pub fn pin_source(
 /// `to` relative to the directory of `file`, with `/` separators (as a play imports it).
 fn relative_import(file: &Path, to: &Path) -> String {
     let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-    let from = abs(file.parent().unwrap_or(Path::new(".")));
+    // `site.yml`'s parent is the empty path, which `absolute` refuses: the current directory
+    let from = abs(file
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new(".")));
     let to = abs(to);
     let norm = |p: &Path| -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
