@@ -62,7 +62,7 @@ pub struct Global {
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
     /// Read only the cache, never the network.
-    #[arg(long, global = true, conflicts_with = "no_cache")]
+    #[arg(long, global = true)]
     pub offline: bool,
     /// Cache directory [default: $XDG_CACHE_HOME/pinlock or ~/.cache/pinlock].
     #[arg(long, global = true, env = "PINLOCK_CACHE_DIR", value_name = "DIR")]

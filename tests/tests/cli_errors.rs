@@ -197,7 +197,6 @@ fn conflicting_flags_are_refused_before_any_work() {
     for args in [
         &["pin", "--json", "--diff"][..],
         &["pin", "--diff", "--json", "--check"],
-        &["lock", "--offline", "--no-cache"],
     ] {
         let run = p.run(args);
         run.expect_code(2);
