@@ -200,13 +200,13 @@ pub fn parse_one_line(line: &str) -> Result<Option<SourceSpec>, SourceError> {
         "deb" => {}
         "deb-src" => return Ok(None),
         other => {
-            let hint = if crate::resolve::suggestions(other, ["deb", "deb-src"].into_iter())
-                .is_empty()
-            {
-                "the line must start with `deb`".to_string()
-            } else {
-                format!("the line must start with `deb`, not `{other}`\nhint: did you mean `deb`?")
-            };
+            let hint =
+                if crate::resolve::suggestions(other, ["deb", "deb-src"].into_iter()).is_empty() {
+                    "the line must start with `deb`".to_string()
+                } else {
+                    // not the word itself: it may be a URL with credentials
+                    "the line must start with `deb`\nhint: did you mean `deb`?".to_string()
+                };
             return Err(fail(&hint));
         }
     }
