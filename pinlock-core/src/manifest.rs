@@ -764,6 +764,49 @@ mod tests {
     }
 
     #[test]
+    fn unknown_source_keys_have_line_column_and_did_you_mean() {
+        let e = |text: &str| {
+            Manifest::parse(text, Path::new("p.yml"))
+                .unwrap_err()
+                .to_string()
+        };
+        let line = "  - \"deb [arch=amd64] http://x.example/debian buster stable\"\n";
+        // the second source, a map: its unknown key's own line and column
+        let t = e(&format!(
+            "sources:\n{line}  - url: http://y.example/debian\n    suites: buster\n    components: main\n    signed_by: k.asc\n"
+        ));
+        assert!(
+            t.starts_with(
+                "p.yml:6:5: sources[1]: unknown key `signed_by`\nhint: did you mean `signed-by`?"
+            ),
+            "{t}"
+        );
+        // an item opened by `-` alone on its line
+        let t = e("sources:\n  -\n    url: http://y.example/debian\n    suites: buster\n    component: main\n");
+        assert!(
+            t.starts_with("p.yml:5:5: sources[0]: unknown key `component`"),
+            "{t}"
+        );
+        assert!(t.contains("did you mean `components`?"), "{t}");
+        // flow style has no lines to point at: a message that says what a source is
+        let t = e(
+            "sources: [{url: http://y.example/debian, suites: buster, components: main, dbe: 1}]\n",
+        );
+        assert!(t.starts_with("p.yml:1:"), "{t}");
+        assert!(t.contains("a source is a line"), "{t}");
+        assert!(t.contains("\nhint: "), "{t}");
+        // a one-line source's error carries its line
+        let t = e(&format!(
+            "sources:\n{line}  - \"deb [sigend-by=k.asc] http://x.example/debian buster stable\"\n"
+        ));
+        assert!(t.starts_with("p.yml:3: sources[1]: "), "{t}");
+        assert!(t.contains("did you mean `signed-by`?"), "{t}");
+        // a top-level key
+        let t = e(&format!("sources:\n{line}pakages: {{}}\n"));
+        assert!(t.contains("hint: did you mean `packages`?"), "{t}");
+    }
+
+    #[test]
     fn display_path_drops_dot_components() {
         assert_eq!(display_path(Path::new("./pinlock.lock")), "pinlock.lock");
         assert_eq!(display_path(Path::new("pinlock.lock")), "pinlock.lock");
