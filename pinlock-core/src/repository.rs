@@ -734,14 +734,47 @@ const KNOWN_SUITES: &[&str] = &[
 /// The hint of [`RepoError::SuiteNotFound`]: the closest known release name, checked also
 /// without a `-updates`/`-security`/`-backports` suffix.
 fn suite_hint(suite: &str) -> String {
-    let release = crate::manifest::release_of_suite(suite);
-    let tail = &suite[release.len()..];
-    match crate::resolve::suggestions(release, KNOWN_SUITES.iter().copied())
+    let mut release = crate::manifest::release_of_suite(suite);
+    let mut tail = suite[release.len()..].to_string();
+    // a misspelt suffix (`buster-updatse`): the closest of the four
+    if tail.is_empty() {
+        if let Some((r, t)) = suite.split_once('-') {
+            let near = crate::resolve::suggestions(
+                t,
+                ["updates", "security", "backports", "proposed"].into_iter(),
+            );
+            if let Some(n) = near.first() {
+                release = r;
+                tail = format!("-{n}");
+            }
+        }
+    }
+    let near_release = crate::resolve::suggestions(release, KNOWN_SUITES.iter().copied())
         .into_iter()
-        .find(|n| n != release)
-    {
+        .next()
+        .filter(|n| format!("{n}{tail}") != suite);
+    let near = near_release.or_else(|| {
+        (KNOWN_SUITES.contains(&release) && format!("{release}{tail}") != suite)
+            .then(|| release.to_string())
+    });
+    match near {
         Some(n) => format!("did you mean `{n}{tail}`? check the suite in the source line (the repository's dists/ directory names the suites it has)"),
         None => "check the suite in the source line (the repository's dists/ directory names the suites it has)".into(),
+    }
+}
+
+#[cfg(test)]
+mod suite_hint_tests {
+    #[test]
+    fn suggests_the_release_and_the_suffix() {
+        assert!(super::suite_hint("bustre").starts_with("did you mean `buster`?"));
+        assert!(
+            super::suite_hint("bookwrom-security").starts_with("did you mean `bookworm-security`?")
+        );
+        assert!(super::suite_hint("buster-updatse").starts_with("did you mean `buster-updates`?"));
+        assert!(super::suite_hint("zzzzzz").starts_with("check the suite"));
+        // a real name the repository lacks: no suggestion of itself
+        assert!(super::suite_hint("buster").starts_with("check the suite"));
     }
 }
 
