@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(
     name = "pinlock",
+    bin_name = "pinlock",
     version,
     propagate_version = true,
     max_term_width = 100,
@@ -18,8 +19,9 @@ use clap::{Args, Parser, Subcommand};
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
+    /// `None`: `pinlock` alone prints the help and exits 0, as `cargo` alone does.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 /// Shown after `pinlock --help`: the workflow, exit codes and environment.
@@ -32,13 +34,19 @@ Examples:
   pinlock update docker-ce          # propose an upgrade on purpose
   pinlock help lock                 # more about one command
 
+Check modes (CI, pre-commit): --check on every command that checks (lock --check is
+lock --locked, outdated --check is outdated --exit-code): change nothing, exit 1 on a
+difference. -q hides status lines and warnings, never errors: a failed check still prints its
+`error:` summary, as cargo does.
+
 Exit codes:
-  0  success
-  1  a check found a difference (pin --check, lock --locked, outdated --exit-code)
+  0  success (and `pinlock` alone, which prints this help, as cargo does)
+  1  a check found a difference (pin --check, lock --check/--locked, outdated --check/--exit-code)
   2  an error (the message ends with `hint:` lines on how to fix it)
   10 update made a proposal
 
 Environment:
+  PINLOCK_MANIFEST   the manifest (same as -m) [default: pinlock.yml here or in a parent directory]
   PINLOCK_CACHE_DIR  cache directory (same as --cache-dir)
   NO_COLOR           set to anything to turn colour off (unless --color always)
   RUST_LOG           RUST_LOG=debug is -v, RUST_LOG=trace is -vv (detail lines on stderr)";
@@ -47,7 +55,7 @@ Environment:
 #[derive(Debug, Args, Clone)]
 #[command(next_help_heading = "Global options")]
 pub struct Global {
-    /// Print less: no status lines.
+    /// Print less: no status lines, no warnings (errors are always printed).
     #[arg(short, long, global = true)]
     pub quiet: bool,
     /// Print more: -v shows each download, -vv each parsed index (also RUST_LOG=debug/trace).
@@ -79,6 +87,12 @@ pub struct Global {
     pub color: ColorChoice,
 }
 
+/// `PINLOCK_NOW`: seconds since the epoch standing for the current time (tests, reproducible
+/// reports); `None` when unset or not a number.
+fn pinlock_now() -> Option<i64> {
+    std::env::var("PINLOCK_NOW").ok()?.trim().parse().ok()
+}
+
 /// `--color` values.
 #[derive(Debug, Clone, Copy, clap::ValueEnum, PartialEq, Eq)]
 pub enum ColorChoice {
@@ -96,7 +110,7 @@ pub enum Command {
     Versions(VersionsArgs),
     /// Resolve the manifest (pinlock.yml) into the lockfile (pinlock.lock).
     #[command(
-        after_help = "Examples:\n  pinlock lock                 # write pinlock.lock from pinlock.yml\n  pinlock lock --locked        # CI: fail if pinlock.lock is out of date\n  pinlock lock --offline       # resolve from the cache only\n  pinlock lock --json          # what was locked, changed and left unresolved"
+        after_help = "Examples:\n  pinlock lock                 # write pinlock.lock from pinlock.yml\n  pinlock lock --check         # CI: fail if pinlock.lock is out of date (same as --locked)\n  pinlock lock --offline       # resolve from the cache only\n  pinlock lock --json          # what was locked, changed and left unresolved"
     )]
     Lock(LockArgs),
     /// Enforce the lockfile on every host the plays reach (generated pinlock/enforce.yml and
@@ -114,7 +128,7 @@ pub enum Command {
     Init(InitArgs),
     /// Show locked packages with newer versions: allowed by the manifest, and overall.
     #[command(
-        after_help = "Exit codes: 0 listed (also when outdated); with --exit-code, 1 when something is outdated; 2 error.\n\nExamples:\n  pinlock outdated\n  pinlock outdated --json --exit-code"
+        after_help = "Exit codes: 0 listed (also when outdated); with --check (or --exit-code), 1 when something is outdated; 2 error.\n\nExamples:\n  pinlock outdated\n  pinlock outdated --json --check   # exit 1 when something is outdated (same as --exit-code)"
     )]
     Outdated(OutdatedArgs),
     /// Propose upgrades: move packages to the newest allowed versions, write the lockfile or a
@@ -171,8 +185,8 @@ pub struct VersionsArgs {
         conflicts_with = "manifest"
     )]
     pub sources: Vec<String>,
-    /// Take the sources from this manifest [default: pinlock.yml when it exists and no --source
-    /// is given].
+    /// Take the sources from this manifest [default without --source: $PINLOCK_MANIFEST, else
+    /// pinlock.yml in the current directory or the nearest parent, when there is one].
     #[arg(long, short = 'm', value_name = "FILE")]
     pub manifest: Option<PathBuf>,
     /// Print JSON on stdout (shape: docs/json.md).
@@ -183,8 +197,19 @@ pub struct VersionsArgs {
 /// `-m/--manifest` and `--lockfile`, shared by the commands that read both.
 #[derive(Debug, Args)]
 pub struct ProjectArgs {
-    /// The manifest (sources, packages, targets, `playbooks:`).
-    #[arg(long, short = 'm', default_value = "pinlock.yml", value_name = "FILE")]
+    /// The manifest (sources, packages, targets, `playbooks:`) [default: pinlock.yml in the
+    /// current directory or the nearest parent].
+    #[arg(
+        id = "manifest",
+        long = "manifest",
+        short = 'm',
+        env = "PINLOCK_MANIFEST",
+        value_name = "FILE"
+    )]
+    pub manifest_arg: Option<PathBuf>,
+    /// The manifest found ([`ProjectArgs::resolve`]): `-m`, `PINLOCK_MANIFEST`, else the search
+    /// upward from the current directory.
+    #[arg(skip)]
     pub manifest: PathBuf,
     /// The lockfile [default: pinlock.lock next to the manifest].
     #[arg(long, value_name = "FILE")]
@@ -192,11 +217,30 @@ pub struct ProjectArgs {
 }
 
 impl ProjectArgs {
+    /// Finds the manifest ([`pinlock_core::manifest::discover`]) into `self.manifest`. When
+    /// none is found and `required` is false, `self.manifest` is `pinlock.yml` (which does not
+    /// exist) and `Ok` is returned.
+    pub fn resolve(&mut self, required: bool) -> Result<(), pinlock_core::manifest::ManifestError> {
+        use pinlock_core::manifest::{discover, ManifestError, MANIFEST_NAME};
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+        match discover(self.manifest_arg.as_deref(), &cwd) {
+            Ok(p) => self.manifest = p,
+            Err(ManifestError::NotFound { .. }) if !required => {
+                self.manifest = PathBuf::from(MANIFEST_NAME)
+            }
+            Err(e) => return Err(e),
+        }
+        Ok(())
+    }
+
     /// The lockfile path: `--lockfile`, else `pinlock.lock` in `manifest_dir`.
     pub fn lockfile_path(&self, manifest_dir: &std::path::Path) -> PathBuf {
-        self.lockfile
-            .clone()
-            .unwrap_or_else(|| manifest_dir.join("pinlock.lock"))
+        self.lockfile.clone().unwrap_or_else(|| {
+            // `pinlock.lock`, not `./pinlock.lock`: one path convention in messages and JSON
+            PathBuf::from(pinlock_core::manifest::display_path(
+                &manifest_dir.join("pinlock.lock"),
+            ))
+        })
     }
 }
 
@@ -204,8 +248,8 @@ impl ProjectArgs {
 pub struct LockArgs {
     #[command(flatten)]
     pub project: ProjectArgs,
-    /// Fail (exit 1) instead of writing when the lockfile would change.
-    #[arg(long)]
+    /// Change nothing; exit 1 when the lockfile would change.
+    #[arg(long, visible_alias = "check")]
     pub locked: bool,
     /// Accept a source whose Release Date is older than the lockfile's.
     #[arg(long)]
@@ -221,7 +265,7 @@ pub struct LockArgs {
 #[derive(Debug, Args)]
 pub struct PinArgs {
     /// Playbooks, task files, role directories, group_vars/host_vars (directories are walked)
-    /// [default: the manifest's `playbooks:`, else the current directory].
+    /// [default: the manifest's `playbooks:`, else the manifest's directory].
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
@@ -229,8 +273,8 @@ pub struct PinArgs {
     /// Change nothing; exit 1 if anything would change or an install is not enforced.
     #[arg(long)]
     pub check: bool,
-    /// Print a unified diff of the changes.
-    #[arg(long)]
+    /// Print a unified diff of the changes (not with --json: both print on stdout).
+    #[arg(long, conflicts_with = "json")]
     pub diff: bool,
     /// Write literal versions of this target (RELEASE/ARCH) even when the lockfile has several.
     #[arg(long, value_name = "RELEASE/ARCH")]
@@ -276,10 +320,12 @@ pub struct OutdatedArgs {
     #[arg(long)]
     pub json: bool,
     /// Exit 1 when something is outdated.
-    #[arg(long)]
+    #[arg(long, visible_alias = "check")]
     pub exit_code: bool,
-    /// The current time in seconds since the epoch (for tests and reproducible reports).
-    #[arg(long, env = "PINLOCK_NOW", hide = true, value_name = "SECS")]
+    /// The current time in seconds since the epoch, from `PINLOCK_NOW` (for tests and
+    /// reproducible reports). Not an option: completions and man pages show only what `--help`
+    /// shows, and clap's bash completions would list a hidden option.
+    #[arg(skip = pinlock_now())]
     pub now: Option<i64>,
 }
 
@@ -312,7 +358,9 @@ pub struct UpdateArgs {
     /// Accept a source whose Release Date is older than the lockfile's.
     #[arg(long)]
     pub allow_rollback: bool,
-    /// The current time in seconds since the epoch (for tests and reproducible reports).
-    #[arg(long, env = "PINLOCK_NOW", hide = true, value_name = "SECS")]
+    /// The current time in seconds since the epoch, from `PINLOCK_NOW` (for tests and
+    /// reproducible reports). Not an option: completions and man pages show only what `--help`
+    /// shows, and clap's bash completions would list a hidden option.
+    #[arg(skip = pinlock_now())]
     pub now: Option<i64>,
 }

@@ -31,7 +31,7 @@ pub enum FetchError {
         attempts: u32,
     },
     /// A network failure (connection refused or reset, timeout, TLS), after retries.
-    #[error("{url}: {reason} (after {attempts} attempt{s})", s = if *.attempts == 1 { "" } else { "s" })]
+    #[error("{url}: {reason} (after {attempts} attempt{s})\nhint: check the URL, the network and any proxy (https_proxy); with a filled cache, --offline reads it instead", s = if *.attempts == 1 { "" } else { "s" })]
     Network {
         /// The URL.
         url: String,
@@ -512,8 +512,47 @@ fn split_userinfo(url: &str) -> (String, Option<(String, String)>) {
     (url.to_string(), None)
 }
 
+/// A short description of a connection failure, in words (`connection refused`, `host name
+/// not found`), instead of the HTTP client's chain of internal errors. `None` when it is not
+/// one of the usual causes.
+fn describe_connect(e: &reqwest::Error) -> Option<String> {
+    let mut texts = Vec::new();
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind as K;
+            let words = match io.kind() {
+                K::ConnectionRefused => Some("connection refused"),
+                K::TimedOut => Some("connection timed out"),
+                K::ConnectionReset | K::ConnectionAborted => Some("connection reset"),
+                K::HostUnreachable | K::NetworkUnreachable => Some("host unreachable"),
+                K::AddrNotAvailable => Some("address not available"),
+                _ => None,
+            };
+            if let Some(w) = words {
+                return Some(format!("cannot connect: {w}"));
+            }
+        }
+        texts.push(s.to_string().to_lowercase());
+        src = s.source();
+    }
+    let all = texts.join(" ");
+    if all.contains("dns error") || all.contains("lookup address") {
+        Some("cannot connect: host name not found (DNS)".into())
+    } else if all.contains("certificate") || all.contains("tls") {
+        Some("cannot connect: TLS handshake failed (certificate not trusted?)".into())
+    } else {
+        None
+    }
+}
+
 /// A one-line description of a reqwest error without its URL (which could carry credentials).
 fn describe(e: &reqwest::Error) -> String {
+    if e.is_connect() && !e.is_timeout() {
+        if let Some(short) = describe_connect(e) {
+            return short;
+        }
+    }
     let mut msg = if e.is_timeout() {
         "timed out".to_string()
     } else if e.is_connect() {

@@ -130,11 +130,14 @@ pub enum LockfileError {
         #[source]
         source: std::io::Error,
     },
-    /// Not valid YAML or not the lockfile schema.
-    #[error("{path}: {message}\nhint: the lockfile is generated; delete it and run `pinlock lock` to write a fresh one")]
+    /// Not valid YAML, not the lockfile schema, or a value of the wrong kind (a version that is
+    /// not a Debian version), with the line when known.
+    #[error("{}:{location}{message}\nhint: the lockfile is written by `pinlock lock`, not by hand: restore the committed one with `git checkout -- {}` (it keeps the locked versions; deleting it would lose them)", path.display(), path.display())]
     Invalid {
         /// The file.
         path: PathBuf,
+        /// `line:column: `, `line: ` or ` `.
+        location: String,
         /// What is wrong.
         message: String,
     },
@@ -161,25 +164,73 @@ impl Lockfile {
 
     /// Parses lockfile text; `path` names it in errors.
     pub fn parse(text: &str, path: &Path) -> Result<Lockfile, LockfileError> {
-        let invalid = |message: String| LockfileError::Invalid {
+        let invalid = |location: String, message: String| LockfileError::Invalid {
             path: path.to_path_buf(),
+            location,
             message,
         };
+        // serde_yaml's message ends with " at line L column C": moved to the front
+        let from_serde = |e: serde_yaml::Error| {
+            let location = e
+                .location()
+                .map_or_else(|| " ".into(), |l| format!("{}:{}: ", l.line(), l.column()));
+            let text = e.to_string();
+            let message = text
+                .split(" at line ")
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            invalid(location, message)
+        };
         crate::yaml_guard::check(text)
-            .map_err(|e| invalid(format!("line {} column {}: {}", e.line, e.col, e.message)))?;
-        let value: serde_yaml::Value =
-            serde_yaml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+            .map_err(|e| invalid(format!("{}:{}: ", e.line, e.col), e.message))?;
+        let value: serde_yaml::Value = serde_yaml::from_str(text).map_err(from_serde)?;
         let found = value
             .get("version")
             .and_then(serde_yaml::Value::as_u64)
-            .ok_or_else(|| invalid("missing or invalid `version`".into()))?;
+            .ok_or_else(|| {
+                invalid(
+                    line_of(text, &["version"]).map_or_else(|| " ".into(), |l| format!("{l}: ")),
+                    "missing or invalid `version` (the lockfile format, 1)".into(),
+                )
+            })?;
         if found > LOCKFILE_VERSION {
             return Err(LockfileError::TooNew {
                 path: path.to_path_buf(),
                 found,
             });
         }
-        serde_yaml::from_value(value).map_err(|e| invalid(e.to_string()))
+        // from the text, not the value: type errors keep their line
+        let lock: Lockfile = serde_yaml::from_str(text).map_err(from_serde)?;
+        for (target, t) in &lock.targets {
+            for (name, p) in &t.packages {
+                if let Err(e) = crate::version::Version::parse(&p.version) {
+                    let line = line_of(text, &["targets", target, "packages", name, "version"]);
+                    return Err(invalid(
+                        line.map_or_else(|| " ".into(), |l| format!("{l}: ")),
+                        format!(
+                            "targets.{target}.packages.{name}.version: {:?} is not a Debian version ({})",
+                            p.version, e.kind
+                        ),
+                    ));
+                }
+            }
+        }
+        for (name, versions) in &lock.first_seen {
+            for version in versions.keys() {
+                if let Err(e) = crate::version::Version::parse(version) {
+                    let line = line_of(text, &["first-seen", name, version]);
+                    return Err(invalid(
+                        line.map_or_else(|| " ".into(), |l| format!("{l}: ")),
+                        format!(
+                            "first-seen.{name}: {version:?} is not a Debian version ({})",
+                            e.kind
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(lock)
     }
 
     /// Reads a lockfile; `Ok(None)` when it does not exist.
@@ -216,6 +267,30 @@ impl Lockfile {
     pub fn write(&self, path: &Path) -> std::io::Result<bool> {
         crate::fsutil::write_atomic(path, self.render().as_bytes())
     }
+}
+
+/// The 1-based line of the nested mapping key `keys[last]` in lockfile `text`: each key is
+/// searched from the line after the previous one (the lockfile is written in canonical block
+/// style, keys plain or quoted). `None` when a key is not found.
+fn line_of(text: &str, keys: &[&str]) -> Option<usize> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut from = 0;
+    let mut at = None;
+    for key in keys {
+        let is_key = |l: &&str| {
+            let t = l.trim_start();
+            [key.to_string(), format!("'{key}'"), format!("\"{key}\"")]
+                .iter()
+                .any(|k| {
+                    t.strip_prefix(k.as_str())
+                        .is_some_and(|r| r.starts_with(':'))
+                })
+        };
+        let i = from + lines.get(from..)?.iter().position(is_key)?;
+        at = Some(i + 1);
+        from = i + 1;
+    }
+    at
 }
 
 impl Default for Lockfile {
@@ -290,5 +365,69 @@ mod tests {
         assert!(e.to_string().contains("upgrade pinlock"));
         let e = Lockfile::parse("version: 1\nsources: []\n", Path::new("x.lock")).unwrap_err();
         assert!(e.to_string().contains("targets"), "{e}");
+    }
+
+    /// A hand-edited lockfile is refused with file:line and the safe hint (restore it with git,
+    /// never "delete it": that loses the locked versions).
+    #[test]
+    fn refuses_a_version_that_is_not_a_debian_version_with_its_line() {
+        let text = sample().render().replace(
+            "version: 5:23.0.1-1~debian.10~buster",
+            "version: not a version!",
+        );
+        assert!(text.contains("not a version!"));
+        let e = Lockfile::parse(&text, Path::new("pinlock.lock"))
+            .unwrap_err()
+            .to_string();
+        let line = text
+            .lines()
+            .position(|l| l.contains("not a version!"))
+            .unwrap()
+            + 1;
+        assert!(e.starts_with(&format!("pinlock.lock:{line}: ")), "{e}");
+        assert!(e.contains("git checkout -- pinlock.lock"), "{e}");
+        assert!(!e.contains("delete it and"), "{e}");
+        insta::assert_snapshot!("invalid_version", e);
+
+        // first-seen keys are versions too
+        let mut l = sample();
+        l.first_seen.insert(
+            "docker-ce".into(),
+            [(
+                "1.0 beta".to_string(),
+                "Fri, 10 Mar 2023 12:00:00 UTC".to_string(),
+            )]
+            .into(),
+        );
+        let text = l.render();
+        let e = Lockfile::parse(&text, Path::new("pinlock.lock"))
+            .unwrap_err()
+            .to_string();
+        let line = text.lines().position(|l| l.contains("1.0 beta")).unwrap() + 1;
+        assert!(
+            e.starts_with(&format!("pinlock.lock:{line}: first-seen.docker-ce: ")),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn refuses_a_field_of_the_wrong_type_with_its_line() {
+        let text = sample().render().replace("size: 22000000", "size: big");
+        let e = Lockfile::parse(&text, Path::new("pinlock.lock"))
+            .unwrap_err()
+            .to_string();
+        let line = text.lines().position(|l| l.contains("size: big")).unwrap() + 1;
+        assert!(e.starts_with(&format!("pinlock.lock:{line}:")), "{e}");
+        assert!(e.contains("size"), "{e}");
+        insta::assert_snapshot!("wrong_type", e);
+
+        let text = sample().render().replace("version: 1\n", "version: one\n");
+        let e = Lockfile::parse(&text, Path::new("pinlock.lock"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("pinlock.lock:2: missing or invalid `version`"),
+            "{e}"
+        );
     }
 }

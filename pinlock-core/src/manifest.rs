@@ -63,15 +63,29 @@ pub enum ManifestError {
         message: String,
     },
     /// A source entry is invalid.
-    #[error("{path}: sources[{index}]: {source}")]
+    #[error("{path}:{location}sources[{index}]: {source}")]
     Source {
         /// The file.
         path: PathBuf,
+        /// `line: ` of the entry when known, else ` `.
+        location: String,
         /// Index in `sources`.
         index: usize,
         /// Why.
         #[source]
         source: SourceError,
+    },
+    /// No manifest was given and none was found by [`discover`].
+    #[error("could not find pinlock.yml in {} or any parent directory\nhint: run `pinlock init` to write one, or name it with `-m FILE` (or PINLOCK_MANIFEST=FILE)", start.display())]
+    NotFound {
+        /// The directory the search started from.
+        start: PathBuf,
+    },
+    /// The manifest named with `-m` or `PINLOCK_MANIFEST` does not exist.
+    #[error("manifest {} does not exist\nhint: check the path given with `-m` or PINLOCK_MANIFEST, or drop it to search the current and parent directories for pinlock.yml", path.display())]
+    Missing {
+        /// The path given.
+        path: PathBuf,
     },
     /// Something else is invalid.
     #[error("{path}: {message}")]
@@ -188,6 +202,140 @@ fn line_of(text: &str, key: &str, needle: &str) -> Option<usize> {
     Some(start + found + 1)
 }
 
+/// The keys of a source in map form (`RawSourceMap`), for "did you mean".
+const SOURCE_MAP_KEYS: &[&str] = &[
+    "url",
+    "suites",
+    "components",
+    "architectures",
+    "signed-by",
+    "release",
+    "check-valid-until",
+    "enforce",
+];
+
+/// The top-level keys of the manifest (`Raw`), for "did you mean".
+const TOP_KEYS: &[&str] = &[
+    "sources",
+    "packages",
+    "recommends",
+    "waive",
+    "playbooks",
+    "update",
+    "project",
+];
+
+/// One block-style item of `sources:`: its 1-based line and, for the map form, its keys
+/// (line, column, key).
+struct SourceItem {
+    line: usize,
+    keys: Vec<(usize, usize, String)>,
+}
+
+/// The block-style items of the top-level `sources:` list of manifest `text` (empty for a
+/// flow-style list `sources: [...]`). Serde gives no position for one item of an untagged
+/// enum, so errors about an item find its line here.
+fn source_items(text: &str) -> Vec<SourceItem> {
+    let mut items: Vec<SourceItem> = Vec::new();
+    let mut in_sources = false;
+    let mut key_col = None;
+    for (i, line) in text.lines().enumerate() {
+        let code = line.split(" #").next().unwrap_or_default();
+        if code.trim().is_empty() || code.trim_start().starts_with('#') {
+            continue;
+        }
+        let indent = code.len() - code.trim_start().len();
+        let t = code.trim_start();
+        if indent == 0 && !t.starts_with('-') {
+            in_sources = t
+                .strip_prefix("sources:")
+                .is_some_and(|r| r.trim().is_empty());
+            continue;
+        }
+        if !in_sources {
+            continue;
+        }
+        let is_key = |s: &str| {
+            s.split_once(':').is_some_and(|(k, r)| {
+                !k.is_empty()
+                    && k.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+                    && (r.is_empty() || r.starts_with(' '))
+            })
+        };
+        let key_name = |s: &str| s.split(':').next().unwrap_or_default().to_string();
+        if let Some(rest) = t.strip_prefix("- ").or((t == "-").then_some("")) {
+            let col = indent + 2 + (rest.len() - rest.trim_start().len());
+            let rest = rest.trim_start();
+            let mut item = SourceItem {
+                line: i + 1,
+                keys: Vec::new(),
+            };
+            key_col = None;
+            if is_key(rest) {
+                item.keys.push((i + 1, col + 1, key_name(rest)));
+                key_col = Some(col);
+            }
+            items.push(item);
+        } else if let Some(item) = items.last_mut() {
+            // the first key of an item given as `-` alone on its line sets the column
+            let col = *key_col.get_or_insert(indent);
+            if indent == col && is_key(t) {
+                item.keys.push((i + 1, col + 1, key_name(t)));
+            }
+        }
+    }
+    items
+}
+
+/// The error for a source map with a key `RawSourceMap` does not have: file:line:column, and
+/// the closest known key.
+fn unknown_source_key(text: &str, path: &Path) -> Option<ManifestError> {
+    for (index, item) in source_items(text).iter().enumerate() {
+        for (line, col, key) in &item.keys {
+            if SOURCE_MAP_KEYS.contains(&key.as_str()) {
+                continue;
+            }
+            let near = crate::resolve::suggestions(key, SOURCE_MAP_KEYS.iter().copied());
+            let near = near
+                .first()
+                .cloned()
+                .or_else(|| (key == "signed_by").then(|| "signed-by".into()));
+            let hint = match near {
+                Some(n) => format!("did you mean `{n}`?"),
+                None => format!("a source map takes {}", SOURCE_MAP_KEYS.join(", ")),
+            };
+            return Some(ManifestError::Yaml {
+                path: path.to_path_buf(),
+                location: format!("{line}:{col}: "),
+                message: format!("sources[{index}]: unknown key `{key}`\nhint: {hint}"),
+            });
+        }
+    }
+    None
+}
+
+/// serde's message with a "did you mean" for an unknown top-level key, and words for the
+/// untagged source enum.
+fn friendly_serde_message(message: &str) -> String {
+    if message.contains("untagged enum RawSource") {
+        return format!("{}: a source is a line \"deb [signed-by=KEY] URL SUITE COMPONENT\" or a map with {}\nhint: check the entry's keys and their values", message.split(':').next().unwrap_or("sources"), SOURCE_MAP_KEYS.join(", "));
+    }
+    let unknown = message
+        .split_once("unknown field `")
+        .and_then(|(_, r)| r.split_once('`'))
+        .map(|(k, _)| k);
+    match unknown {
+        Some(key) if message.contains("expected one of `sources`") => {
+            match crate::resolve::suggestions(key, TOP_KEYS.iter().copied()).first() {
+                Some(n) => format!("{message}\nhint: did you mean `{n}`?"),
+                None => message.to_string(),
+            }
+        }
+        _ => message.to_string(),
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum RawConstraint {
@@ -258,18 +406,27 @@ impl Manifest {
             location: format!("{}:{}: ", e.line, e.col),
             message: e.message,
         })?;
-        let raw: Raw = serde_yaml::from_str(text).map_err(|e| ManifestError::Yaml {
-            path: path.to_path_buf(),
-            location: e
-                .location()
-                .map(|l| format!("{}:{}: ", l.line(), l.column()))
-                .unwrap_or_else(|| " ".into()),
-            message: e
+        let raw: Raw = serde_yaml::from_str(text).map_err(|e| {
+            let message = e
                 .to_string()
                 .split(" at line ")
                 .next()
                 .unwrap_or_default()
-                .to_string(),
+                .to_string();
+            // an untagged enum says only "data did not match": find the key serde could not
+            if message.contains("RawSource") {
+                if let Some(err) = unknown_source_key(text, path) {
+                    return err;
+                }
+            }
+            ManifestError::Yaml {
+                path: path.to_path_buf(),
+                location: e
+                    .location()
+                    .map(|l| format!("{}:{}: ", l.line(), l.column()))
+                    .unwrap_or_else(|| " ".into()),
+                message: friendly_serde_message(&message),
+            }
         })?;
         let dir = path
             .parent()
@@ -314,9 +471,13 @@ impl Manifest {
             return Err(invalid("`sources` is empty\nhint: add the repository line you have in sources.list, e.g. \"deb [signed-by=keys/docker.asc] https://download.docker.com/linux/debian bookworm stable\"".into()));
         }
         let mut sources = Vec::new();
+        let items = source_items(text);
         for (index, s) in raw.sources.into_iter().enumerate() {
             let wrap = |source| ManifestError::Source {
                 path: path.to_path_buf(),
+                location: items
+                    .get(index)
+                    .map_or_else(|| " ".into(), |i| format!("{}: ", i.line)),
                 index,
                 source,
             };
@@ -398,6 +559,56 @@ impl Manifest {
     /// The source specs.
     pub fn specs(&self) -> Vec<SourceSpec> {
         self.sources.iter().map(|s| s.spec.clone()).collect()
+    }
+}
+
+/// The file name [`discover`] looks for.
+pub const MANIFEST_NAME: &str = "pinlock.yml";
+
+/// Finds the manifest the way cargo finds `Cargo.toml` (and uv `pyproject.toml`, git `.git`):
+/// `explicit` (from `-m` or `PINLOCK_MANIFEST`) when given, else `pinlock.yml` in `cwd` or the
+/// nearest parent directory. The path found is relative to `cwd` as a user would type it
+/// (`pinlock.yml`, `../pinlock.yml`, `../../pinlock.yml`), so the lockfile, playbooks and
+/// generated files, which are relative to the manifest's directory, print the same way from
+/// any subdirectory. An explicit path is returned as given.
+///
+/// `cwd` should be absolute (`std::env::current_dir()`): a relative one is searched only as
+/// far as its own components go.
+pub fn discover(explicit: Option<&Path>, cwd: &Path) -> Result<PathBuf, ManifestError> {
+    if let Some(p) = explicit {
+        return if p.is_file() {
+            Ok(p.to_path_buf())
+        } else {
+            Err(ManifestError::Missing {
+                path: p.to_path_buf(),
+            })
+        };
+    }
+    for (up, dir) in cwd.ancestors().enumerate() {
+        if dir.join(MANIFEST_NAME).is_file() {
+            let mut rel = PathBuf::new();
+            for _ in 0..up {
+                rel.push("..");
+            }
+            return Ok(rel.join(MANIFEST_NAME));
+        }
+    }
+    Err(ManifestError::NotFound {
+        start: cwd.to_path_buf(),
+    })
+}
+
+/// `path` as pinlock prints it, in messages and in `--json`: without `.` components, so
+/// `./pinlock.lock` and `pinlock.lock` print alike (`.` for the current directory itself).
+pub fn display_path(path: &Path) -> String {
+    let clean: PathBuf = path
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect();
+    if clean.as_os_str().is_empty() {
+        ".".to_string()
+    } else {
+        clean.display().to_string()
     }
 }
 
@@ -569,6 +780,97 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.starts_with("p.yml:"), "{e}");
+    }
+
+    #[test]
+    fn discover_searches_parent_directories() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        let deep = root.join("roles/docker/tasks");
+        std::fs::create_dir_all(&deep).unwrap();
+        // none anywhere up to the temp dir's parents (a stray /tmp/pinlock.yml aside)
+        if !root.ancestors().any(|d| d.join(MANIFEST_NAME).exists()) {
+            let e = discover(None, &deep).unwrap_err();
+            assert!(matches!(e, ManifestError::NotFound { .. }), "{e}");
+            assert!(e.to_string().contains("\nhint: run `pinlock init`"), "{e}");
+        }
+        std::fs::write(root.join(MANIFEST_NAME), "sources: []\n").unwrap();
+        assert_eq!(discover(None, root).unwrap(), Path::new("pinlock.yml"));
+        assert_eq!(
+            discover(None, &deep).unwrap(),
+            Path::new("../../../pinlock.yml")
+        );
+        // the nearest one wins
+        std::fs::write(root.join("roles").join(MANIFEST_NAME), "sources: []\n").unwrap();
+        assert_eq!(
+            discover(None, &deep).unwrap(),
+            Path::new("../../pinlock.yml")
+        );
+        // an explicit path is taken as given, and must exist
+        let other = root.join("ansible/pinlock.yml");
+        assert!(matches!(
+            discover(Some(&other), &deep).unwrap_err(),
+            ManifestError::Missing { .. }
+        ));
+        std::fs::create_dir_all(root.join("ansible")).unwrap();
+        std::fs::write(&other, "sources: []\n").unwrap();
+        assert_eq!(discover(Some(&other), &deep).unwrap(), other);
+    }
+
+    #[test]
+    fn unknown_source_keys_have_line_column_and_did_you_mean() {
+        let e = |text: &str| {
+            Manifest::parse(text, Path::new("p.yml"))
+                .unwrap_err()
+                .to_string()
+        };
+        let line = "  - \"deb [arch=amd64] http://x.example/debian buster stable\"\n";
+        // the second source, a map: its unknown key's own line and column
+        let t = e(&format!(
+            "sources:\n{line}  - url: http://y.example/debian\n    suites: buster\n    components: main\n    signed_by: k.asc\n"
+        ));
+        assert!(
+            t.starts_with(
+                "p.yml:6:5: sources[1]: unknown key `signed_by`\nhint: did you mean `signed-by`?"
+            ),
+            "{t}"
+        );
+        // an item opened by `-` alone on its line
+        let t = e("sources:\n  -\n    url: http://y.example/debian\n    suites: buster\n    component: main\n");
+        assert!(
+            t.starts_with("p.yml:5:5: sources[0]: unknown key `component`"),
+            "{t}"
+        );
+        assert!(t.contains("did you mean `components`?"), "{t}");
+        // flow style has no lines to point at: a message that says what a source is
+        let t = e(
+            "sources: [{url: http://y.example/debian, suites: buster, components: main, dbe: 1}]\n",
+        );
+        assert!(t.starts_with("p.yml:1:"), "{t}");
+        assert!(t.contains("a source is a line"), "{t}");
+        assert!(t.contains("\nhint: "), "{t}");
+        // a one-line source's error carries its line
+        let t = e(&format!(
+            "sources:\n{line}  - \"deb [sigend-by=k.asc] http://x.example/debian buster stable\"\n"
+        ));
+        assert!(t.starts_with("p.yml:3: sources[1]: "), "{t}");
+        assert!(t.contains("did you mean `signed-by`?"), "{t}");
+        // a top-level key
+        let t = e(&format!("sources:\n{line}pakages: {{}}\n"));
+        assert!(t.contains("hint: did you mean `packages`?"), "{t}");
+    }
+
+    #[test]
+    fn display_path_drops_dot_components() {
+        assert_eq!(display_path(Path::new("./pinlock.lock")), "pinlock.lock");
+        assert_eq!(display_path(Path::new("pinlock.lock")), "pinlock.lock");
+        assert_eq!(display_path(Path::new("./a/./b.yml")), "a/b.yml");
+        assert_eq!(
+            display_path(Path::new("../pinlock.lock")),
+            "../pinlock.lock"
+        );
+        assert_eq!(display_path(Path::new(".")), ".");
+        assert_eq!(display_path(Path::new("/x/./y")), "/x/y");
     }
 
     #[test]

@@ -140,6 +140,18 @@ pub enum RepoError {
     /// A download failed.
     #[error(transparent)]
     Fetch(#[from] FetchError),
+    /// Neither InRelease nor Release exists: the suite is not in the repository (misspelt, or
+    /// removed from the mirror).
+    #[error(
+        "{url}: no InRelease or Release: suite `{suite}` is not in this repository\nhint: {}",
+        suite_hint(suite)
+    )]
+    SuiteNotFound {
+        /// The suite's URL.
+        url: String,
+        /// The suite as configured.
+        suite: String,
+    },
     /// Neither InRelease nor Release.gpg exists.
     #[error("{url}: the repository is not signed (no InRelease, and Release has no Release.gpg)\nhint: pinlock, like apt, only reads signed repositories")]
     Unsigned {
@@ -683,10 +695,88 @@ async fn fetch_release(
                 (Ok(_), Err(e)) if e.is_not_found() => Err(RepoError::Unsigned {
                     url: shown_dist.to_string(),
                 }),
+                (Err(e), _) if e.is_not_found() => Err(RepoError::SuiteNotFound {
+                    url: shown_dist.to_string(),
+                    suite: suite.to_string(),
+                }),
                 (Err(e), _) | (_, Err(e)) => Err(release_fetch_error(e)),
             }
         }
         Err(e) => Err(release_fetch_error(e)),
+    }
+}
+
+/// Debian and Ubuntu release names and Debian's aliases, for "did you mean" on a suite that a
+/// repository does not have (a repository cannot be asked for its list of suites).
+const KNOWN_SUITES: &[&str] = &[
+    "stable",
+    "testing",
+    "unstable",
+    "oldstable",
+    "oldoldstable",
+    "experimental",
+    "sid",
+    "jessie",
+    "stretch",
+    "buster",
+    "bullseye",
+    "bookworm",
+    "trixie",
+    "forky",
+    "duke",
+    "xenial",
+    "bionic",
+    "focal",
+    "jammy",
+    "noble",
+    "oracular",
+    "plucky",
+];
+
+/// The hint of [`RepoError::SuiteNotFound`]: the closest known release name, checked also
+/// without a `-updates`/`-security`/`-backports` suffix.
+fn suite_hint(suite: &str) -> String {
+    let mut release = crate::manifest::release_of_suite(suite);
+    let mut tail = suite[release.len()..].to_string();
+    // a misspelt suffix (`buster-updatse`): the closest of the four
+    if tail.is_empty() {
+        if let Some((r, t)) = suite.split_once('-') {
+            let near = crate::resolve::suggestions(
+                t,
+                ["updates", "security", "backports", "proposed"].into_iter(),
+            );
+            if let Some(n) = near.first() {
+                release = r;
+                tail = format!("-{n}");
+            }
+        }
+    }
+    let near_release = crate::resolve::suggestions(release, KNOWN_SUITES.iter().copied())
+        .into_iter()
+        .next()
+        .filter(|n| format!("{n}{tail}") != suite);
+    let near = near_release.or_else(|| {
+        (KNOWN_SUITES.contains(&release) && format!("{release}{tail}") != suite)
+            .then(|| release.to_string())
+    });
+    match near {
+        Some(n) => format!("did you mean `{n}{tail}`? check the suite in the source line (the repository's dists/ directory names the suites it has)"),
+        None => "check the suite in the source line (the repository's dists/ directory names the suites it has)".into(),
+    }
+}
+
+#[cfg(test)]
+mod suite_hint_tests {
+    #[test]
+    fn suggests_the_release_and_the_suffix() {
+        assert!(super::suite_hint("bustre").starts_with("did you mean `buster`?"));
+        assert!(
+            super::suite_hint("bookwrom-security").starts_with("did you mean `bookworm-security`?")
+        );
+        assert!(super::suite_hint("buster-updatse").starts_with("did you mean `buster-updates`?"));
+        assert!(super::suite_hint("zzzzzz").starts_with("check the suite"));
+        // a real name the repository lacks: no suggestion of itself
+        assert!(super::suite_hint("buster").starts_with("check the suite"));
     }
 }
 

@@ -91,6 +91,24 @@ pub enum SourceError {
     Syntax(#[from] Deb822Error),
 }
 
+/// The source options apt knows (one-line `[...]` form and deb822 fields), for "did you mean".
+const KNOWN_OPTIONS: &[&str] = &[
+    "arch",
+    "architectures",
+    "signed-by",
+    "trusted",
+    "check-valid-until",
+    "check-date",
+    "lang",
+    "target",
+    "pdiffs",
+    "by-hash",
+    "allow-insecure",
+    "allow-weak",
+    "inrelease-path",
+    "snapshot",
+];
+
 fn split_list(v: &str) -> Vec<String> {
     v.split(|c: char| c == ',' || c.is_whitespace())
         .filter(|s| !s.is_empty())
@@ -182,7 +200,16 @@ pub fn parse_one_line(line: &str) -> Result<Option<SourceSpec>, SourceError> {
     match kind {
         "deb" => {}
         "deb-src" => return Ok(None),
-        _ => return Err(fail("the line must start with `deb`")),
+        other => {
+            let hint =
+                if crate::resolve::suggestions(other, ["deb", "deb-src"].into_iter()).is_empty() {
+                    "the line must start with `deb`".to_string()
+                } else {
+                    // not the word itself: it may be a URL with credentials
+                    "the line must start with `deb`\nhint: did you mean `deb`?".to_string()
+                };
+            return Err(fail(&hint));
+        }
     }
     let mut spec = SourceSpec {
         uri: String::new(),
@@ -481,8 +508,13 @@ fn apply_option(
         | "valid-until-max"
         | "x-repolib-name" => {}
         other => {
+            let near = crate::resolve::suggestions(other, KNOWN_OPTIONS.iter().copied());
             let other = redact_uri(other);
-            return Err(fail(format!("unknown source option {other:?}")));
+            let hint = match near.first() {
+                Some(n) => format!("\nhint: did you mean `{n}`?"),
+                None => "\nhint: pinlock reads apt's options arch=, signed-by=, check-valid-until=, check-date= (and ignores apt's download options)".into(),
+            };
+            return Err(fail(format!("unknown source option {other:?}{hint}")));
         }
     }
     Ok(())

@@ -1,5 +1,5 @@
-//! Property test: lockfile write -> read round trip. For generated lockfiles (strings chosen to
-//! stress YAML quoting: `yes`/`null`/`~`, numbers, `: `, `#`, quotes, leading/trailing blanks,
+//! Property test: lockfile write -> read round trip. For generated lockfiles (versions are Debian
+//! versions, which `Lockfile::parse` checks; other strings chosen to stress YAML quoting: `yes`/`null`/`~`, numbers, `: `, `#`, quotes, leading/trailing blanks,
 //! newlines, tabs, non-ASCII, a BOM), the written text reads back to the same lockfile (up to the
 //! canonical order `render` applies) and re-serialises byte-identically; `write` then `load`
 //! through a real file gives the same value, and a second `write` leaves the file alone.
@@ -26,13 +26,28 @@ fn text() -> impl Strategy<Value = String> {
     ]
 }
 
+/// Debian versions (the lockfile refuses anything else on load), including those YAML would read
+/// as numbers (`1.0`, `010`, `1e3`, `0x1f`) or that carry `:` and `~`.
+fn version() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => "([0-9]{1,2}:)?[0-9][a-z0-9.+~]{0,8}(-[a-z0-9.+~]{1,4})?",
+        1 => prop::sample::select(vec![
+            "1.0", "010", "1e3", "0x1f", "1", "0", "1:2", "2.0~rc1", "1.0+dfsg-1", "1.0-1~",
+            "5:23.0.1-1~debian.10~buster", "1.6.18-1",
+        ]).prop_map(str::to_string),
+    ]
+    .prop_filter("a Debian version", |v| {
+        pinlock_core::version::Version::parse(v).is_ok()
+    })
+}
+
 fn names() -> impl Strategy<Value = Vec<String>> {
     prop::collection::vec(text(), 0..4)
 }
 
 fn package() -> impl Strategy<Value = LockedPackage> {
     (
-        (text(), text(), text(), text()),
+        (version(), text(), text(), text()),
         any::<u64>(),
         text(),
         prop::option::of(text()),
@@ -93,7 +108,7 @@ fn lockfile() -> impl Strategy<Value = Lockfile> {
         prop::collection::btree_map(text(), target(), 0..3),
         prop::collection::btree_map(
             text(),
-            prop::collection::btree_map(text(), text(), 0..3),
+            prop::collection::btree_map(version(), text(), 0..3),
             0..3,
         ),
     )

@@ -245,11 +245,16 @@ fn debian_keyring_file_holds_several_keys() {
 #[test]
 fn missing_keyring_file_error_names_the_file() {
     let err = Keyring::from_file("/nonexistent/pinlock-test.gpg").unwrap_err();
+    let text = err.to_string();
     assert!(
-        err.to_string()
-            .starts_with("cannot read keyring /nonexistent/pinlock-test.gpg:"),
-        "{err}"
+        text.starts_with(
+            "keyring /nonexistent/pinlock-test.gpg (signed-by) does not exist\nhint: "
+        ),
+        "{text}"
     );
+    // the OS's words are not repeated as a cause below the message
+    assert!(std::error::Error::source(&err).is_none(), "{err:?}");
+    assert!(!text.contains("os error"), "{text}");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ const SCRUBBED_ENV: &[&str] = &[
     "HTTPS_PROXY",
     "ALL_PROXY",
     "PINLOCK_CACHE_DIR",
+    "PINLOCK_MANIFEST",
     "CLICOLOR_FORCE",
 ];
 
@@ -167,6 +168,7 @@ pub struct Pinlock {
     home: tempfile::TempDir,
     cache_dir: PathBuf,
     cwd: Option<PathBuf>,
+    env: Vec<(String, String)>,
 }
 
 impl Default for Pinlock {
@@ -187,6 +189,7 @@ impl Pinlock {
             home,
             cache_dir,
             cwd: None,
+            env: Vec::new(),
         }
     }
 
@@ -200,6 +203,12 @@ impl Pinlock {
     /// Runs in `dir` instead of the test's current directory.
     pub fn current_dir(mut self, dir: impl Into<PathBuf>) -> Pinlock {
         self.cwd = Some(dir.into());
+        self
+    }
+
+    /// Sets `key=value` in the environment of every run (after the scrubbing).
+    pub fn env(mut self, key: &str, value: impl Into<String>) -> Pinlock {
+        self.env.push((key.to_string(), value.into()));
         self
     }
 
@@ -225,6 +234,9 @@ impl Pinlock {
         cmd.env("HOME", self.home.path())
             .env("XDG_CACHE_HOME", self.home.path().join("xdg-cache"))
             .env("NO_COLOR", "1");
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
         if let Some(d) = &self.cwd {
             cmd.current_dir(d);
         }

@@ -93,7 +93,7 @@ fn man_pages_are_written_per_command() {
         assert!(text.contains(".TH"), "{cmd}.1 is not a man page");
     }
     let lock = std::fs::read_to_string(dir.join("pinlock-lock.1")).unwrap();
-    assert!(lock.contains("pinlock lock \\-\\-locked"), "{lock}");
+    assert!(lock.contains("pinlock lock \\-\\-check"), "{lock}");
     if !require_tool("man") {
         return;
     }
@@ -111,4 +111,118 @@ fn man_pages_are_written_per_command() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(text.contains("--allow-rollback"), "{text}");
+}
+
+/// Every `--long` option of `pinlock --help` and of each command's `help`.
+fn options_in_help(p: &Pinlock) -> std::collections::BTreeSet<String> {
+    let mut helps = vec![p.run(&["--help"]).stdout];
+    for cmd in [
+        "versions",
+        "lock",
+        "pin",
+        "init",
+        "outdated",
+        "update",
+        "completions",
+        "man",
+    ] {
+        helps.push(p.run(&["help", cmd]).stdout);
+    }
+    helps.iter().flat_map(|h| long_options(h)).collect()
+}
+
+/// The `--long` words of `text` (letters, digits and dashes after `--`).
+fn long_options(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("--") {
+        let word: String = rest[i + 2..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect();
+        if word.len() > 1 && word.chars().next().unwrap().is_ascii_alphabetic() {
+            out.push(format!("--{word}"));
+        }
+        rest = &rest[i + 2..];
+    }
+    out
+}
+
+/// Completions offer what `--help` shows and nothing hidden (`--now` was, through bash's list).
+#[test]
+fn completions_offer_only_the_options_help_shows() {
+    let p = Pinlock::new();
+    let visible = options_in_help(&p);
+    assert!(visible.contains("--manifest") && visible.contains("--check"));
+    for shell in ["bash", "zsh", "fish"] {
+        let script = p.run(&["completions", shell]);
+        script.success();
+        // fish spells long options `-l name`: compare bash and zsh word for word
+        if shell != "fish" {
+            for opt in long_options(&script.stdout) {
+                assert!(
+                    visible.contains(&opt),
+                    "{shell} completions offer {opt}, which no --help shows"
+                );
+            }
+        }
+        assert!(
+            !script.stdout.contains("--now") && !script.stdout.contains("-l now"),
+            "{shell} completions offer the hidden --now"
+        );
+    }
+}
+
+/// Man pages: EXAMPLES, EXIT STATUS and ENVIRONMENT sections (not clap_mangen's "EXTRA"),
+/// example lines kept as written (no fill), and every page they name exists.
+#[test]
+fn man_pages_have_examples_exit_status_environment_and_name_only_written_pages() {
+    let p = Pinlock::new();
+    let dir = p.home().join("man1");
+    p.run(&["man", "--dir", dir.to_str().unwrap()]).success();
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(names.contains(&"pinlock.1".to_string()), "{names:?}");
+    assert!(!names.iter().any(|n| n.contains("help")), "{names:?}");
+    for name in &names {
+        let text = std::fs::read_to_string(dir.join(name)).unwrap();
+        for section in [".SH EXAMPLES", ".SH EXIT STATUS", ".SH ENVIRONMENT"] {
+            assert!(text.contains(section), "{name} has no {section}");
+        }
+        assert!(!text.contains(".SH EXTRA"), "{name} has an EXTRA section");
+        // the examples are a no-fill block
+        let examples = text.split(".SH EXAMPLES").nth(1).unwrap();
+        let block = examples.split(".SH ").next().unwrap();
+        assert!(
+            block.contains(".nf\n") && block.contains(".fi\n"),
+            "{name}: {block}"
+        );
+        // every pinlock page it names is written
+        let mut rest = text.as_str();
+        while let Some(i) = rest.find("pinlock\\-") {
+            let word: String = rest[i + "pinlock\\-".len()..]
+                .chars()
+                .take_while(|c| c.is_ascii_lowercase())
+                .collect();
+            let after = &rest[i + "pinlock\\-".len() + word.len()..];
+            if after.starts_with("(1)") || after.starts_with("\\fR(1)") {
+                assert!(
+                    names.contains(&format!("pinlock-{word}.1")),
+                    "{name} names pinlock-{word}(1), which is not written"
+                );
+            }
+            rest = &rest[i + 1..];
+        }
+    }
+    let top = p.run(&["man"]);
+    top.success();
+    assert!(!top.stdout.contains("pinlock\\-help"), "{}", top.stdout);
+    assert_eq!(
+        top.stdout,
+        std::fs::read_to_string(dir.join("pinlock.1")).unwrap()
+    );
 }

@@ -101,7 +101,7 @@ pub fn run(g: &Global, args: LockArgs, out: &Reporter) -> anyhow::Result<ExitCod
     let json_doc = |written: bool, up_to_date: bool| {
         serde_json::json!({
             "version": 1,
-            "lockfile": path.display().to_string(),
+            "lockfile": super::show(&path),
             "up_to_date": up_to_date,
             "written": written,
             "targets": json_targets(&new),
@@ -126,8 +126,8 @@ pub fn run(g: &Global, args: LockArgs, out: &Reporter) -> anyhow::Result<ExitCod
         }
         let mut msg = format!(
             "{} is not up to date with {}",
-            path.display(),
-            args.project.manifest.display()
+            super::show(&path),
+            super::show(&args.project.manifest)
         );
         for c in &changes {
             msg.push_str(&format!("\n  {c}"));
@@ -143,9 +143,9 @@ pub fn run(g: &Global, args: LockArgs, out: &Reporter) -> anyhow::Result<ExitCod
         .write(&path)
         .with_context(|| format!("cannot write {}", path.display()))?;
     if wrote {
-        out.status("Wrote", path.display());
+        out.status("Wrote", super::show(&path));
     } else {
-        out.verbose(1, format!("{} is up to date", path.display()));
+        out.verbose(1, format!("{} is up to date", super::show(&path)));
     }
     if args.json {
         println!(

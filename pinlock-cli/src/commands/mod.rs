@@ -23,7 +23,21 @@ use crate::report::Reporter;
 
 /// Runs the parsed command line. Returns the exit code for success and "check failed".
 pub fn run(cli: Cli, out: &Reporter) -> anyhow::Result<ExitCode> {
-    match cli.command {
+    // `pinlock` alone: the help on stdout and exit 0, as `cargo` alone does
+    let Some(mut command) = cli.command else {
+        use clap::CommandFactory;
+        Cli::command().print_help()?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    // the manifest is found before any work, as cargo finds Cargo.toml (`pin` runs without one)
+    match &mut command {
+        Command::Lock(a) => a.project.resolve(true)?,
+        Command::Outdated(a) => a.project.resolve(true)?,
+        Command::Update(a) => a.project.resolve(true)?,
+        Command::Pin(a) => a.project.resolve(false)?,
+        _ => {}
+    }
+    match command {
         Command::Versions(args) => versions::run(&cli.global, args, out),
         Command::Lock(args) => lock::run(&cli.global, args, out),
         Command::Outdated(args) => outdated::run(&cli.global, args, out),
@@ -33,6 +47,12 @@ pub fn run(cli: Cli, out: &Reporter) -> anyhow::Result<ExitCode> {
         Command::Completions(args) => generate::completions(args),
         Command::Man(args) => generate::man(args, out),
     }
+}
+
+/// A path as printed in messages and `--json`: no `./` prefix
+/// ([`pinlock_core::manifest::display_path`]).
+pub fn show(path: &std::path::Path) -> String {
+    pinlock_core::manifest::display_path(path)
 }
 
 /// Reader options from the global flags. Progress events become `-v` lines and warnings, and

@@ -44,7 +44,7 @@ pub fn load_lock(path: &std::path::Path) -> anyhow::Result<Lockfile> {
     Lockfile::load(path)?.ok_or_else(|| {
         anyhow::anyhow!(
             "no lockfile at {}\nhint: run `pinlock lock` first",
-            path.display()
+            super::show(path)
         )
     })
 }

@@ -17,9 +17,6 @@ use crate::cli::{Global, PinArgs};
 use crate::report::Reporter;
 
 pub fn run(_g: &Global, args: PinArgs, out: &Reporter) -> anyhow::Result<ExitCode> {
-    if args.json && args.diff {
-        anyhow::bail!("--json and --diff both print on stdout\nhint: pass only one of them");
-    }
     let manifest = if args.project.manifest.exists() {
         Some(Manifest::load(&args.project.manifest)?)
     } else {
@@ -29,17 +26,21 @@ pub fn run(_g: &Global, args: PinArgs, out: &Reporter) -> anyhow::Result<ExitCod
         .as_ref()
         .map_or_else(|| PathBuf::from("."), |m| m.dir.clone());
     let lock_path = args.project.lockfile_path(&base);
-    let lock = Lockfile::load(&lock_path)?.with_context(|| {
-        format!(
+    let lock = Lockfile::load(&lock_path)?.with_context(|| match &manifest {
+        Some(_) => format!(
             "no lockfile at {}\nhint: run `pinlock lock` first",
-            lock_path.display()
-        )
+            display(&lock_path)
+        ),
+        None => {
+            let cwd = std::env::current_dir().unwrap_or_default();
+            pinlock_core::manifest::ManifestError::NotFound { start: cwd }.to_string()
+        }
     })?;
     if let Some(t) = &args.target {
         if !lock.targets.contains_key(t) {
             anyhow::bail!(
                 "target {t} is not in {}; it has {}\nhint: pass one of those to --target",
-                lock_path.display(),
+                display(&lock_path),
                 lock.targets.keys().cloned().collect::<Vec<_>>().join(", ")
             );
         }
@@ -47,9 +48,14 @@ pub fn run(_g: &Global, args: PinArgs, out: &Reporter) -> anyhow::Result<ExitCod
     let paths: Vec<PathBuf> = if !args.paths.is_empty() {
         args.paths.clone()
     } else if let Some(m) = manifest.as_ref().filter(|m| !m.playbooks.is_empty()) {
-        m.playbooks.iter().map(|p| m.dir.join(p)).collect()
+        // `./site.yml` would print as such in the core's warnings: one convention, no `./`
+        m.playbooks
+            .iter()
+            .map(|p| PathBuf::from(display(&m.dir.join(p))))
+            .collect()
     } else {
-        vec![PathBuf::from(".")]
+        // the project is the manifest's directory, also when it was found in a parent
+        vec![base.clone()]
     };
     let project = manifest
         .as_ref()
@@ -131,7 +137,7 @@ pub fn run(_g: &Global, args: PinArgs, out: &Reporter) -> anyhow::Result<ExitCod
                 format!(
                     "{} play(s) enforce {} on their hosts; every file is pinned",
                     report.enforced_plays,
-                    lock_path.display()
+                    display(&lock_path)
                 ),
             );
             return Ok(ExitCode::SUCCESS);
@@ -156,7 +162,7 @@ pub fn run(_g: &Global, args: PinArgs, out: &Reporter) -> anyhow::Result<ExitCod
         out.error(&anyhow::anyhow!(
             "{} problem(s) with {}:\n{}\n{hint}",
             problems.len(),
-            lock_path.display(),
+            display(&lock_path),
             problems.join("\n")
         ));
         return Ok(ExitCode::from(1));
@@ -174,7 +180,7 @@ pub fn run(_g: &Global, args: PinArgs, out: &Reporter) -> anyhow::Result<ExitCod
             format!(
                 "{} play(s) enforce {}; nothing to change",
                 report.enforced_plays,
-                lock_path.display()
+                display(&lock_path)
             ),
         );
     }
@@ -185,5 +191,5 @@ pub fn run(_g: &Global, args: PinArgs, out: &Reporter) -> anyhow::Result<ExitCod
 }
 
 fn display(p: &Path) -> String {
-    p.display().to_string()
+    super::show(p)
 }

@@ -1,10 +1,10 @@
 //! `pinlock versions`: every available version of packages, newest first.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use pinlock_core::manifest::Manifest;
+use pinlock_core::manifest::{discover, Manifest, ManifestError};
 use pinlock_core::query;
 use pinlock_core::repository::read_sources_blocking;
 use pinlock_core::source::parse_one_line;
@@ -13,17 +13,26 @@ use crate::cli::{Global, VersionsArgs};
 use crate::report::Reporter;
 
 pub fn run(g: &Global, args: VersionsArgs, out: &Reporter) -> anyhow::Result<ExitCode> {
-    let default_manifest = PathBuf::from("pinlock.yml");
-    let manifest = args
-        .manifest
-        .as_ref()
-        .or((args.sources.is_empty() && default_manifest.exists()).then_some(&default_manifest));
+    // -m, else (without --source) PINLOCK_MANIFEST or pinlock.yml here or in a parent
+    let manifest = match (&args.manifest, args.sources.is_empty()) {
+        (Some(m), _) => Some(discover(Some(m), Path::new("."))?),
+        (None, true) => {
+            let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+            let env = std::env::var_os("PINLOCK_MANIFEST").map(PathBuf::from);
+            match discover(env.as_deref(), &cwd) {
+                Ok(m) => Some(m),
+                Err(ManifestError::NotFound { .. }) => None,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        (None, false) => None,
+    };
     let (specs, base) = if let Some(m) = manifest {
-        let m = Manifest::load(m)?;
+        let m = Manifest::load(&m)?;
         (m.specs(), m.dir)
     } else {
         if args.sources.is_empty() {
-            anyhow::bail!("no source given\nhint: pass --source \"deb [signed-by=KEY] URL SUITE COMPONENT\" or -m pinlock.yml (read by default when it exists)");
+            anyhow::bail!("no source given\nhint: pass --source \"deb [signed-by=KEY] URL SUITE COMPONENT\" or -m pinlock.yml (found in the current or a parent directory by default)");
         }
         let mut specs = Vec::new();
         for s in &args.sources {

@@ -612,10 +612,12 @@ pub fn pin_source(
 
 /// `to` relative to the directory of `file`, with `/` separators (as a play imports it).
 fn relative_import(file: &Path, to: &Path) -> String {
-    let (from, to) = (
-        normalized(file.parent().unwrap_or(Path::new("."))),
-        normalized(to),
-    );
+    // `site.yml`'s parent is the empty path, which `absolute` refuses: the current directory
+    let dir = file
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let (from, to) = (normalized(dir), normalized(to));
     let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
     let mut parts: Vec<String> = vec!["..".to_string(); from.len() - common];
     parts.extend(to[common..].iter().cloned());

@@ -4,6 +4,20 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
+/// `keyring keys/docker.asc does not exist` with a hint, or the OS's reason for another error.
+fn read_keyring_message(path: &std::path::Path, e: &std::io::Error) -> String {
+    let shown = crate::manifest::display_path(path);
+    match e.kind() {
+        std::io::ErrorKind::NotFound => format!(
+            "keyring {shown} (signed-by) does not exist\nhint: signed-by paths are relative to the manifest's directory; save the repository's public key there (an armored .asc or binary .gpg file) or fix the path"
+        ),
+        std::io::ErrorKind::PermissionDenied => format!(
+            "cannot read keyring {shown} (signed-by): permission denied\nhint: make the key file readable by the user running pinlock"
+        ),
+        _ => format!("cannot read keyring {shown} (signed-by): {e}"),
+    }
+}
+
 /// Why a keyring could not be loaded or a signed file was not accepted.
 ///
 /// Variants that concern one signature name the key that made it (uppercase hex fingerprint of the
@@ -11,13 +25,13 @@ use thiserror::Error;
 #[derive(Debug, Error)]
 pub enum SignatureError {
     /// The keyring file could not be read.
-    #[error("cannot read keyring {path}: {source}")]
+    #[error("{}", read_keyring_message(path, error))]
     ReadKeyring {
         /// The keyring file.
         path: PathBuf,
-        /// The I/O error.
-        #[source]
-        source: std::io::Error,
+        /// The I/O error (in the message, in words: not a `source` of its own, so the OS's text
+        /// is not printed again below it).
+        error: std::io::Error,
     },
     /// The keyring file was read but its content is not acceptable.
     #[error("keyring {path}: {source}")]

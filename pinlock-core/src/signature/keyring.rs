@@ -67,9 +67,9 @@ impl Keyring {
     /// now and later when a signature by one of its keys does not count.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Keyring, SignatureError> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|source| SignatureError::ReadKeyring {
+        let bytes = std::fs::read(path).map_err(|error| SignatureError::ReadKeyring {
             path: path.to_path_buf(),
-            source,
+            error,
         })?;
         let origin = format!("keyring {}", path.display());
         Keyring::parse(&bytes, &origin).map_err(|e| SignatureError::InKeyringFile {
