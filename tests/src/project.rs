@@ -23,6 +23,24 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// The bundled example `examples/<name>` (e.g. `docker-buster`: its own offline repository).
+pub fn example_dir(name: &str) -> PathBuf {
+    crate::testdata_dir()
+        .parent()
+        .expect("testdata/ has a parent")
+        .join("examples")
+        .join(name)
+}
+
+/// A fresh copy of the bundled example `examples/<name>` at `<tmp>/<sub>` (the temporary
+/// directory is removed when the returned guard is dropped).
+pub fn example_copy(name: &str, sub: &str) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().expect("temporary directory");
+    let dir = tmp.path().join(sub);
+    copy_dir(&example_dir(name), &dir);
+    (tmp, dir)
+}
+
 /// The one-line apt source for `repo` served at `url`, with its test key as `signed-by`.
 pub fn deb_line(repo: &BuiltRepo, url: &str, arch: &str, suite: &str, comp: &str) -> String {
     format!(

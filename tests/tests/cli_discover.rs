@@ -5,20 +5,11 @@
 
 use std::path::{Path, PathBuf};
 
-use pinlock_tests::{copy_dir, Pinlock};
+use pinlock_tests::Pinlock;
 
 /// The example copied to `<tmp>/<sub>` (its lockfile kept).
 fn example_in(sub: &str) -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join(sub);
-    copy_dir(
-        &pinlock_tests::testdata_dir()
-            .parent()
-            .unwrap()
-            .join("examples/docker-buster"),
-        &dir,
-    );
-    (tmp, dir)
+    pinlock_tests::example_copy("docker-buster", sub)
 }
 
 fn no_manifest_above(dir: &Path) -> bool {

@@ -4,19 +4,10 @@
 
 use std::path::PathBuf;
 
-use pinlock_tests::{copy_dir, redact, Pinlock, PinlockRun};
+use pinlock_tests::{redact, Pinlock, PinlockRun};
 
 fn example_copy() -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("docker-buster");
-    copy_dir(
-        &pinlock_tests::testdata_dir()
-            .parent()
-            .unwrap()
-            .join("examples/docker-buster"),
-        &dir,
-    );
-    (tmp, dir)
+    pinlock_tests::example_copy("docker-buster", "docker-buster")
 }
 
 fn stable(run: &PinlockRun, dir: &std::path::Path) -> String {

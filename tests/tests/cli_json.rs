@@ -3,18 +3,10 @@
 
 use std::path::PathBuf;
 
-use pinlock_tests::{copy_dir, Pinlock};
+use pinlock_tests::Pinlock;
 
 fn example_copy() -> (tempfile::TempDir, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("docker-buster");
-    copy_dir(
-        &pinlock_tests::testdata_dir()
-            .parent()
-            .unwrap()
-            .join("examples/docker-buster"),
-        &dir,
-    );
+    let (tmp, dir) = pinlock_tests::example_copy("docker-buster", "docker-buster");
     std::fs::remove_file(dir.join("pinlock.lock")).unwrap();
     (tmp, dir)
 }

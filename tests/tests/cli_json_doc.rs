@@ -3,9 +3,8 @@
 //! objects inside arrays when both have one), run on a copy of the bundled example.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 
-use pinlock_tests::{copy_dir, Pinlock};
+use pinlock_tests::Pinlock;
 
 /// `(heading command, example JSON)` for every `## \`pinlock CMD ... --json\`` section.
 fn documented() -> Vec<(String, serde_json::Value)> {
@@ -70,15 +69,7 @@ fn compare(cmd: &str, doc: &serde_json::Value, real: &serde_json::Value) -> Vec<
 
 #[test]
 fn docs_json_md_matches_every_command() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir: PathBuf = tmp.path().join("docker-buster");
-    copy_dir(
-        &pinlock_tests::testdata_dir()
-            .parent()
-            .unwrap()
-            .join("examples/docker-buster"),
-        &dir,
-    );
+    let (_tmp, dir) = pinlock_tests::example_copy("docker-buster", "docker-buster");
     let p = Pinlock::new()
         .current_dir(&dir)
         .env("PINLOCK_NOW", "1680000000");

@@ -7,10 +7,7 @@ use std::process::Command;
 use pinlock_tests::{pinlock_bin, require_tool, Server};
 
 fn example() -> std::path::PathBuf {
-    pinlock_tests::testdata_dir()
-        .parent()
-        .unwrap()
-        .join("examples/docker-buster")
+    pinlock_tests::example_dir("docker-buster")
 }
 
 /// A project directory whose manifest reads the bundled example repository over HTTP.

@@ -712,10 +712,7 @@ fn a_locked_version_missing_from_the_repository_stops_the_host_before_it_install
 /// Should: wire the play (replace `[]`/null by a block list holding pinlock's import).
 #[test]
 fn empty_or_null_pre_tasks_are_wired() {
-    let example = pinlock_tests::testdata_dir()
-        .parent()
-        .unwrap()
-        .join("examples/docker-buster");
+    let example = pinlock_tests::example_dir("docker-buster");
     for pre in ["  pre_tasks: []\n", "  pre_tasks:\n"] {
         let dir = tempfile::tempdir().unwrap();
         pinlock_tests::copy_dir(&example, dir.path());
