@@ -128,7 +128,7 @@ pub enum Command {
     Init(InitArgs),
     /// Show locked packages with newer versions: allowed by the manifest, and overall.
     #[command(
-        after_help = "Exit codes: 0 listed (also when outdated); with --check (or --exit-code), 1 when something is outdated; 2 error.\n\nExamples:\n  pinlock outdated\n  pinlock outdated --json --check   # exit 1 when something is outdated (same as --exit-code)"
+        after_help = "Exit codes: 0 listed (also when outdated); with --check (or --exit-code), 1 when `pinlock update` would propose something, 2 when that cannot be computed (the check was not made) or on error.\n\nExamples:\n  pinlock outdated\n  pinlock outdated --json --check   # exit 1 when something is outdated (same as --exit-code)"
     )]
     Outdated(OutdatedArgs),
     /// Propose upgrades: move packages to the newest allowed versions, write the lockfile or a

@@ -1217,3 +1217,34 @@ fn update_skips_the_manifests_excluded_files_as_pin_does() {
         PLAYBOOK
     );
 }
+
+/// A check that was not made never passes: when what `update` would propose cannot be computed
+/// (the server went back to an older snapshot than the lock's: a rollback `update` refuses),
+/// `outdated --check` fails with the reason and exit 2, while plain `outdated` still prints the
+/// table with a warning.
+#[test]
+fn outdated_check_fails_when_the_proposal_cannot_be_computed() {
+    let Some(p) = Project::new(RELAXED) else {
+        return;
+    };
+    let out = p.run(&["update"]);
+    assert_eq!(out.status.code(), Some(10), "{}", stderr(&out));
+    p.srv.set_root(p.old.path());
+    let update = p.run(&["update", "--dry-run"]);
+    assert_eq!(update.status.code(), Some(2), "{}", stderr(&update));
+    for flag in ["--check", "--exit-code"] {
+        let out = p.run(&["outdated", flag]);
+        assert_eq!(out.status.code(), Some(2), "{flag}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains("cannot check"), "{err}");
+        assert!(err.contains("hint: `pinlock update --dry-run`"), "{err}");
+        assert!(!err.contains("warning: cannot compute"), "{err}");
+    }
+    let out = p.run(&["outdated"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("warning: cannot compute what `pinlock update` would propose"),
+        "{}",
+        stderr(&out)
+    );
+}

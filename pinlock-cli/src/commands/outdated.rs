@@ -1,8 +1,10 @@
 //! `pinlock outdated`: locked packages with newer versions, and what `pinlock update` would
 //! propose (the same computation: `update::outdated` runs `update::propose`).
 //!
-//! `--exit-code` exits 1 exactly when `pinlock update` would make a proposal (`proposes`),
-//! which includes replacing a locked version no source serves any more (state `gone`).
+//! `--check` (alias `--exit-code`) exits 1 exactly when `pinlock update` would make a proposal
+//! (`proposes`), which includes replacing a locked version no source serves any more (state
+//! `gone`), and 2 when that cannot be computed (e.g. a rollback `update` would refuse): a check
+//! that was not made never passes.
 //!
 //! `--json` prints `{"version": 1, "outdated": bool, "proposes": bool, "update_error",
 //! "packages": [OutdatedRow...]}` where each row (every package of the closure, per target) has
@@ -69,7 +71,9 @@ pub fn run(g: &Global, args: OutdatedArgs, out: &Reporter) -> anyhow::Result<Exi
     let report = outdated(&manifest, &suites, &lock, now(args.now))?;
     let rows = &report.rows;
     let any = rows.iter().any(|r| r.outdated);
-    if let Some(e) = &report.error {
+    // With --check, a proposal that cannot be computed is the check's failure (below): the
+    // check was not made, so it must not pass. Without it, the table is still useful.
+    if let (Some(e), false) = (&report.error, args.exit_code) {
         out.warn(format!(
             "cannot compute what `pinlock update` would propose: {e}"
         ));
@@ -91,6 +95,11 @@ pub fn run(g: &Global, args: OutdatedArgs, out: &Reporter) -> anyhow::Result<Exi
             table(rows),
             summary(rows, report.proposes),
             unresolved(&lock)
+        );
+    }
+    if let (Some(e), true) = (&report.error, args.exit_code) {
+        anyhow::bail!(
+            "cannot check: what `pinlock update` would propose cannot be computed: {e}\nhint: `pinlock update --dry-run` shows the same error; fix it before relying on `outdated --check`"
         );
     }
     Ok(if args.exit_code && report.proposes {
