@@ -66,6 +66,7 @@ pub mod enforce;
 pub(crate) mod plan;
 pub mod project;
 mod splice;
+pub(crate) mod when;
 mod wire;
 pub(crate) mod yaml;
 

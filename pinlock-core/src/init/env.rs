@@ -295,125 +295,13 @@ impl Env<'_> {
     /// `ansible_distribution_release in ['jammy', 'noble']`, `!=`, `not in`), combined with
     /// `and`, `or`, `not` and parentheses (three-valued: what init cannot decide may hold).
     pub(crate) fn may_hold(&self, when: &[String]) -> bool {
-        when.iter().all(|w| {
-            let w = w.split_whitespace().collect::<Vec<_>>().join(" ");
-            self.logic(&w) != Some(false)
-        })
-    }
-
-    fn logic(&self, c: &str) -> Option<bool> {
-        let c = strip_parens(c.trim());
-        if let Some(parts) = split_top(c, " or ") {
-            let v: Vec<Option<bool>> = parts.iter().map(|p| self.logic(p)).collect();
-            return if v.contains(&Some(true)) {
-                Some(true)
-            } else if v.iter().all(|x| *x == Some(false)) {
-                Some(false)
-            } else {
-                None
-            };
-        }
-        if let Some(parts) = split_top(c, " and ") {
-            let v: Vec<Option<bool>> = parts.iter().map(|p| self.logic(p)).collect();
-            return if v.contains(&Some(false)) {
-                Some(false)
-            } else if v.iter().all(|x| *x == Some(true)) {
-                Some(true)
-            } else {
-                None
-            };
-        }
-        if let Some(rest) = c.strip_prefix("not ") {
-            if !rest.trim_start().starts_with("in ") {
-                return self.logic(rest).map(|b| !b);
-            }
-        }
-        self.condition(c)
-    }
-
-    fn condition(&self, c: &str) -> Option<bool> {
-        if c.contains('(') {
-            return None;
-        }
-        let (lhs, op, rhs) = [" not in ", " in ", "==", "!="].iter().find_map(|op| {
-            c.split_once(op)
-                .map(|(l, r)| (l.trim(), op.trim(), r.trim()))
-        })?;
-        let value = match super::jinja::render(&format!("{{{{ {lhs} }}}}"), self, 0).ok()? {
-            JVal::Str(s) => s,
-            _ => return None,
+        let value = |lhs: &str| match super::jinja::render(&format!("{{{{ {lhs} }}}}"), self, 0) {
+            Ok(JVal::Str(s)) => Some(s),
+            _ => None,
         };
-        let literal = |s: &str| {
-            let s = s.trim();
-            let q = s.chars().next()?;
-            (matches!(q, '\'' | '"') && s.len() >= 2 && s.ends_with(q))
-                .then(|| s[1..s.len() - 1].to_string())
-        };
-        let list = |s: &str| -> Option<Vec<String>> {
-            let inner = s.trim().strip_prefix('[')?.strip_suffix(']')?;
-            inner.split(',').map(literal).collect()
-        };
-        Some(match op {
-            "==" => value == literal(rhs)?,
-            "!=" => value != literal(rhs)?,
-            "in" => list(rhs)?.contains(&value),
-            _ => !list(rhs)?.contains(&value),
-        })
+        when.iter()
+            .all(|w| crate::ansible::when::eval(w, &value) != Some(false))
     }
-}
-
-/// `c` without parentheses that enclose all of it.
-fn strip_parens(mut c: &str) -> &str {
-    while c.starts_with('(') && c.ends_with(')') {
-        let inner = &c[1..c.len() - 1];
-        let mut depth = 0i32;
-        let balanced = inner.chars().all(|ch| {
-            match ch {
-                '(' => depth += 1,
-                ')' => depth -= 1,
-                _ => {}
-            }
-            depth >= 0
-        });
-        if !balanced || depth != 0 {
-            break;
-        }
-        c = inner.trim();
-    }
-    c
-}
-
-/// `c` split at `sep` outside parentheses, brackets and quotes (`None`: no such `sep`).
-fn split_top<'c>(c: &'c str, sep: &str) -> Option<Vec<&'c str>> {
-    let mut parts = Vec::new();
-    let (mut depth, mut quote, mut start) = (0i32, None, 0);
-    let b = c.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        let ch = b[i] as char;
-        match quote {
-            Some(q) if ch == q => quote = None,
-            Some(_) => {}
-            None => match ch {
-                '\'' | '"' => quote = Some(ch),
-                '(' | '[' => depth += 1,
-                ')' | ']' => depth -= 1,
-                _ if depth == 0 && b[i..].starts_with(sep.as_bytes()) => {
-                    parts.push(&c[start..i]);
-                    i += sep.len();
-                    start = i;
-                    continue;
-                }
-                _ => {}
-            },
-        }
-        i += 1;
-    }
-    if parts.is_empty() {
-        return None;
-    }
-    parts.push(&c[start..]);
-    Some(parts)
 }
 
 impl Scope for Env<'_> {

@@ -208,14 +208,77 @@ fn foreign_text(s: &str) -> bool {
 }
 
 /// Whether a task or block runs only on another OS family: its `when` (a string, or a list whose
-/// conditions all must hold) has a condition that is [`foreign_text`], e.g.
-/// `ansible_facts.os_family == 'RedHat'`.
+/// conditions all must hold) has a condition that is false on every Debian-family host, e.g.
+/// `ansible_facts.os_family == 'RedHat' and ansible_distribution != 'Fedora'` (see
+/// [`foreign_condition`]).
 pub(crate) fn foreign_when(task: &Node) -> bool {
     match task.get("when").map(|w| &w.kind) {
-        Some(Kind::Scalar(s, _)) => foreign_text(s),
-        Some(Kind::Seq { items, .. }) => items.iter().filter_map(Node::str).any(foreign_text),
+        Some(Kind::Scalar(s, _)) => foreign_condition(s),
+        Some(Kind::Seq { items, .. }) => items.iter().filter_map(Node::str).any(foreign_condition),
         _ => false,
     }
+}
+
+/// The distributions of the Debian family, as Ansible's `ansible_distribution` names them.
+const DEBIAN_DISTRIBUTIONS: &[&str] = &[
+    "Debian",
+    "Ubuntu",
+    "Linuxmint",
+    "Pop!_OS",
+    "Raspbian",
+    "Kali",
+    "Devuan",
+];
+
+/// Whether the `when` condition `c` is false on every Debian-family host. The facts that say
+/// which family a host is (`os_family`, `distribution`, `pkg_mgr`, in their `ansible_*` and
+/// `ansible_facts` spellings, optionally `| lower`) are known for each distribution of
+/// [`DEBIAN_DISTRIBUTIONS`], and the condition is decided three-valued
+/// ([`crate::ansible::when::eval`]); when it cannot be decided, the names it mentions decide
+/// ([`foreign_text`]).
+pub(crate) fn foreign_condition(c: &str) -> bool {
+    let mut all_false = true;
+    for d in DEBIAN_DISTRIBUTIONS {
+        let value = |lhs: &str| debian_fact(lhs, d);
+        match crate::ansible::when::eval(c, &value) {
+            Some(false) => {}
+            Some(true) => return false,
+            None => all_false = false,
+        }
+    }
+    all_false || foreign_text(c)
+}
+
+/// The value of the fact `expr` on a host of `distribution` (Debian family), when it is one of
+/// the facts that tell OS families apart.
+fn debian_fact(expr: &str, distribution: &str) -> Option<String> {
+    let e: String = expr.chars().filter(|c| !c.is_whitespace()).collect();
+    let (e, lower) = match e.strip_suffix("|lower") {
+        Some(e) => (e.to_string(), true),
+        None => (e, false),
+    };
+    let fact = e
+        .strip_prefix("ansible_facts.")
+        .or_else(|| {
+            e.strip_prefix("ansible_facts['")
+                .and_then(|f| f.strip_suffix("']"))
+        })
+        .or_else(|| {
+            e.strip_prefix("ansible_facts[\"")
+                .and_then(|f| f.strip_suffix("\"]"))
+        })
+        .or_else(|| e.strip_prefix("ansible_"))?;
+    let v = match fact {
+        "os_family" => "Debian",
+        "distribution" => distribution,
+        "pkg_mgr" => "apt",
+        _ => return None,
+    };
+    Some(if lower {
+        v.to_lowercase()
+    } else {
+        v.to_string()
+    })
 }
 
 /// Whether a file is for another OS family by its name (`setup-RedHat.yml`, `RedHat.yml`).
@@ -652,6 +715,41 @@ impl Node {
                 .map_or(self.pos.start + 1, |(k, v)| v.pos.end.max(k.pos.end)),
             Kind::Seq { items, .. } => items.last().map_or(self.pos.start + 1, |n| n.pos.end),
             _ => self.pos.end,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::foreign_condition;
+
+    #[test]
+    fn a_condition_false_on_every_debian_host_is_foreign() {
+        for c in [
+            "ansible_facts.os_family == 'RedHat'",
+            "ansible_facts.os_family == 'RedHat' and ansible_facts.distribution != 'Fedora'",
+            "(ansible_os_family == 'RedHat' or ansible_os_family == 'Suse') and x is defined",
+            "ansible_distribution in ['CentOS', 'Rocky']",
+            "ansible_facts['pkg_mgr'] == 'dnf'",
+            "ansible_distribution | lower == 'fedora'",
+            // undecidable: the names it mentions decide, as before
+            "docker_on_centos",
+        ] {
+            assert!(foreign_condition(c), "{c}");
+        }
+        for c in [
+            "ansible_facts.os_family == 'Debian'",
+            "ansible_facts.os_family != 'RedHat'",
+            "ansible_distribution == 'Ubuntu'",
+            "ansible_distribution not in ['CentOS', 'Fedora']",
+            "ansible_os_family == 'RedHat' or ansible_os_family == 'Debian'",
+            "not (ansible_os_family == 'RedHat')",
+            "ansible_distribution | lower == 'ubuntu'",
+            "docker_install | bool",
+            // a foreign name with an undecidable negation stays Debian-relevant
+            "ansible_distribution_major_version != '8' or custom == 'centos'",
+        ] {
+            assert!(!foreign_condition(c), "{c}");
         }
     }
 }
