@@ -89,7 +89,7 @@ fn strip_parens(mut c: &str) -> &str {
 }
 
 /// `c` split at `sep` outside parentheses, brackets and quotes (`None`: no such `sep`).
-fn split_top<'c>(c: &'c str, sep: &str) -> Option<Vec<&'c str>> {
+pub(crate) fn split_top<'c>(c: &'c str, sep: &str) -> Option<Vec<&'c str>> {
     let mut parts = Vec::new();
     let (mut depth, mut quote, mut start) = (0i32, None, 0);
     let b = c.as_bytes();

@@ -2,10 +2,12 @@
 //! hold, evaluated statically.
 //!
 //! Supported: variables (`name`, `a.b`, `a['b']`), string literals, list literals, parentheses,
-//! string (and list) concatenation with `~` and `+`, and the filters `lower`, `upper`, `trim`,
-//! `string` and `default(...)` / `d(...)`. Anything else (conditionals, tests, other filters,
-//! `{% %}` blocks, arithmetic) is [`Unresolved`]: `init` then writes a placeholder instead of
-//! guessing.
+//! string (and list) concatenation with `~` and `+`, the filters `lower`, `upper`, `trim`,
+//! `string`, `join(sep)` and `default(...)` / `d(...)`, and a whole expression
+//! `A if COND else B` (else-chains included) whose condition compares known values with literals (decided as `when`
+//! conditions are: [`crate::ansible::when::eval`]). Anything else (undecidable conditions,
+//! tests such as `is defined`, other filters, `{% %}` blocks, arithmetic) is [`Unresolved`]:
+//! `init` then writes a placeholder instead of guessing.
 
 use std::collections::BTreeMap;
 
@@ -134,6 +136,9 @@ pub(crate) fn var_path(template: &str) -> Option<Vec<String>> {
 }
 
 fn eval_text(expr: &str, scope: &dyn Scope, depth: usize) -> Result<JVal, Unresolved> {
+    if let Some(v) = conditional(expr, scope, depth)? {
+        return Ok(v);
+    }
     let tokens = lex(expr).map_err(|reason| Unresolved {
         expr: format!("{{{{{expr}}}}}"),
         reason,
@@ -156,6 +161,41 @@ fn eval_text(expr: &str, scope: &dyn Scope, depth: usize) -> Result<JVal, Unreso
         None => Err(Unresolved {
             expr: format!("{{{{{}}}}}", expr),
             reason: p.undefined_reason(),
+            needs_target: false,
+        }),
+    }
+}
+
+/// `A if COND else B` (the `else` part optional: an empty string, as Jinja gives): `Ok(None)`
+/// when `expr` is not a conditional. The condition is decided as a `when` condition, each
+/// compared side evaluated here; one that cannot be decided is [`Unresolved`].
+fn conditional(expr: &str, scope: &dyn Scope, depth: usize) -> Result<Option<JVal>, Unresolved> {
+    use crate::ansible::when::{eval, split_top};
+    let Some(parts) = split_top(expr, " if ") else {
+        return Ok(None);
+    };
+    let (then, rest) = (parts[0], parts[1..].join(" if "));
+    // `A if C else B if D else E`: the first `else` at the top level ends the condition
+    let (cond, otherwise) = match split_top(&rest, " else ") {
+        Some(p) => (p[0].to_string(), Some(p[1..].join(" else "))),
+        None => (rest.clone(), None),
+    };
+    let value = |lhs: &str| match eval_text(lhs, scope, depth + 1) {
+        Ok(JVal::Str(s)) => Some(s),
+        _ => None,
+    };
+    match eval(&cond, &value) {
+        Some(true) => eval_text(then, scope, depth + 1).map(Some),
+        Some(false) => match otherwise {
+            Some(o) => eval_text(&o, scope, depth + 1).map(Some),
+            None => Ok(Some(JVal::Str(String::new()))),
+        },
+        None => Err(Unresolved {
+            expr: format!("{{{{{expr}}}}}"),
+            reason: format!(
+                "its condition `{}` cannot be decided statically",
+                cond.trim()
+            ),
             needs_target: false,
         }),
     }
@@ -251,7 +291,7 @@ impl Parser<'_> {
     fn unsupported(&self) -> Unresolved {
         Unresolved {
             expr: format!("{{{{{}}}}}", self.text),
-            reason: "uses Jinja that init does not evaluate (it knows variables, `~`, `+`, `| lower`, `| default(...)`)".into(),
+            reason: "uses Jinja that init does not evaluate (it knows variables, `~`, `+`, `| lower`, `| join(...)`, `| default(...)`, `A if COND else B`)".into(),
             needs_target: false,
         }
     }
@@ -303,6 +343,35 @@ impl Parser<'_> {
                     None => None,
                     Some(_) => return Err(self.unsupported()),
                 },
+                "join" => {
+                    let sep = if self.eat_sym('(') {
+                        let sep = match self.peek() {
+                            Some(Tok::Str(sep)) => sep.clone(),
+                            _ => return Err(self.unsupported()),
+                        };
+                        self.pos += 1;
+                        if !self.eat_sym(')') {
+                            return Err(self.unsupported());
+                        }
+                        sep
+                    } else {
+                        String::new()
+                    };
+                    match v {
+                        Some(JVal::List(items)) => {
+                            let mut parts = Vec::new();
+                            for it in items {
+                                match it {
+                                    JVal::Str(x) => parts.push(x),
+                                    _ => return Err(self.unsupported()),
+                                }
+                            }
+                            Some(JVal::Str(parts.join(&sep)))
+                        }
+                        None => None,
+                        Some(_) => return Err(self.unsupported()),
+                    }
+                }
                 "default" | "d" => {
                     if !self.eat_sym('(') {
                         return Err(self.unsupported());
@@ -462,6 +531,7 @@ mod tests {
             ),
             ("extra".into(), JVal::List(vec![s("pigz")])),
             ("empty".into(), s("")),
+            ("arch".into(), s("aarch64")),
             (
                 "facts".into(),
                 JVal::Map(BTreeMap::from([(
@@ -502,6 +572,24 @@ mod tests {
             JVal::List(vec![s("docker-ce"), s("containerd.io"), s("pigz")])
         );
         assert_eq!(ok("{{ ['a', 'b'] }}"), JVal::List(vec![s("a"), s("b")]));
+        assert_eq!(ok("{{ pkgs | join(',') }}"), s("docker-ce,containerd.io"));
+        assert_eq!(ok("{{ extra | join }}"), s("pigz"));
+        assert_eq!(
+            ok("{{ 'arm64' if arch == 'aarch64' else 'armhf' if arch == 'armv7l' else 'amd64' }}"),
+            s("arm64")
+        );
+        assert_eq!(
+            ok("{{ 'x' if distro | lower == 'ubuntu' else 'y' }}"),
+            s("y")
+        );
+        assert_eq!(
+            ok("deb [arch={{ 'amd64' if arch != 'aarch64' }}] u"),
+            s("deb [arch=] u")
+        );
+        assert_eq!(
+            ok("{{ 'a' if facts['distribution_release'] in ['bookworm', 'trixie'] else 'b' }}"),
+            s("a")
+        );
     }
 
     #[test]
@@ -519,8 +607,11 @@ mod tests {
     #[test]
     fn refuses_everything_else() {
         for t in [
-            "{{ 'arm64' if arch == 'aarch64' else 'amd64' }}",
-            "{{ pkgs | join(',') }}",
+            "{{ 'arm64' if nope == 'aarch64' else 'amd64' }}",
+            "{{ 'signed-by' if key is not failed }}",
+            "{{ pkgs | join(sep) }}",
+            // a conditional inside a larger expression is not evaluated (only a whole one)
+            "{{ ('a' if arch == 'aarch64' else 'b') ~ '!' }}",
             "{% if x %}a{% endif %}",
             "{{ lookup('env', 'HOME') }}",
             "{{ 1 * 2 }}",

@@ -155,7 +155,6 @@ fn jinja_package_lists_give_only_package_names() {
         [
             (10, "{{ '=' + docker_version if docker_version else '' }}"),
             (14, "{{ docker__pip_dependencies }}"),
-            (23, "{{ docker_packages | join(',') }}"),
         ]
     );
     assert!(found
