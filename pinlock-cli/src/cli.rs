@@ -297,8 +297,15 @@ pub struct InitArgs {
     /// Playbooks, task files and role directories to read [default: the current directory].
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
-    /// Where to write the manifest.
-    #[arg(long, short = 'm', default_value = "pinlock.yml", value_name = "FILE")]
+    /// Where to write the manifest [env: PINLOCK_MANIFEST, as for the other commands].
+    #[arg(
+        long,
+        short = 'm',
+        env = "PINLOCK_MANIFEST",
+        hide_env = true,
+        default_value = "pinlock.yml",
+        value_name = "FILE"
+    )]
     pub manifest: PathBuf,
     /// Overwrite an existing manifest.
     #[arg(long)]

@@ -200,6 +200,16 @@ fn shell_step_playbook_gets_a_manifest_and_a_summary() {
         "{}",
         run.stderr
     );
+    // PINLOCK_MANIFEST names where init writes, as it names the manifest for other commands
+    let other = Pinlock::new()
+        .current_dir(dir)
+        .env("PINLOCK_MANIFEST", "ansible/pinlock.yml");
+    std::fs::create_dir_all(dir.join("ansible")).unwrap();
+    other.run(&["init", "site.yml"]).success();
+    assert_eq!(
+        std::fs::read_to_string(dir.join("ansible/pinlock.yml")).unwrap(),
+        manifest
+    );
     let bad = pl.run(&["init", "site.yml", "--force", "--target", "bookworm"]);
     bad.expect_code(2);
     assert!(
