@@ -184,7 +184,12 @@ fn conditional(expr: &str, scope: &dyn Scope, depth: usize) -> Result<Option<JVa
         Ok(JVal::Str(s)) => Some(s),
         _ => None,
     };
-    match eval(&cond, &value) {
+    // a bare value as the condition (`'=' + v if v else ''`): its truthiness
+    let decided = eval(&cond, &value).or_else(|| match eval_text(&cond, scope, depth + 1) {
+        Ok(v) => truthy(&v),
+        Err(_) => None,
+    });
+    match decided {
         Some(true) => eval_text(then, scope, depth + 1).map(Some),
         Some(false) => match otherwise {
             Some(o) => eval_text(&o, scope, depth + 1).map(Some),
@@ -199,6 +204,33 @@ fn conditional(expr: &str, scope: &dyn Scope, depth: usize) -> Result<Option<JVa
             needs_target: false,
         }),
     }
+}
+
+/// Jinja's truthiness of a value init read from YAML, where every scalar is a string: empty
+/// and YAML's false-like scalars (`false`, `no`, `off`, `0`, `null`, `~`) are false, other
+/// strings true; a list or mapping is true when it is not empty.
+fn truthy(v: &JVal) -> Option<bool> {
+    Some(match v {
+        JVal::Str(s) => !matches!(
+            s.trim(),
+            "" | "false"
+                | "False"
+                | "FALSE"
+                | "no"
+                | "No"
+                | "NO"
+                | "off"
+                | "Off"
+                | "OFF"
+                | "0"
+                | "null"
+                | "Null"
+                | "NULL"
+                | "~"
+        ),
+        JVal::List(l) => !l.is_empty(),
+        JVal::Map(m) => !m.is_empty(),
+    })
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -573,6 +605,9 @@ mod tests {
         );
         assert_eq!(ok("{{ ['a', 'b'] }}"), JVal::List(vec![s("a"), s("b")]));
         assert_eq!(ok("{{ pkgs | join(',') }}"), s("docker-ce,containerd.io"));
+        assert_eq!(ok("x{{ '=' + empty if empty else '' }}"), s("x"));
+        assert_eq!(ok("x{{ '=' + edition if edition else '' }}"), s("x=ce"));
+        assert_eq!(ok("{{ 'a' if extra else 'b' }}"), s("a"));
         assert_eq!(ok("{{ extra | join }}"), s("pigz"));
         assert_eq!(
             ok("{{ 'arm64' if arch == 'aarch64' else 'armhf' if arch == 'armv7l' else 'amd64' }}"),

@@ -150,13 +150,7 @@ fn jinja_package_lists_give_only_package_names() {
         .iter()
         .map(|p| (p.line, p.text.as_str()))
         .collect();
-    assert_eq!(
-        unresolved,
-        [
-            (10, "{{ '=' + docker_version if docker_version else '' }}"),
-            (14, "{{ docker__pip_dependencies }}"),
-        ]
-    );
+    assert_eq!(unresolved, [(14, "{{ docker__pip_dependencies }}"),]);
     assert!(found
         .placeholders
         .iter()
