@@ -1248,3 +1248,38 @@ fn outdated_check_fails_when_the_proposal_cannot_be_computed() {
         stderr(&out)
     );
 }
+
+/// `update --commit -m ansible/pinlock.yml` run from the repository's root (the manifest in a
+/// subdirectory, as the pre-commit setup has it) commits the files where they are:
+/// `ansible/pinlock.lock`, not `ansible/ansible/pinlock.lock`.
+#[test]
+fn update_commit_with_the_manifest_in_a_subdirectory_commits_the_files_in_place() {
+    if !require_tool("git") {
+        return;
+    }
+    let Some(p) = Project::new(RELAXED) else {
+        return;
+    };
+    let dir = p.path();
+    std::fs::create_dir(dir.join("ansible")).unwrap();
+    for f in ["pinlock.yml", "pinlock.lock", "site.yml", "keys"] {
+        std::fs::rename(dir.join(f), dir.join("ansible").join(f)).unwrap();
+    }
+    git(dir, &["init", "-q", "-b", "main"]);
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "initial"]);
+    let head = git(dir, &["rev-parse", "HEAD"]);
+    let out = p.run(&[
+        "update",
+        "docker-ce",
+        "--commit",
+        "-m",
+        "ansible/pinlock.yml",
+    ]);
+    assert_eq!(out.status.code(), Some(10), "{}", stderr(&out));
+    assert_eq!(
+        git(dir, &["diff", "--name-only", &head, "pinlock/update-docker-ce"]),
+        "ansible/pinlock.lock\nansible/pinlock/enforce.yml\nansible/pinlock/hold.yml\nansible/site.yml"
+    );
+    assert_eq!(git(dir, &["status", "--porcelain"]), "");
+}

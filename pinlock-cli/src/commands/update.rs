@@ -240,6 +240,8 @@ pub fn run(g: &Global, args: UpdateArgs, out: &Reporter) -> anyhow::Result<ExitC
 }
 
 /// Commits `files` on `branch` and reports it; the commit, unless the files equal HEAD's.
+/// `files` are relative to the current directory (or absolute): they are made absolute here,
+/// since `commit_to_branch` reads relative paths against `dir` (the manifest's directory).
 fn commit_reporting(
     dir: &std::path::Path,
     files: &[(PathBuf, Vec<u8>)],
@@ -247,7 +249,16 @@ fn commit_reporting(
     message: &str,
     out: &Reporter,
 ) -> anyhow::Result<Option<String>> {
-    Ok(match commit_to_branch(dir, files, branch, message)? {
+    let files: Vec<(PathBuf, Vec<u8>)> = files
+        .iter()
+        .map(|(p, c)| {
+            (
+                std::path::absolute(p).unwrap_or_else(|_| p.clone()),
+                c.clone(),
+            )
+        })
+        .collect();
+    Ok(match commit_to_branch(dir, &files, branch, message)? {
         CommitOutcome::Committed { commit } => {
             out.status("Committed", format!("{commit} on branch {branch}"));
             Some(commit)
