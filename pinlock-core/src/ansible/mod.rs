@@ -62,21 +62,28 @@
 //! variable instead of installing an unpinned version. In free-form arguments the lookups stay
 //! one parameter (ansible-core's splitter keeps a `{{ ... }}` block together).
 
+mod coverage;
 pub mod enforce;
 pub(crate) mod plan;
 pub mod project;
 mod splice;
+mod targets;
+mod walk;
 pub(crate) mod when;
 mod wire;
 pub(crate) mod yaml;
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::fs;
 use std::path::{Path, PathBuf};
 
+use coverage::{role_of, uncovered, wiring_for, Coverage};
 pub use plan::HOLD_TASK_NAME;
 use plan::{Planner, VarInfo, VersionSource};
+use targets::{choose_versions, Versions};
+pub use targets::{multi_target_vars, DPKG_ARCHES};
+pub use walk::Exclude;
+use walk::{is_template, read_file, unreadable, walk};
 
 /// Exact versions to pin, per target and package.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -102,79 +109,6 @@ impl From<&crate::lockfile::Lockfile> for Pins {
                 .collect(),
         }
     }
-}
-
-/// Paths [`pin_paths`] does not walk (the manifest's `exclude:`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Exclude {
-    /// The directory the globs are relative to (the manifest's).
-    pub base: PathBuf,
-    /// Globs over `/`-separated paths relative to `base`: `*` and `?` stay within one path
-    /// component, `**` matches any number of them; a directory that matches is skipped with
-    /// everything in it (`roles/legacy`, `roles/*/tests`, `**/molecule/**`).
-    pub globs: Vec<String>,
-}
-
-impl Exclude {
-    /// Whether `path` (a file or directory found while walking) is excluded.
-    pub fn matches(&self, path: &Path) -> bool {
-        if self.globs.is_empty() {
-            return false;
-        }
-        let (base, p) = (normalized(&self.base), normalized(path));
-        if p.len() <= base.len() || p[..base.len()] != base[..] {
-            return false;
-        }
-        let rel = p[base.len()..].join("/");
-        self.globs.iter().any(|g| {
-            let g = g.trim_start_matches("./").trim_end_matches('/');
-            glob_match(g.as_bytes(), rel.as_bytes())
-                || g.strip_suffix("/**")
-                    .is_some_and(|d| glob_match(d.as_bytes(), rel.as_bytes()))
-        })
-    }
-}
-
-/// Whether glob `p` matches all of `s` (see [`Exclude::globs`]).
-fn glob_match(p: &[u8], s: &[u8]) -> bool {
-    if let Some(rest) = p.strip_prefix(b"**") {
-        let rest = rest.strip_prefix(b"/").unwrap_or(rest);
-        // zero or more whole components
-        if glob_match(rest, s) {
-            return true;
-        }
-        return s
-            .iter()
-            .enumerate()
-            .any(|(i, &c)| c == b'/' && glob_match(rest, &s[i + 1..]))
-            || (rest.is_empty() && !s.is_empty());
-    }
-    match (p.first(), s.first()) {
-        (None, None) => true,
-        (Some(b'*'), _) => {
-            glob_match(&p[1..], s)
-                || (s.first().is_some_and(|&c| c != b'/') && glob_match(p, &s[1..]))
-        }
-        (Some(b'?'), Some(&c)) => c != b'/' && glob_match(&p[1..], &s[1..]),
-        (Some(a), Some(b)) => a == b && glob_match(&p[1..], &s[1..]),
-        _ => false,
-    }
-}
-
-/// The components of `p` made absolute, with `.` and `..` resolved lexically.
-fn normalized(p: &Path) -> Vec<String> {
-    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-    let mut out: Vec<String> = Vec::new();
-    for c in abs.components() {
-        match c {
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            std::path::Component::CurDir => {}
-            c => out.push(c.as_os_str().to_string_lossy().into_owned()),
-        }
-    }
-    out
 }
 
 /// Options for pinning.
@@ -332,94 +266,6 @@ pub enum PinError {
     NoTargets,
 }
 
-/// Versions written for several targets: a per-host variable lookup.
-struct MultiTarget {
-    packages: std::collections::BTreeSet<String>,
-}
-
-impl VersionSource for MultiTarget {
-    fn pin(&self, pkg: &str) -> Option<String> {
-        self.packages
-            .contains(pkg)
-            .then(|| format!("{{{{ pinlock_pins['{pkg}'] }}}}"))
-    }
-}
-
-enum Versions<'a> {
-    Literal(&'a BTreeMap<String, String>),
-    Multi(MultiTarget),
-}
-
-impl Versions<'_> {
-    fn source(&self) -> &dyn VersionSource {
-        match self {
-            Versions::Literal(m) => *m,
-            Versions::Multi(m) => m,
-        }
-    }
-}
-
-fn choose_versions<'a>(pins: &'a Pins, opts: &PinOptions) -> Result<Versions<'a>, PinError> {
-    if let Some(t) = &opts.target {
-        return pins
-            .targets
-            .get(t)
-            .map(Versions::Literal)
-            .ok_or_else(|| PinError::UnknownTarget {
-                target: t.clone(),
-                known: pins.targets.keys().cloned().collect::<Vec<_>>().join(", "),
-            });
-    }
-    match pins.targets.len() {
-        0 => Err(PinError::NoTargets),
-        1 => Ok(Versions::Literal(pins.targets.values().next().unwrap())),
-        _ => Ok(Versions::Multi(MultiTarget {
-            packages: pins
-                .targets
-                .values()
-                .flat_map(|m| m.keys().cloned())
-                .collect(),
-        })),
-    }
-}
-
-/// `ansible_architecture` values and the dpkg architecture each one means.
-pub const DPKG_ARCHES: &[(&str, &str)] = &[
-    ("aarch64", "arm64"),
-    ("armv7l", "armhf"),
-    ("i386", "i386"),
-    ("i686", "i386"),
-    ("ppc64le", "ppc64el"),
-    ("s390x", "s390x"),
-    ("x86_64", "amd64"),
-];
-
-/// The generated variables file for several targets (deterministic), see the module docs.
-pub fn multi_target_vars(pins: &Pins) -> String {
-    let mut out = String::from(
-        "---\n# Generated by pinlock from the lockfile; do not edit. Versions per \"release/dpkg arch\".\n\
-         pinlock_versions:\n",
-    );
-    for (target, pkgs) in &pins.targets {
-        out.push_str(&format!("  \"{target}\":\n"));
-        for (p, v) in pkgs {
-            out.push_str(&format!("    \"{p}\": \"{v}\"\n"));
-        }
-    }
-    out.push_str(
-        "# Ansible's ansible_architecture -> dpkg's architecture name\npinlock_dpkg_arches:\n",
-    );
-    for (ansible, dpkg) in DPKG_ARCHES {
-        out.push_str(&format!("  {ansible}: {dpkg}\n"));
-    }
-    out.push_str(
-        "pinlock_dpkg_arch: \"{{ pinlock_dpkg_arches[ansible_architecture] | default(ansible_architecture) }}\"\n\
-         pinlock_target: \"{{ ansible_distribution_release }}/{{ pinlock_dpkg_arch }}\"\n\
-         pinlock_pins: \"{{ pinlock_versions[pinlock_target] }}\"\n",
-    );
-    out
-}
-
 /// Line length above which ansible-lint's yaml rule complains; longer pinned lines get a warning.
 pub(crate) const MAX_LINE: usize = 160;
 
@@ -468,15 +314,6 @@ fn load_or_return(path: &Path, text: String) -> Result<Loaded, (PinError, String
         bom,
         docs,
     })
-}
-
-/// What a file's plan says about enforcement coverage.
-#[derive(Debug, Default)]
-struct Coverage {
-    refused: bool,
-    installs: Vec<usize>,
-    plays: Vec<wire::PlayInfo>,
-    refs: wire::Refs,
 }
 
 fn plan_loaded(
@@ -611,166 +448,6 @@ pub fn pin_source(
     plan_loaded(&f, versions.source(), &vars, wiring.as_ref()).map(|(out, _)| out)
 }
 
-/// `to` relative to the directory of `file`, with `/` separators (as a play imports it).
-fn relative_import(file: &Path, to: &Path) -> String {
-    // `site.yml`'s parent is the empty path, which `absolute` refuses: the current directory
-    let dir = file
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let (from, to) = (normalized(dir), normalized(to));
-    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
-    let mut parts: Vec<String> = vec!["..".to_string(); from.len() - common];
-    parts.extend(to[common..].iter().cloned());
-    parts.join("/")
-}
-
-/// The import paths of the enforcement files for the plays of `file`.
-fn wiring_for(file: &Path, dir: &Path) -> wire::Wiring {
-    wire::Wiring {
-        enforce: relative_import(file, &dir.join(enforce::ENFORCE_FILE)),
-        hold: relative_import(file, &dir.join(enforce::HOLD_FILE)),
-    }
-}
-
-/// The role a file belongs to (`roles/<name>/…`), if any.
-fn role_of(path: &Path) -> Option<String> {
-    let parts: Vec<&std::ffi::OsStr> = path.components().map(|c| c.as_os_str()).collect();
-    parts
-        .windows(2)
-        .rev()
-        .find(|w| w[0] == "roles")
-        .map(|w| w[1].to_string_lossy().into_owned())
-}
-
-/// The fully qualified name of the collection role a file belongs to
-/// (`ansible_collections/<namespace>/<collection>/roles/<name>/…` is `namespace.collection.name`).
-fn collection_role_of(path: &Path) -> Option<String> {
-    let parts: Vec<String> = path
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect();
-    parts.windows(5).rev().find_map(|w| {
-        (w[0] == "ansible_collections" && w[3] == "roles")
-            .then(|| format!("{}.{}.{}", w[1], w[2], w[4]))
-    })
-}
-
-/// The installs the host enforcement does not reach (see [`PinReport::uncovered`]).
-fn uncovered(files: &[(PathBuf, Coverage)]) -> (Vec<PinWarning>, usize) {
-    let mut out = Vec::new();
-    let mut reached = wire::Refs::default();
-    let mut enforced = 0;
-    for (path, c) in files {
-        reached.extend(c.refs.clone());
-        for p in &c.plays {
-            let wired = if c.refused {
-                p.wired_before
-            } else {
-                p.wired_after
-            };
-            if wired {
-                enforced += 1;
-                reached.extend(p.refs.clone());
-            } else {
-                out.push(PinWarning {
-                    path: path.clone(),
-                    line: p.line,
-                    message: "this play installs packages or runs roles, and does not import pinlock's host enforcement, so its hosts may install versions the lockfile does not lock\nhint: the warnings above say why pinlock could not add the imports; fix that and run `pinlock pin`, or add `- ansible.builtin.import_tasks: pinlock/enforce.yml` first in its pre_tasks and `- ansible.builtin.import_tasks: pinlock/hold.yml` last in its post_tasks by hand, with the names pinlock gives them".into(),
-                });
-            }
-        }
-    }
-    for (path, c) in files {
-        if !c.plays.is_empty() || c.installs.is_empty() {
-            continue;
-        }
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let by_role = role_of(path).is_some_and(|r| reached.roles.contains(&r))
-            || collection_role_of(path).is_some_and(|r| reached.roles.contains(&r));
-        if by_role || reached.files.contains(&name) {
-            continue;
-        }
-        let what = match role_of(path) {
-            Some(r) => format!("role `{r}`"),
-            None => format!("`{name}`"),
-        };
-        out.push(PinWarning {
-            path: path.clone(),
-            line: c.installs[0],
-            message: format!(
-                "installs packages, and no play pinlock enforces the lockfile in runs {what}, so its hosts may install versions the lockfile does not lock\nhint: add the playbook that runs it to `playbooks:` in pinlock.yml (or pass it to `pinlock pin`)"
-            ),
-        });
-    }
-    (out, enforced)
-}
-
-/// Whether `path` is a Jinja template (`*.j2` or under a `templates/` directory).
-fn is_template(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e == "j2")
-        || path.components().any(|c| c.as_os_str() == "templates")
-}
-
-/// Whether a directory entry is skipped while walking: hidden, `.git`, `templates`, `files`, and
-/// `molecule` (a role's test scenarios run with their own inventory and often without facts:
-/// pinning or wiring them breaks the tests, not the fleet). Pass such a file explicitly to pin it.
-fn skip_dir(name: &str) -> bool {
-    name.starts_with('.') || name == "templates" || name == "files" || name == "molecule"
-}
-
-fn walk(path: &Path, exclude: &Exclude, out: &mut Vec<PathBuf>) -> Result<(), PinError> {
-    let io = |source| PinError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let meta = fs::metadata(path).map_err(io)?;
-    if meta.is_file() {
-        out.push(path.to_path_buf());
-        return Ok(());
-    }
-    let mut entries: Vec<PathBuf> = fs::read_dir(path)
-        .map_err(io)?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()
-        .map_err(io)?;
-    entries.sort();
-    for p in entries {
-        if exclude.matches(&p) {
-            continue;
-        }
-        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        let is_link = fs::symlink_metadata(&p).is_ok_and(|m| m.file_type().is_symlink());
-        if p.is_dir() {
-            if is_link {
-                // a linked directory may lead back up the tree; pass it explicitly to pin it
-                continue;
-            }
-            if !skip_dir(name) {
-                walk(&p, exclude, out)?;
-            }
-        } else if name.ends_with(".yml") || name.ends_with(".yaml") {
-            out.push(p);
-        }
-    }
-    Ok(())
-}
-
-fn utf8_error(path: &Path, bytes: &[u8], e: std::str::Utf8Error) -> PinError {
-    let good = &bytes[..e.valid_up_to()];
-    let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    let col = std::str::from_utf8(&good[line_start..]).map_or(1, |s| s.chars().count() + 1);
-    PinError::NotUtf8 {
-        path: path.to_path_buf(),
-        line,
-        col,
-    }
-}
-
 /// Pins every YAML file under `paths` (files are taken as given; directories are walked for
 /// `.yml`/`.yaml`, skipping hidden directories, `templates/`, `files/`, `molecule/` and
 /// [`PinOptions::exclude`]).
@@ -879,40 +556,6 @@ pub fn pin_paths(paths: &[PathBuf], pins: &Pins, opts: &PinOptions) -> Result<Pi
     Ok(report)
 }
 
-/// Reads and parses one file; on failure the error and the text as far as it could be read.
-fn read_file(p: &Path) -> Result<Loaded, (PinError, String)> {
-    let bytes = fs::read(p).map_err(|source| {
-        (
-            PinError::Io {
-                path: p.to_path_buf(),
-                source,
-            },
-            String::new(),
-        )
-    })?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        let err = e.utf8_error();
-        let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
-        (utf8_error(p, e.as_bytes(), err), lossy)
-    })?;
-    load_or_return(p, text)
-}
-
-/// The line and the reason (without the path) of an error reading one file.
-fn unreadable(err: &PinError) -> (usize, String) {
-    match err {
-        PinError::Syntax {
-            line, col, message, ..
-        } => (*line, format!("invalid YAML at column {col}: {message}")),
-        PinError::NotUtf8 { line, col, .. } => (*line, format!("not valid UTF-8 at column {col}")),
-        PinError::TabIndent { line, col, .. } => {
-            (*line, format!("tab used for indentation at column {col}"))
-        }
-        PinError::Io { source, .. } => (1, source.to_string()),
-        other => (1, other.to_string()),
-    }
-}
-
 /// A unified diff (3 lines of context) from `old` to `new`, headed `a/<path>` / `b/<path>` for a
 /// relative path and `<path>` for an absolute one; empty when they are equal.
 pub fn unified_diff(path: &Path, old: &str, new: &str) -> String {
@@ -969,6 +612,7 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> Result<(), PinError> {
 
 #[cfg(test)]
 mod tests {
+    use super::coverage::collection_role_of;
     use super::*;
 
     #[test]

@@ -343,7 +343,7 @@ fn stanza_id(n: usize) -> u32 {
         .expect("fewer than 2^32 - 1 stanzas in one universe")
 }
 
-/// Reads a Provides field as [`parse_relations`] does (alternatives flattened, architecture
+/// Reads a Provides field as [`crate::relation::parse_relations`] does (alternatives flattened, architecture
 /// qualifiers dropped), into (provided name, provided version) borrowed from `field`. Returns
 /// false, with `out` unspecified, when the field does not parse.
 pub(super) fn provided<'a>(field: &'a str, out: &mut Vec<(&'a str, Option<&'a str>)>) -> bool {
