@@ -13,21 +13,21 @@
 //! and after, and ansible-lint finds nothing after that it did not find before; without the
 //! venv that part is skipped with a printed reason, or fails when `CI=true`.
 
+mod ansible_support;
+
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use ansible_support::{
+    ansible_cmd, copy_tree, files, findings, lint, lint_output, repo_root, venv_bin,
+};
+
 use pinlock_core::ansible::project::{apply, pin_project, ProjectLayout};
 use pinlock_core::ansible::HOLD_TASK_NAME;
-use pinlock_core::lockfile::{LockedPackage, LockedTarget, Lockfile};
+use pinlock_core::lockfile::Lockfile;
 use serde_yaml::Value;
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
 
 const LOCKED: &[(&str, &str)] = &[
     ("containerd.io", "1.6.18-1"),
@@ -47,55 +47,11 @@ const APT_MODULES: &[&str] = &[
 ];
 
 fn lockfile() -> Lockfile {
-    let mut lock = Lockfile::new();
-    let mut t = LockedTarget::default();
-    for (name, version) in LOCKED {
-        t.packages.insert(
-            name.to_string(),
-            LockedPackage {
-                version: version.to_string(),
-                architecture: "amd64".into(),
-                source: name.to_string(),
-                filename: String::new(),
-                size: 0,
-                sha256: String::new(),
-                requested: None,
-                required_by: Vec::new(),
-                enforce: true,
-            },
-        );
-    }
-    lock.targets.insert("buster/amd64".into(), t);
-    lock
-}
-
-/// Every file under `dir`, relative, sorted.
-fn files(dir: &Path) -> Vec<PathBuf> {
-    fn walk(base: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
-        let mut entries: Vec<PathBuf> = fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        entries.sort();
-        for p in entries {
-            if p.is_dir() {
-                walk(base, &p, out);
-            } else {
-                out.push(p.strip_prefix(base).unwrap().to_path_buf());
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(dir, dir, &mut out);
-    out
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for rel in files(from) {
-        let dest = to.join(&rel);
-        fs::create_dir_all(dest.parent().unwrap()).unwrap();
-        fs::copy(from.join(&rel), dest).unwrap();
-    }
+    let pkgs = LOCKED
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect();
+    ansible_support::lockfile(&BTreeMap::from([("buster/amd64".to_string(), pkgs)]))
 }
 
 /// Whether a task (or a file name) is for another OS family.
@@ -271,44 +227,12 @@ fn assert_literal_installs_pinned(tasks: &Value, file: &Path, count: &mut usize)
     }
 }
 
-/// The venv's bin dir, or `None` (after printing why) when it is missing outside CI.
-fn venv_bin() -> Option<PathBuf> {
-    let venv = std::env::var_os("PINLOCK_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join(".venv"));
-    let bin = venv.join("bin");
-    if bin.join("ansible-playbook").is_file() {
-        return Some(bin);
-    }
-    let reason = format!(
-        "ansible-core venv not found at {} (run scripts/install-ansible)",
-        venv.display()
-    );
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("{reason}");
-    }
-    eprintln!("skipping the syntax check: {reason}");
-    None
-}
-
+/// An ansible command run in `dir`, with the corpus's roles and collections on their paths.
 fn ansible(bin: &Path, tool: &str, dir: &Path, home: &Path) -> Command {
-    let mut cmd = Command::new(bin.join(tool));
+    let mut cmd = ansible_cmd(bin, tool, home);
     cmd.current_dir(dir)
-        .env(
-            "PATH",
-            format!(
-                "{}:{}",
-                bin.display(),
-                std::env::var("PATH").unwrap_or_default()
-            ),
-        )
-        .env("ANSIBLE_HOME", home)
-        .env("ANSIBLE_LOCAL_TEMP", home.join("tmp"))
         .env("ANSIBLE_ROLES_PATH", dir.join("roles"))
-        .env("ANSIBLE_COLLECTIONS_PATH", dir.join("collections"))
-        .env("ANSIBLE_NOCOLOR", "1")
-        .env("NO_COLOR", "1")
-        .env("PY_COLORS", "0");
+        .env("ANSIBLE_COLLECTIONS_PATH", dir.join("collections"));
     cmd
 }
 
@@ -324,37 +248,6 @@ fn syntax_check(bin: &Path, dir: &Path, home: &Path) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-/// ansible-lint's findings in `dir` as (file, rule), without line numbers (pinning moves them).
-fn lint(bin: &Path, dir: &Path, home: &Path) -> std::process::Child {
-    ansible(bin, "ansible-lint", dir, home)
-        .args(["--offline", "--nocolor", "-f", "pep8"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("ansible-lint starts")
-}
-
-fn findings(child: std::process::Child) -> std::collections::BTreeSet<(String, String)> {
-    let out = child.wait_with_output().unwrap();
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    // 0: clean, 2: findings; anything else is ansible-lint failing to run
-    assert!(
-        matches!(out.status.code(), Some(0 | 2)),
-        "ansible-lint failed:\n{text}"
-    );
-    text.lines()
-        .filter_map(|l| {
-            let mut parts = l.splitn(3, ": ");
-            let (loc, rule) = (parts.next()?, parts.next()?);
-            let mut lp = loc.split(':');
-            let (file, line) = (lp.next()?, lp.next()?);
-            (line.parse::<usize>().is_ok() && !rule.contains(' '))
-                .then(|| (file.to_string(), rule.to_string()))
-        })
-        .collect()
 }
 
 #[test]
@@ -461,24 +354,26 @@ fn real_world_shaped_roles_are_pinned_and_nothing_else() {
         copy_tree(&corpus, &orig);
         syntax_check(&bin, &orig, &home);
         syntax_check(&bin, &work, &home);
-        if bin.join("ansible-lint").is_file() {
-            // pinning adds no finding, and takes away package-latest where it pinned
-            let (l_orig, l_work) = (lint(&bin, &orig, &home), lint(&bin, &work, &home));
-            let (before, after) = (findings(l_orig), findings(l_work));
-            let latest = |set: &std::collections::BTreeSet<(String, String)>| {
-                set.iter()
-                    .filter(|(f, r)| r == "package-latest" && f.contains("swarm.yml"))
-                    .count()
-            };
-            assert_eq!(latest(&before), 1, "{before:#?}");
-            assert_eq!(latest(&after), 0, "{after:#?}");
-            let new: Vec<_> = after.difference(&before).collect();
-            assert!(
-                new.is_empty(),
-                "pinning added ansible-lint findings: {new:?}"
-            );
-        } else {
-            eprintln!("skipping the lint: no ansible-lint in {}", bin.display());
-        }
+        // pinning adds no finding, and takes away package-latest where it pinned
+        let (l_orig, l_work) = (
+            lint(ansible(&bin, "ansible-lint", &orig, &home)),
+            lint(ansible(&bin, "ansible-lint", &work, &home)),
+        );
+        let (before, after) = (
+            findings(&lint_output(l_orig)),
+            findings(&lint_output(l_work)),
+        );
+        let latest = |set: &std::collections::BTreeSet<(String, String)>| {
+            set.iter()
+                .filter(|(f, r)| r == "package-latest" && f.contains("swarm.yml"))
+                .count()
+        };
+        assert_eq!(latest(&before), 1, "{before:#?}");
+        assert_eq!(latest(&after), 0, "{after:#?}");
+        let new: Vec<_> = after.difference(&before).collect();
+        assert!(
+            new.is_empty(),
+            "pinning added ansible-lint findings: {new:?}"
+        );
     }
 }
