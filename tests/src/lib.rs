@@ -105,7 +105,7 @@ pub use host::{
 };
 pub use keys::KeyFactory;
 pub use measure::{run_measured, Measured};
-pub use pinlock::{pinlock_bin, redact, Pinlock, PinlockRun};
+pub use pinlock::{commands, long_options, pinlock_bin, redact, Pinlock, PinlockRun};
 pub use project::{copy_dir, deb_line, example_copy, example_dir, Project, BUSTER_LOCKFILE};
 pub use repo::{
     BuiltRepo, Compression, HashKind, IndexInfo, RepoBuilder, SignMode, TestKey, DEFAULT_DATE,

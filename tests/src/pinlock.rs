@@ -254,6 +254,53 @@ impl Pinlock {
     }
 }
 
+/// Every command `pinlock --help` lists, `help` aside (read from the help itself, so a test
+/// over them covers a new command too).
+pub fn commands(p: &Pinlock) -> Vec<String> {
+    let top = p.run(&["--help"]);
+    top.success();
+    let mut names = Vec::new();
+    let mut in_commands = false;
+    for line in top.stdout.lines() {
+        if line == "Commands:" {
+            in_commands = true;
+            continue;
+        }
+        if in_commands {
+            if !line.starts_with("  ") {
+                break;
+            }
+            // Continuation lines of a wrapped description are indented further.
+            if line.starts_with("   ") {
+                continue;
+            }
+            let name = line.split_whitespace().next().unwrap().to_string();
+            if name != "help" {
+                names.push(name);
+            }
+        }
+    }
+    names
+}
+
+/// The `--long` option words of `text` (letters, digits and dashes after `--`, starting with a
+/// letter): what a help text, a README usage line or a completion script offers.
+pub fn long_options(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("--") {
+        let word: String = rest[i + 2..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect();
+        if word.len() > 1 && word.chars().next().unwrap().is_ascii_alphabetic() {
+            out.push(format!("--{word}"));
+        }
+        rest = &rest[i + 2..];
+    }
+    out
+}
+
 /// Replaces each `(from, to)` in `text`, longest `from` first (so a temp dir is replaced before
 /// a prefix of it): makes outputs with ports and temp paths snapshot-stable.
 pub fn redact(text: &str, pairs: &[(&str, &str)]) -> String {

@@ -1,6 +1,6 @@
 //! `pinlock completions` and `pinlock man`: scripts that shells accept, man pages that roff reads.
 
-use pinlock_tests::{pinlock_bin, require_tool, Pinlock};
+use pinlock_tests::{commands, long_options, pinlock_bin, require_tool, Pinlock};
 
 #[test]
 fn bash_completions_mention_commands_and_source_cleanly() {
@@ -116,36 +116,10 @@ fn man_pages_are_written_per_command() {
 /// Every `--long` option of `pinlock --help` and of each command's `help`.
 fn options_in_help(p: &Pinlock) -> std::collections::BTreeSet<String> {
     let mut helps = vec![p.run(&["--help"]).stdout];
-    for cmd in [
-        "versions",
-        "lock",
-        "pin",
-        "init",
-        "outdated",
-        "update",
-        "completions",
-        "man",
-    ] {
-        helps.push(p.run(&["help", cmd]).stdout);
+    for cmd in commands(p) {
+        helps.push(p.run(&["help", &cmd]).stdout);
     }
     helps.iter().flat_map(|h| long_options(h)).collect()
-}
-
-/// The `--long` words of `text` (letters, digits and dashes after `--`).
-fn long_options(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = text;
-    while let Some(i) = rest.find("--") {
-        let word: String = rest[i + 2..]
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
-            .collect();
-        if word.len() > 1 && word.chars().next().unwrap().is_ascii_alphabetic() {
-            out.push(format!("--{word}"));
-        }
-        rest = &rest[i + 2..];
-    }
-    out
 }
 
 /// Completions offer what `--help` shows and nothing hidden (`--now` was, through bash's list).

@@ -1,36 +1,7 @@
 //! `pinlock help <command>` teaches: every command's help has a description, an `Examples:`
 //! section with a real invocation of that command, and every flag carries a description.
 
-use pinlock_tests::Pinlock;
-
-/// Every command of `pinlock --help` (the list is read from the help itself, so a new
-/// command without examples fails here).
-fn commands(p: &Pinlock) -> Vec<String> {
-    let top = p.run(&["--help"]);
-    top.success();
-    let mut names = Vec::new();
-    let mut in_commands = false;
-    for line in top.stdout.lines() {
-        if line == "Commands:" {
-            in_commands = true;
-            continue;
-        }
-        if in_commands {
-            if !line.starts_with("  ") {
-                break;
-            }
-            // Continuation lines of a wrapped description are indented further.
-            if line.starts_with("   ") {
-                continue;
-            }
-            let name = line.split_whitespace().next().unwrap().to_string();
-            if name != "help" {
-                names.push(name);
-            }
-        }
-    }
-    names
-}
+use pinlock_tests::{commands, Pinlock};
 
 #[test]
 fn every_command_help_has_examples_of_itself() {

@@ -2,7 +2,7 @@
 //! is in that command's help, the global flags and environment variables the README lists are in
 //! `pinlock --help`, and every command of `pinlock --help` has a row.
 
-use pinlock_tests::Pinlock;
+use pinlock_tests::{commands, long_options, Pinlock};
 
 fn readme() -> String {
     let root = pinlock_tests::testdata_dir()
@@ -10,23 +10,6 @@ fn readme() -> String {
         .unwrap()
         .to_path_buf();
     std::fs::read_to_string(root.join("README.md")).unwrap()
-}
-
-/// The `--long` words of `text`.
-fn long_options(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = text;
-    while let Some(i) = rest.find("--") {
-        let word: String = rest[i + 2..]
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
-            .collect();
-        if word.len() > 1 && word.chars().next().unwrap().is_ascii_alphabetic() {
-            out.push(format!("--{word}"));
-        }
-        rest = &rest[i + 2..];
-    }
-    out
 }
 
 #[test]
@@ -58,16 +41,7 @@ fn readme_command_table_flags_are_in_each_commands_help() {
         );
     }
     assert!(rows >= 6, "README command table not found");
-    for line in top.lines().skip_while(|l| *l != "Commands:").skip(1) {
-        if !line.starts_with("  ") {
-            break;
-        }
-        let Some(cmd) = line.split_whitespace().next() else {
-            continue;
-        };
-        if line.starts_with("   ") || cmd == "help" {
-            continue;
-        }
+    for cmd in commands(&p) {
         assert!(
             readme.contains(&format!("`pinlock {cmd}")),
             "`pinlock {cmd}` has no row in the README"
