@@ -32,3 +32,12 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
         .trim()
         .to_string()
 }
+
+/// Makes `dir` a git repository on branch `main` with everything in it committed as
+/// `initial`; returns that commit.
+pub fn git_init_commit(dir: &Path) -> String {
+    git(dir, &["init", "-q", "-b", "main"]);
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "initial"]);
+    git(dir, &["rev-parse", "HEAD"])
+}

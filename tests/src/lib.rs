@@ -98,7 +98,7 @@ pub use debs::{
     TEST_MAINTAINER,
 };
 pub use error::{HarnessError, Result};
-pub use git::{git, git_bytes};
+pub use git::{git, git_bytes, git_init_commit};
 pub use host::{
     bookworm_base, bookworm_mirror, hosts_dir, mounts_under, Host, HostOutput, Installed,
     PROJECT_DIR,

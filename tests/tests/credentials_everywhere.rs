@@ -9,7 +9,8 @@
 use std::path::{Path, PathBuf};
 
 use pinlock_tests::{
-    fixture, git_bytes as git, require_tool, BuiltRepo, Pinlock, PinlockRun, RepoBuilder, Server,
+    fixture, git_bytes as git, git_init_commit, require_tool, BuiltRepo, Pinlock, PinlockRun,
+    RepoBuilder, Server,
 };
 
 const USER: &str = "fleet-q7user";
@@ -217,9 +218,7 @@ fn exercise(creds: Creds) {
     p.run(&["pin", "--offline"], 0);
     let v = p.run(&["versions", "--json", "docker-ce"], 0);
     assert!(v.stdout.contains("23.0.1"), "{}", v.stdout);
-    git(p.path(), &["init", "-q", "-b", "main"]);
-    git(p.path(), &["add", "-A"]);
-    git(p.path(), &["commit", "-q", "-m", "initial"]);
+    git_init_commit(p.path());
 
     // the June snapshot: something to propose
     p.srv.set_root(p.new.path());

@@ -13,7 +13,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use pinlock_tests::{fixture, git, pinlock_bin, require_tool, RepoBuilder, Server};
+use pinlock_tests::{
+    fixture, git, git_init_commit, pinlock_bin, require_tool, RepoBuilder, Server,
+};
 
 /// xorshift: a seeded, reproducible delay sequence.
 fn next(seed: &mut u64) -> u64 {
@@ -179,9 +181,7 @@ fn sigkill_during_update_commit_leaves_the_branch_absent_or_complete() {
     run_ok(d, &["lock"], 0);
     run_ok(d, &["pin", "--offline", "site.yml"], 0);
     std::fs::write(d.join(".gitignore"), ".cache/\n").unwrap();
-    git(d, &["init", "-q", "-b", "main"]);
-    git(d, &["add", "-A"]);
-    git(d, &["commit", "-q", "-m", "initial"]);
+    git_init_commit(d);
     srv.set_root(new.path());
     let head = git(d, &["rev-parse", "HEAD"]);
     let branch = "pinlock/update-docker-ce";

@@ -9,7 +9,8 @@ use std::process::{Command, Output};
 
 use pinlock_core::lockfile::Lockfile;
 use pinlock_tests::{
-    copy_dir, fixture, git, parse_rfc2822, require_tool, BuiltRepo, RepoBuilder, Server,
+    copy_dir, fixture, git, git_init_commit, parse_rfc2822, require_tool, BuiltRepo, RepoBuilder,
+    Server,
 };
 
 /// The `pinlock` binary, built and located by the harness.
@@ -233,10 +234,7 @@ fn update_commit_builds_a_branch_without_touching_the_worktree() {
         return;
     };
     let dir = p.path();
-    git(dir, &["init", "-q", "-b", "main"]);
-    git(dir, &["add", "-A"]);
-    git(dir, &["commit", "-q", "-m", "initial"]);
-    let head = git(dir, &["rev-parse", "HEAD"]);
+    let head = git_init_commit(dir);
     let lock_before = std::fs::read(dir.join("pinlock.lock")).unwrap();
     let out_dir = tempfile::tempdir().unwrap();
     let pr = out_dir.path().join("pr.md");
@@ -428,9 +426,7 @@ fn groups_are_proposed_together_on_a_branch_named_after_the_request() {
         return;
     };
     let dir = p.path();
-    git(dir, &["init", "-q", "-b", "main"]);
-    git(dir, &["add", "-A"]);
-    git(dir, &["commit", "-q", "-m", "initial"]);
+    git_init_commit(dir);
     let out_dir = tempfile::tempdir().unwrap();
     let pr = out_dir.path().join("pr.md");
     let out = p.run(&[
@@ -601,10 +597,7 @@ fn update_commit_records_first_seen_dates_on_their_own_branch() {
         return;
     };
     let dir = p.path();
-    git(dir, &["init", "-q", "-b", "main"]);
-    git(dir, &["add", "-A"]);
-    git(dir, &["commit", "-q", "-m", "initial"]);
-    let head = git(dir, &["rev-parse", "HEAD"]);
+    let head = git_init_commit(dir);
     // Day 3: every new version is too young; nothing proposed, the dates are recorded.
     let out = p.run_at(3, &["update", "--commit", "--json"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -834,9 +827,7 @@ fn update_commit_refuses_uncommitted_inputs() {
         return;
     };
     let dir = p.path();
-    git(dir, &["init", "-q", "-b", "main"]);
-    git(dir, &["add", "-A"]);
-    git(dir, &["commit", "-q", "-m", "initial"]);
+    git_init_commit(dir);
     let refs = || git(dir, &["for-each-ref", "--format=%(refname)"]);
     let refs_before = refs();
 
@@ -1265,10 +1256,7 @@ fn update_commit_with_the_manifest_in_a_subdirectory_commits_the_files_in_place(
     for f in ["pinlock.yml", "pinlock.lock", "site.yml", "keys"] {
         std::fs::rename(dir.join(f), dir.join("ansible").join(f)).unwrap();
     }
-    git(dir, &["init", "-q", "-b", "main"]);
-    git(dir, &["add", "-A"]);
-    git(dir, &["commit", "-q", "-m", "initial"]);
-    let head = git(dir, &["rev-parse", "HEAD"]);
+    let head = git_init_commit(dir);
     let out = p.run(&[
         "update",
         "docker-ce",
