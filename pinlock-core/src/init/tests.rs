@@ -14,14 +14,29 @@ fn fixture(name: &str) -> PathBuf {
 
 fn init(name: &str, targets: &[&str]) -> (InitScan, String) {
     let dir = fixture(name);
-    let opts = InitOptions {
-        targets: targets.iter().map(|t| Target::parse(t).unwrap()).collect(),
-        base: Some(dir.clone()),
-    };
-    let found = scan(&[dir], &opts).unwrap();
+    let found = scan(std::slice::from_ref(&dir), &options(targets, &dir)).unwrap();
     let text = render_manifest(&found, &[]);
     check(&found, &text);
     (found, text)
+}
+
+/// A temporary directory holding `files` (path relative to it, content).
+fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (rel, text) in files {
+        let path = dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+/// Scan options for `targets` (`release/arch`), file names shown relative to `base`.
+fn options(targets: &[&str], base: &Path) -> InitOptions {
+    InitOptions {
+        targets: targets.iter().map(|t| Target::parse(t).unwrap()).collect(),
+        base: Some(base.to_path_buf()),
+    }
 }
 
 /// What every written manifest must satisfy.
@@ -290,21 +305,11 @@ fn targets_parse() {
 
 #[test]
 fn a_file_that_is_not_yaml_is_named_in_the_summary_and_the_rest_is_read() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("broken.yml"),
-        "- hosts: all\n  tasks:\n    - apt: [\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("site.yml"),
-        "- hosts: all\n  tasks:\n    - apt: name=jq\n",
-    )
-    .unwrap();
-    let opts = InitOptions {
-        targets: Vec::new(),
-        base: Some(dir.path().to_path_buf()),
-    };
+    let dir = tree(&[
+        ("broken.yml", "- hosts: all\n  tasks:\n    - apt: [\n"),
+        ("site.yml", "- hosts: all\n  tasks:\n    - apt: name=jq\n"),
+    ]);
+    let opts = options(&[], dir.path());
     let found = scan(&[dir.path().to_path_buf()], &opts).unwrap();
     assert_eq!(names(&found), ["jq"]);
     assert!(
@@ -412,18 +417,11 @@ fn when_conditions_on_facts_are_decided_per_target() {
 
 #[test]
 fn an_unresolved_docker_line_still_keeps_distribution_packages_out() {
-    let dir = tempfile::tempdir().unwrap();
-    let tasks = dir.path().join("roles/docker/tasks");
-    std::fs::create_dir_all(&tasks).unwrap();
-    std::fs::write(
-        tasks.join("main.yml"),
+    let dir = tree(&[(
+        "roles/docker/tasks/main.yml",
         "- apt_repository:\n    repo: deb https://download.docker.com/linux/debian {{ ansible_distribution_release }} {{ channels | join(' ') }}\n- apt:\n    name: [docker-ce, gcc, python3-pip]\n",
-    )
-    .unwrap();
-    let opts = InitOptions {
-        targets: vec![Target::parse("bookworm/amd64").unwrap()],
-        base: Some(dir.path().to_path_buf()),
-    };
+    )]);
+    let opts = options(&["bookworm/amd64"], dir.path());
     let found = scan(&[dir.path().to_path_buf()], &opts).unwrap();
     assert!(found.sources.is_empty());
     assert_eq!(found.placeholders.len(), 1, "{:?}", found.placeholders);
@@ -436,18 +434,10 @@ fn an_unresolved_docker_line_still_keeps_distribution_packages_out() {
 
 #[test]
 fn a_sources_list_written_by_copy_is_read_like_a_repo_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let tasks = dir.path().join("roles/docker/tasks");
-    std::fs::create_dir_all(&tasks).unwrap();
-    std::fs::write(
-        tasks.join("main.yml"),
-        "- ansible.builtin.copy:\n    content: >\n      deb [arch={{ arch | lower }} signed-by=/etc/apt/keyrings/docker.asc] https://download.docker.com/linux/{{ ansible_distribution | lower }}\n      {{ ansible_distribution_release }} stable\n    dest: /etc/apt/sources.list.d/docker.list\n- ansible.builtin.template:\n    src: other.list.j2\n    dest: /etc/apt/sources.list.d/other.list\n- apt: name=docker-ce\n",
-    )
-    .unwrap();
-    let opts = InitOptions {
-        targets: vec![Target::parse("trixie/arm64").unwrap()],
-        base: Some(dir.path().to_path_buf()),
-    };
+    let dir = tree(&[
+        ("roles/docker/tasks/main.yml", "- ansible.builtin.copy:\n    content: >\n      deb [arch={{ arch | lower }} signed-by=/etc/apt/keyrings/docker.asc] https://download.docker.com/linux/{{ ansible_distribution | lower }}\n      {{ ansible_distribution_release }} stable\n    dest: /etc/apt/sources.list.d/docker.list\n- ansible.builtin.template:\n    src: other.list.j2\n    dest: /etc/apt/sources.list.d/other.list\n- apt: name=docker-ce\n"),
+    ]);
+    let opts = options(&["trixie/arm64"], dir.path());
     let found = scan(&[dir.path().to_path_buf()], &opts).unwrap();
     assert_eq!(
         found.sources,
@@ -464,20 +454,11 @@ fn a_sources_list_written_by_copy_is_read_like_a_repo_line() {
 
 #[test]
 fn task_vars_are_used_and_run_time_variables_are_not_guessed() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("roles/docker");
-    std::fs::create_dir_all(root.join("tasks")).unwrap();
-    std::fs::create_dir_all(root.join("defaults")).unwrap();
-    std::fs::write(root.join("defaults/main.yml"), "edition: ce\nextra: pigz\n").unwrap();
-    std::fs::write(
-        root.join("tasks/main.yml"),
-        "- apt_repository:\n    repo: deb [signed-by=/k.asc] https://r.example/debian bookworm main\n- set_fact:\n    extra: \"{{ lookup('env', 'EXTRA') }}\"\n- block:\n    - apt:\n        name: [\"docker-{{ edition }}\", \"{{ cli }}\"]\n  vars:\n    cli: docker-ce-cli\n- apt:\n    name: \"{{ extra }}\"\n- set_fact:\n    _version: \"={{ docker_version }}\"\n  when: docker_version | length > 0\n- apt:\n    name: \"containerd.io{{ _version | default('') }}\"\n",
-    )
-    .unwrap();
-    let opts = InitOptions {
-        targets: Vec::new(),
-        base: Some(dir.path().to_path_buf()),
-    };
+    let dir = tree(&[
+        ("roles/docker/defaults/main.yml", "edition: ce\nextra: pigz\n"),
+        ("roles/docker/tasks/main.yml", "- apt_repository:\n    repo: deb [signed-by=/k.asc] https://r.example/debian bookworm main\n- set_fact:\n    extra: \"{{ lookup('env', 'EXTRA') }}\"\n- block:\n    - apt:\n        name: [\"docker-{{ edition }}\", \"{{ cli }}\"]\n  vars:\n    cli: docker-ce-cli\n- apt:\n    name: \"{{ extra }}\"\n- set_fact:\n    _version: \"={{ docker_version }}\"\n  when: docker_version | length > 0\n- apt:\n    name: \"containerd.io{{ _version | default('') }}\"\n"),
+    ]);
+    let opts = options(&[], dir.path());
     let found = scan(&[dir.path().to_path_buf()], &opts).unwrap();
     // a run-time version suffix does not change the name
     assert_eq!(
@@ -543,25 +524,11 @@ fn a_repository_for_other_targets_only_is_said_so() {
 
 #[test]
 fn a_playbook_with_vars_and_vars_files() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("vars")).unwrap();
-    std::fs::write(
-        dir.path().join("vars/docker.yml"),
-        "channel: stable\npackages: [docker-ce, docker-ce-cli]\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("site.yml"),
-        "- hosts: swarm\n  vars:\n    url: https://download.docker.com/linux\n  vars_files: [vars/docker.yml]\n  tasks:\n    - apt_repository:\n        repo: \"deb [signed-by=/etc/apt/keyrings/docker.asc] {{ url }}/{{ ansible_facts['distribution'] | lower }} {{ ansible_facts['lsb']['codename'] }} {{ channel }}\"\n    - apt:\n        name: \"{{ packages }}\"\n",
-    )
-    .unwrap();
-    let opts = InitOptions {
-        targets: vec![
-            Target::parse("noble/amd64").unwrap(),
-            Target::parse("noble/arm64").unwrap(),
-        ],
-        base: Some(dir.path().to_path_buf()),
-    };
+    let dir = tree(&[
+        ("vars/docker.yml", "channel: stable\npackages: [docker-ce, docker-ce-cli]\n"),
+        ("site.yml", "- hosts: swarm\n  vars:\n    url: https://download.docker.com/linux\n  vars_files: [vars/docker.yml]\n  tasks:\n    - apt_repository:\n        repo: \"deb [signed-by=/etc/apt/keyrings/docker.asc] {{ url }}/{{ ansible_facts['distribution'] | lower }} {{ ansible_facts['lsb']['codename'] }} {{ channel }}\"\n    - apt:\n        name: \"{{ packages }}\"\n"),
+    ]);
+    let opts = options(&["noble/amd64", "noble/arm64"], dir.path());
     let found = scan(&[dir.path().join("site.yml")], &opts).unwrap();
     assert_eq!(
         found.sources,
@@ -644,35 +611,13 @@ fn scrambled_input_never_panics() {
 
 #[test]
 fn group_vars_for_some_groups_only_are_not_taken_for_every_host() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("roles/docker");
-    std::fs::create_dir_all(root.join("tasks")).unwrap();
-    std::fs::create_dir_all(root.join("defaults")).unwrap();
-    std::fs::create_dir_all(dir.path().join("group_vars/all")).unwrap();
-    std::fs::write(
-        root.join("defaults/main.yml"),
-        "channel: stable\nedition: ce\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("group_vars/managers.yml"),
-        "channel: test\nedition: ce\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("group_vars/all/docker.yml"),
-        "url: https://r.example/debian\n",
-    )
-    .unwrap();
-    std::fs::write(
-        root.join("tasks/main.yml"),
-        "- apt_repository:\n    repo: deb [signed-by=/k.asc] {{ url }} bookworm {{ channel }}\n- apt:\n    name: \"docker-{{ edition }}\"\n",
-    )
-    .unwrap();
-    let opts = InitOptions {
-        targets: Vec::new(),
-        base: Some(dir.path().to_path_buf()),
-    };
+    let dir = tree(&[
+        ("roles/docker/defaults/main.yml", "channel: stable\nedition: ce\n"),
+        ("group_vars/managers.yml", "channel: test\nedition: ce\n"),
+        ("group_vars/all/docker.yml", "url: https://r.example/debian\n"),
+        ("roles/docker/tasks/main.yml", "- apt_repository:\n    repo: deb [signed-by=/k.asc] {{ url }} bookworm {{ channel }}\n- apt:\n    name: \"docker-{{ edition }}\"\n"),
+    ]);
+    let opts = options(&[], dir.path());
     let found = scan(&[dir.path().to_path_buf()], &opts).unwrap();
     assert!(found.sources.is_empty(), "{:?}", found.sources);
     assert_eq!(found.placeholders.len(), 1, "{:?}", found.placeholders);
