@@ -65,30 +65,22 @@ pub(crate) fn views<'a>(
         let mut security = HashSet::new();
         for &i in &ids {
             let s = &suites[i];
-            if security_flags.get(i).copied().unwrap_or(false) {
-                for idx in s
-                    .indexes
-                    .iter()
-                    .filter(|x| x.architecture == arch || x.architecture == "all")
-                {
-                    for p in idx.packages.iter() {
-                        if names.contains(p.name()) {
-                            security.insert((p.name(), p.version()));
-                        }
-                    }
-                }
-            }
+            let is_security = security_flags.get(i).copied().unwrap_or(false);
             // 0: no Date apt can read (see `Release::date_unix`); no first-seen time from it
-            let Some(date) = s.release.date_unix.filter(|&d| d != 0) else {
+            let date = s.release.date_unix.filter(|&d| d != 0);
+            if !is_security && date.is_none() {
                 continue;
-            };
+            }
             for idx in s
                 .indexes
                 .iter()
                 .filter(|x| x.architecture == arch || x.architecture == "all")
             {
-                for p in idx.packages.iter() {
-                    if names.contains(p.name()) {
+                for p in idx.packages.iter().filter(|p| names.contains(p.name())) {
+                    if is_security {
+                        security.insert((p.name(), p.version()));
+                    }
+                    if let Some(date) = date {
                         dates.entry((p.name(), p.version())).or_insert(date);
                     }
                 }
