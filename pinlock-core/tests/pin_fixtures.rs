@@ -10,10 +10,13 @@
 //! `exclude: [GLOB...]` in `pins.yml` is the manifest's `exclude:` (relative to the work directory).
 //! Set `PINLOCK_BLESS=1` to (re)write `expected/` from the output; review the diff before committing.
 
+mod ansible_support;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use ansible_support::{copy_tree, files};
 use pinlock_core::ansible::{pin_paths, Exclude, PinOptions, Pins};
 
 fn cases_dir() -> PathBuf {
@@ -49,36 +52,13 @@ fn read_pins(case: &Path, work: &Path) -> (Pins, PinOptions) {
 
 /// All files under `dir`, relative, sorted, with their bytes.
 fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
-        let mut entries: Vec<_> = fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        entries.sort();
-        for p in entries {
-            if p.is_dir() {
-                walk(base, &p, out);
-            } else {
-                out.insert(
-                    p.strip_prefix(base).unwrap().to_path_buf(),
-                    fs::read(&p).unwrap(),
-                );
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    if dir.exists() {
-        walk(dir, dir, &mut out);
-    }
-    out
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for (rel, bytes) in tree(from) {
-        let p = to.join(rel);
-        fs::create_dir_all(p.parent().unwrap()).unwrap();
-        fs::write(p, bytes).unwrap();
-    }
+    files(dir)
+        .into_iter()
+        .map(|rel| {
+            let bytes = fs::read(dir.join(&rel)).unwrap();
+            (rel, bytes)
+        })
+        .collect()
 }
 
 fn show(bytes: &[u8]) -> String {

@@ -1,6 +1,9 @@
-//! What the tests that run real Ansible on pinned files share (`pin_ansible.rs`, the fixtures;
-//! `pin_corpus.rs`, the real-world-shaped corpus): the venv, copies of file trees, the
+//! What the pin tests share (`pin_fixtures.rs`, `pin_ansible.rs` on the fixtures, `pin_corpus.rs`
+//! on the real-world-shaped corpus): file trees and their copies, the Ansible venv, the
 //! `ansible-*` command environment, ansible-lint's findings, and a lockfile from pins.
+
+// each test crate that includes this module uses a part of it
+#![allow(dead_code)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -37,7 +40,7 @@ pub fn venv_bin() -> Option<PathBuf> {
     None
 }
 
-/// Every file under `dir`, relative to it, sorted.
+/// Every file under `dir`, relative to it, sorted (none when `dir` does not exist).
 pub fn files(dir: &Path) -> Vec<PathBuf> {
     fn walk(base: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
         let mut entries: Vec<PathBuf> = fs::read_dir(dir)
@@ -54,7 +57,9 @@ pub fn files(dir: &Path) -> Vec<PathBuf> {
         }
     }
     let mut out = Vec::new();
-    walk(dir, dir, &mut out);
+    if dir.exists() {
+        walk(dir, dir, &mut out);
+    }
     out
 }
 
